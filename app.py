@@ -1,0 +1,135 @@
+"""Application factory: configuration, extensions, blueprints, filters, errors, CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import database
+from config import DefaultConfig
+from extensions import csrf, db, login_manager, mail, migrate
+
+# Environment variables honoured under their usual names (12-factor style).
+PLAIN_ENV_KEYS = (
+    "SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
+    "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_DEFAULT_SENDER",
+)
+_BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+_INT_KEYS = {"MAIL_PORT"}
+
+
+class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def _load_config(app: Flask, test_config: dict | None) -> None:
+    """defaults → instance/config.py → environment → test config."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in PLAIN_ENV_KEYS:
+        if key in os.environ:
+            value: object = os.environ[key]
+            if key in _BOOL_KEYS:
+                value = str(value).strip().lower() in {"1", "true", "yes", "on"}
+            elif key in _INT_KEYS:
+                value = int(str(value))
+            app.config[key] = value
+    app.config.from_prefixed_env("ENCAISSE")  # any other setting, JSON-decoded
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "encaisse.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database.normalize_database_url(url)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read instance/secret_key, creating it (mode 600) on first run."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Encaisse application."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _load_config(app, test_config)
+
+    if app.config["PROXY_FIX_COUNT"]:
+        n = int(app.config["PROXY_FIX_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = SecureWhenHttpsSessionInterface()
+    if not app.logger.handlers or not logging.getLogger("encaisse").handlers:
+        logging.getLogger("encaisse").setLevel(logging.INFO)
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    _init_login(app)
+
+    import web
+
+    web.init_app(app)
+
+    from blueprints.auth.routes import bp as auth_bp
+    from blueprints.clients.routes import bp as clients_bp
+    from blueprints.dashboard.routes import bp as dashboard_bp
+    from blueprints.settings.routes import bp as settings_bp
+
+    for bp in (auth_bp, dashboard_bp, clients_bp, settings_bp):
+        app.register_blueprint(bp)
+
+    import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from domain.accounts import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        from flask import flash, make_response, redirect, url_for
+
+        next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+        login_url = url_for("auth.login", next=next_url)
+        flash(login_manager.login_message, "info")
+        if request.headers.get("HX-Request") == "true":
+            # htmx would swap the login page into a fragment: send the browser there instead.
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = login_url
+            return response
+        return redirect(login_url)

@@ -1,0 +1,39 @@
+"""Login and sign-up forms."""
+
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from domain.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from domain.validators import clean_email
+from web import FrenchForm, cleaned_by
+
+
+class LoginForm(FrenchForm):
+    email = EmailField("E-mail", validators=[DataRequired(message="Saisissez votre e-mail.")])
+    password = PasswordField("Mot de passe", validators=[DataRequired(message="Saisissez votre mot de passe.")])
+
+
+class SignupForm(FrenchForm):
+    company_name = StringField(
+        "Nom de l'entreprise",
+        validators=[DataRequired(message="Saisissez le nom de votre entreprise."), Length(max=200)],
+    )
+    name = StringField("Votre nom", validators=[DataRequired(message="Saisissez votre nom."), Length(max=120)])
+    email = EmailField(
+        "E-mail", validators=[DataRequired(message="Saisissez votre e-mail."), cleaned_by(clean_email, optional=False)]
+    )
+    password = PasswordField(
+        "Mot de passe",
+        validators=[
+            DataRequired(message="Choisissez un mot de passe."),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.",
+            ),
+        ],
+    )
+    password_confirm = PasswordField(
+        "Confirmez le mot de passe",
+        validators=[EqualTo("password", message="Les deux mots de passe ne correspondent pas.")],
+    )

@@ -1,0 +1,108 @@
+"""Clients: searchable list, page, create/edit/archive, contacts."""
+
+from flask import Blueprint, flash, render_template, request
+from flask_login import current_user, login_required
+
+from domain import clients as client_rules
+from domain.models import Client, Contact
+from extensions import db
+from web import get_owned_or_404, redirect_see_other, render_page
+
+from .forms import ClientForm, ContactForm, NewClientForm
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every client page needs a logged-in user."""
+
+
+@bp.get("/")
+def index():
+    """Client list with search-as-you-type (the same URL serves the page or the list fragment)."""
+    q = request.args.get("q", "")[:100]
+    archived = request.args.get("archived") == "1"
+    page = request.args.get("page", 1, type=int)
+    result = client_rules.search_clients(current_user.company_id, q, archived=archived, page=page)
+    return render_page("clients/index.html", "clients/_list.html", result=result, q=q, archived=archived)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """Create a client with its first contact."""
+    form = NewClientForm()
+    if form.validate_on_submit():
+        client = client_rules.create_client(
+            current_user.company, contact=form.contact_fields(), **form.client_fields()
+        )
+        db.session.commit()
+        flash(f"Client « {client.name} » créé.", "success")
+        return redirect_see_other("clients.detail", client_id=client.id)
+    return render_template("clients/form.html", form=form, client=None)
+
+
+@bp.get("/<int:client_id>")
+def detail(client_id: int):
+    """A client's page: identity, contacts, and later its documents and balance."""
+    client = get_owned_or_404(Client, client_id)
+    return render_template("clients/detail.html", client=client, contact_form=ContactForm())
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+def edit(client_id: int):
+    """Edit a client's details."""
+    client = get_owned_or_404(Client, client_id)
+    form = ClientForm(obj=client)
+    if form.validate_on_submit():
+        client_rules.update_client(client, **form.client_fields())
+        db.session.commit()
+        flash("Client mis à jour.", "success")
+        return redirect_see_other("clients.detail", client_id=client.id)
+    return render_template("clients/form.html", form=form, client=client)
+
+
+@bp.post("/<int:client_id>/archive")
+def archive(client_id: int):
+    """Archive a client (kept with its documents, hidden from pickers)."""
+    client = get_owned_or_404(Client, client_id)
+    client_rules.set_archived(client, True)
+    db.session.commit()
+    flash(f"Client « {client.name} » archivé.", "success")
+    return redirect_see_other("clients.detail", client_id=client.id)
+
+
+@bp.post("/<int:client_id>/restore")
+def restore(client_id: int):
+    """Bring an archived client back."""
+    client = get_owned_or_404(Client, client_id)
+    client_rules.set_archived(client, False)
+    db.session.commit()
+    flash(f"Client « {client.name} » restauré.", "success")
+    return redirect_see_other("clients.detail", client_id=client.id)
+
+
+@bp.post("/<int:client_id>/contacts")
+def add_contact(client_id: int):
+    """Add a contact; answers the contacts fragment (errors shown inside it)."""
+    client = get_owned_or_404(Client, client_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        client_rules.add_contact(client, name=form.name.data.strip(), email=form.email.data,
+                                 phone=form.phone.data, role=(form.role.data or "").strip())
+        db.session.commit()
+        form = ContactForm(formdata=None)
+    return render_page("clients/detail.html", "clients/_contacts.html", client=client, contact_form=form)
+
+
+@bp.post("/<int:client_id>/contacts/<int:contact_id>/delete")
+def delete_contact(client_id: int, contact_id: int):
+    """Remove a contact from a client."""
+    client = get_owned_or_404(Client, client_id)
+    contact = get_owned_or_404(Contact, contact_id)
+    if contact.client_id != client.id:
+        return render_template("errors/404.html"), 404
+    client_rules.remove_contact(client, contact)
+    db.session.commit()
+    return render_page("clients/detail.html", "clients/_contacts.html", client=client, contact_form=ContactForm())

@@ -1,0 +1,47 @@
+"""Default configuration; overridden by instance/config.py, then the environment, then tests."""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    """Settings that are safe on a developer's machine and sane in production."""
+
+    # SECRET_KEY is deliberately absent: create_app reads it from the environment or
+    # generates one into instance/secret_key on first run (never committed).
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/encaisse.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Sessions: HttpOnly, SameSite=Lax; Secure is decided per request (HTTPS or not)
+    # by SecureWhenHttpsSessionInterface, so a tablet on plain http://127.0.0.1 still works.
+    SESSION_COOKIE_NAME = "encaisse_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session: a tablet left open all day still posts
+    WTF_CSRF_SSL_STRICT = False  # SameSite=Lax + token already; proxies often hide Referer
+    WTF_I18N_ENABLED = False  # WTForms' own French messages (FrenchForm.Meta.locales)
+
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # whole request; the logo itself is capped lower
+    LOGO_MAX_BYTES = 512 * 1024
+
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "Encaisse <no-reply@encaisse.local>"
+    MAIL_TIMEOUT = 10
+
+    # Login throttling (see domain/accounts.py): failures per e-mail / per IP in a window.
+    LOGIN_MAX_FAILURES_PER_EMAIL = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_WINDOW = timedelta(minutes=15)
+
+    # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto).
+    PROXY_FIX_COUNT = 0
+
+    DEFAULT_TIMEZONE = "Europe/Paris"
