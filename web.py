@@ -189,3 +189,10 @@ def cleaned_by(clean, *, optional: bool = True):
             raise ValidationError(str(exc)) from None
 
     return _validator
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in 3.3)."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

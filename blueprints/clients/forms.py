@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from domain.models import CLIENT_KINDS, KIND_BUSINESS
 from domain.validators import clean_email, clean_phone, clean_postal_code, clean_siren, clean_vat_number
-from web import FrenchForm, cleaned_by
+from web import FrenchForm, choices, cleaned_by
 
 
 class ContactForm(FrenchForm):
@@ -23,7 +23,7 @@ class ContactForm(FrenchForm):
 
 
 class ClientForm(FrenchForm):
-    kind = RadioField("Type de client", choices=CLIENT_KINDS, default="particulier",
+    kind = RadioField("Type de client", choices=choices(CLIENT_KINDS), default="particulier",
                       validators=[DataRequired(message="Choisissez le type de client.")])
     name = StringField("Nom ou raison sociale", validators=[
         DataRequired(message="Saisissez le nom du client."), Length(max=200)])

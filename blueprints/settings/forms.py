@@ -17,7 +17,7 @@ from domain.validators import (
     clean_siret,
     clean_vat_number,
 )
-from web import FrenchForm, cleaned_by
+from web import FrenchForm, choices, cleaned_by
 
 TIMEZONES = ("Europe/Paris", "America/Guadeloupe", "America/Martinique", "America/Cayenne",
              "Indian/Reunion", "Indian/Mayotte", "Pacific/Noumea", "Pacific/Tahiti")
@@ -27,15 +27,15 @@ class CompanyForm(FrenchForm):
     name = StringField("Raison sociale (ou nom et prénom pour une EI)", validators=[
         DataRequired(message="Saisissez le nom légal de l'entreprise."), Length(max=200)])
     trade_name = StringField("Nom commercial", validators=[Length(max=200)])
-    legal_form = SelectField("Forme juridique", choices=LEGAL_FORMS)
+    legal_form = SelectField("Forme juridique", choices=choices(LEGAL_FORMS))
     share_capital = StringField("Capital social (sociétés)", validators=[Length(max=30)])
     siret = StringField("SIRET", validators=[DataRequired(message="Le SIRET est obligatoire sur vos factures."),
                                              cleaned_by(clean_siret, optional=False)])
     rcs_rm = StringField("Immatriculation RCS ou RM", validators=[Length(max=120)],
                          description="Par exemple « RCS Lyon 123 456 789 » ou « RM 69 123 456 789 ».")
-    vat_regime = RadioField("Régime de TVA", choices=[
+    vat_regime = RadioField("Régime de TVA", choices=choices([
         (VAT_NORMAL, "Assujetti à la TVA"),
-        (VAT_FRANCHISE, "Franchise en base (TVA non applicable, art. 293 B du CGI)")], default=VAT_NORMAL)
+        (VAT_FRANCHISE, "Franchise en base (TVA non applicable, art. 293 B du CGI)")]), default=VAT_NORMAL)
     vat_number = StringField("N° de TVA intracommunautaire", validators=[cleaned_by(clean_vat_number)])
     vat_on_debits = BooleanField("Option pour le paiement de la TVA d'après les débits")
     address_line1 = StringField("Adresse", validators=[DataRequired(message="Saisissez l'adresse."), Length(max=200)])
@@ -64,7 +64,7 @@ class CompanyForm(FrenchForm):
     insurance_policy = StringField("N° de contrat", validators=[Length(max=100)])
     insurance_coverage_area = StringField("Couverture géographique", validators=[Length(max=200)],
                                           description="Par exemple « France métropolitaine ».")
-    timezone = SelectField("Fuseau horaire", choices=[(tz, tz) for tz in TIMEZONES], default="Europe/Paris")
+    timezone = SelectField("Fuseau horaire", choices=choices((tz, tz) for tz in TIMEZONES), default="Europe/Paris")
 
     def validate_timezone(self, field):
         try:

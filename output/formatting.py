@@ -1,0 +1,93 @@
+"""French (fr_FR) formatting of money, dates, quantities and rates.
+
+Plain functions, also registered as Jinja filters (``money``, ``date_fr``, ``qty``,
+``percent``, ``datetime_fr``). Money arrives as integer cents, quantities as
+thousandths, rates as basis points: floats are refused so that no rounding error can
+reach a document.
+
+Babel's ``format_currency`` parses the locale and the pattern on every call; the
+locale and the parsed patterns are built once here and applied directly, which keeps
+each value under ~20 µs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import parse_pattern as _parse_date_pattern
+
+_LOCALE = Locale.parse("fr_FR")
+# '#,##0.00\xa0¤' -> "1\u202f234,56\xa0€" (narrow no-break space between thousands,
+# no-break space before the symbol).
+_CURRENCY_PATTERN = _LOCALE.currency_formats["standard"]
+# '#,##0.###': at most three decimals, no trailing zeros -> "9,5", "1", "0,25".
+_DECIMAL_PATTERN = _LOCALE.decimal_formats[None]
+# '#,##0\xa0%', applied without quantization so that 5.5 % keeps its decimal.
+_PERCENT_PATTERN = _LOCALE.percent_formats[None]
+# fr_FR short date is 'dd/MM/y' -> "23/11/2026".
+_DATE_PATTERN = _LOCALE.date_formats["short"]
+_DATETIME_PATTERN = _parse_date_pattern("dd/MM/y HH:mm")
+
+DEFAULT_TZ = "Europe/Paris"
+
+
+def _require_int(value, what: str) -> int:
+    # bool is an int subclass; a float would mean someone computed money in binary.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    return value
+
+
+def format_money(cents: int) -> str:
+    """Format integer cents as euros the French way: 123456 -> "1 234,56 €"."""
+    _require_int(cents, "cents")
+    return _CURRENCY_PATTERN.apply(Decimal(cents).scaleb(-2), _LOCALE, currency="EUR")
+
+
+def format_date(value: _dt.date) -> str:
+    """Format a date as "23/11/2026" (a datetime is formatted by its date part)."""
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if not isinstance(value, _dt.date):
+        raise TypeError(f"value must be a date, got {type(value).__name__}")
+    return _DATE_PATTERN.apply(value, _LOCALE)
+
+
+def format_quantity(quantity_milli: int) -> str:
+    """Format a quantity in thousandths without trailing zeros: 9500 -> "9,5"."""
+    _require_int(quantity_milli, "quantity_milli")
+    return _DECIMAL_PATTERN.apply(Decimal(quantity_milli).scaleb(-3), _LOCALE)
+
+
+def format_percent_bp(bp: int) -> str:
+    """Format a rate in basis points: 550 -> "5,5 %", 2000 -> "20 %"."""
+    _require_int(bp, "bp")
+    return _PERCENT_PATTERN.apply(Decimal(bp).scaleb(-4), _LOCALE, decimal_quantization=False)
+
+
+@lru_cache(maxsize=8)
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
+def format_datetime(value: _dt.datetime, tz: str = DEFAULT_TZ) -> str:
+    """Format an aware datetime in local time (Europe/Paris): "23/11/2026 14:05"."""
+    if not isinstance(value, _dt.datetime):
+        raise TypeError(f"value must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        # A naive timestamp has no defined wall-clock time in Paris (DST).
+        raise ValueError("format_datetime needs an aware datetime")
+    return _DATETIME_PATTERN.apply(value.astimezone(_zone(tz)), _LOCALE)
+
+
+JINJA_FILTERS = {
+    "money": format_money,
+    "date_fr": format_date,
+    "qty": format_quantity,
+    "percent": format_percent_bp,
+    "datetime_fr": format_datetime,
+}
