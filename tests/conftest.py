@@ -71,6 +71,8 @@ def _schema_template(tmp_path_factory):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
             upgrade()
+            db.session.remove()
+            db.engine.dispose()
         return PG_URL
     template = tmp_path_factory.mktemp("schema") / "template.sqlite3"
     app = create_app(base_config(template.parent, f"sqlite:///{template}"))
@@ -103,15 +105,28 @@ def app_config(tmp_path, db_url):
 
 
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
+def app_factory():
+    """Build extra apps in a test; their engines are disposed afterwards (no leaked connections)."""
+    built = []
+
+    def build(config: dict):
+        built.append(create_app(config))
+        return built[-1]
+
+    yield build
+    for extra in built:
+        with extra.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_config, app_factory):
+    app = app_factory(app_config)
     if ON_POSTGRES:
         with app.app_context():
             _truncate_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return app
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TABLET = {"width": 1024, "height": 768}

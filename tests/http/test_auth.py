@@ -130,10 +130,8 @@ def test_htmx_request_when_logged_out_gets_hx_redirect(client, company):
     assert r.headers["HX-Redirect"].startswith("/login")
 
 
-def test_csrf_token_required_when_enabled(app_config, company):
-    from app import create_app
-
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+def test_csrf_token_required_when_enabled(app_config, app_factory, company):
+    app = app_factory({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()
     r = client.post("/login", data={"email": "artisan@test.example.fr", "password": TEST_PASSWORD})
     assert r.status_code == 400
