@@ -294,6 +294,13 @@ def format_amount_input(cents: int) -> str:
     return f"{sign}{units},{hundredths:02d}"
 
 
+def percent_label(bp: int) -> str:
+    """Any percentage in basis points as French text: 4000 -> "40 %", 1250 -> "12,5 %"."""
+    units, hundredths = divmod(_check_int("bp", bp), 100)
+    number = str(units) if hundredths == 0 else f"{units},{hundredths:02d}".rstrip("0")
+    return f"{number}\u00a0%"
+
+
 def vat_rate_label(rate_bp: int) -> str:
     """French label of a VAT rate: 2000 -> "20 %", 550 -> "5,5 %" (no-break space before %)."""
     rate = _check_rate_bp(rate_bp)
@@ -471,7 +478,8 @@ def _available(quote: Totals, already: Totals) -> Totals:
     return available
 
 
-def _display_amount(cents: int) -> str:
+def display_amount(cents: int) -> str:
+    """"2 173,28 €" for messages (same characters as Babel fr_FR)."""
     # Same shape as Babel's fr_FR currency format ("2 173,28 €": narrow no-break space between
     # thousands, no-break space before €), without importing Babel into the domain.
     units, hundredths = divmod(abs(cents), 100)
@@ -483,7 +491,7 @@ def _display_amount(cents: int) -> str:
 def _too_much(available: Totals) -> MoneyError:
     return MoneyError(
         "L'acompte dépasse ce qui reste à facturer sur ce devis "
-        f"({_display_amount(available.ttc_cents)} TTC)."
+        f"({display_amount(available.ttc_cents)} TTC)."
     )
 
 

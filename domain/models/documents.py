@@ -94,6 +94,7 @@ class Document(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    invoiced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # quote: its final invoice was issued
 
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # deposit/final
     credited_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # credit note → invoice
@@ -111,6 +112,9 @@ class Document(db.Model):
     # credit notes it is not a function of the lines alone). total_* are its sums (gross);
     # net_cents is what the document asks to be paid: TTC minus deposits on a final invoice.
     vat_breakdown: Mapped[list] = mapped_column(JSON, default=list)
+    # False for deposits and full credit notes: their breakdown is a share of another
+    # document's, not a function of their (descriptive) lines, and is never recomputed.
+    breakdown_from_lines: Mapped[bool] = mapped_column(Boolean, default=True)
     total_ht_cents: Mapped[int] = mapped_column(Integer, default=0)
     total_vat_cents: Mapped[int] = mapped_column(Integer, default=0)
     total_ttc_cents: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8a6adbf431bb
+Revision ID: 9c845f572721
 Revises: 
-Create Date: 2026-11-23 06:17:20.991534
+Create Date: 2026-11-23 06:20:40.101833
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8a6adbf431bb'
+revision = '9c845f572721'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -178,6 +178,7 @@ def upgrade():
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('refused_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('refusal_reason', sa.Text(), nullable=False),
+    sa.Column('invoiced_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('quote_id', sa.Integer(), nullable=True),
     sa.Column('credited_id', sa.Integer(), nullable=True),
     sa.Column('deposit_percent_bp', sa.Integer(), nullable=True),
@@ -188,6 +189,7 @@ def upgrade():
     sa.Column('site_address', sa.Text(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('vat_breakdown', sa.JSON(), nullable=False),
+    sa.Column('breakdown_from_lines', sa.Boolean(), nullable=False),
     sa.Column('total_ht_cents', sa.Integer(), nullable=False),
     sa.Column('total_vat_cents', sa.Integer(), nullable=False),
     sa.Column('total_ttc_cents', sa.Integer(), nullable=False),

@@ -1,0 +1,104 @@
+"""20 concurrent issues → 20 consecutive numbers, no gap, no duplicate (SQLite and PostgreSQL).
+
+Each thread has its own app context, session and database connection, like gunicorn
+workers; a barrier releases them together.
+"""
+
+import threading
+from datetime import date
+
+from sqlalchemy import select
+
+import database
+from domain import documents as docs
+from domain import payments
+from domain.models import Document, Payment
+from domain.payments import PaymentError, PaymentInput
+from extensions import db
+from tests.builders import issued, make_invoice
+from tests.conftest import make_client, make_company, make_user
+
+TODAY = date(2026, 11, 23)
+N = 20
+
+
+def run_concurrently(app, ids, work):
+    barrier = threading.Barrier(len(ids))
+    errors, results = [], []
+
+    def worker(doc_id):
+        try:
+            with app.app_context(), database.write_intent():
+                barrier.wait(timeout=30)
+                results.append(work(doc_id))
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            with app.app_context():
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors
+
+
+def test_concurrent_issues_get_consecutive_numbers(app):
+    with app.app_context():
+        company = make_company()
+        user = make_user(company)
+        client = make_client(company)
+        ids = [make_invoice(company, client, user).id for _ in range(N)]
+        db.session.commit()
+
+    def issue(doc_id):
+        doc = db.session.get(Document, doc_id)
+        return docs.issue(doc, None, today=TODAY).number
+
+    numbers, errors = run_concurrently(app, ids, issue)
+    assert errors == []
+    assert sorted(numbers) == [f"F-2026-{i:04d}" for i in range(1, N + 1)]
+    with app.app_context():
+        stored = db.session.scalars(select(Document.number).order_by(Document.number)).all()
+        assert stored == sorted(numbers)
+
+
+def test_double_tap_issue_assigns_one_number(app):
+    with app.app_context():
+        company = make_company()
+        user = make_user(company)
+        doc_id = make_invoice(company, make_client(company), user).id
+        db.session.commit()
+
+    def issue(_):
+        return docs.issue(db.session.get(Document, doc_id), None, today=TODAY).number
+
+    numbers, errors = run_concurrently(app, [0] * 5, issue)
+    assert errors == [] and set(numbers) == {"F-2026-0001"}
+
+
+def test_concurrent_payments_never_overpay(app):
+    with app.app_context():
+        company = make_company()
+        user = make_user(company)
+        invoice = issued(make_invoice(company, make_client(company), user), user)  # 165,00 €
+        db.session.commit()
+        invoice_id = invoice.id
+
+    def pay(_):
+        doc = db.session.get(Document, invoice_id)
+        try:
+            payments.record_payment(doc, None, PaymentInput(5000, TODAY, "virement"), today=TODAY)
+            return "ok"
+        except PaymentError:
+            return "refused"
+
+    results, errors = run_concurrently(app, list(range(8)), pay)
+    assert errors == []
+    assert results.count("ok") == 3 and results.count("refused") == 5  # 3 × 50 € fit in 165 €
+    with app.app_context():
+        doc = db.session.get(Document, invoice_id)
+        assert doc.paid_cents == 15000 == sum(db.session.scalars(select(Payment.amount_cents)))
