@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -14,8 +15,12 @@ TABLET = {"width": 1024, "height": 768}
 
 
 def pytest_collection_modifyitems(config, items):
+    # This hook sees every collected item, not only this directory's: mark only ours,
+    # or `-m "not browser"` deselects the whole suite.
+    here = Path(__file__).parent
     for item in items:
-        item.add_marker(pytest.mark.browser)
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
