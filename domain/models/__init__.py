@@ -20,6 +20,7 @@ from .documents import (
     StoredFile,
     VatRegime,
 )
+from .reminders import MessageTemplate, RateEntry, ReminderPlan, Send, Task
 
 __all__ = [
     "Base", "UTCDateTime", "utcnow",
@@ -27,5 +28,5 @@ __all__ = [
     "Client", "Contact", "CLIENT_KINDS", "KIND_BUSINESS", "KIND_INDIVIDUAL",
     "Document", "DocumentLine", "NumberSequence", "Payment", "PaymentMethod", "Event", "CatalogItem",
     "FormSubmission", "StoredFile", "Kind", "VatRegime", "SERIES", "KIND_LABELS", "INVOICE_KINDS",
-    "PAYMENT_METHOD_LABELS",
+    "PAYMENT_METHOD_LABELS", "MessageTemplate", "ReminderPlan", "Send", "Task", "RateEntry",
 ]

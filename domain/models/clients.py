@@ -46,6 +46,9 @@ class Client(db.Model):
     # Lower-case, accent-free name/city/contacts, so "helene" finds "Hélène" on a tablet.
     search_key: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Reminders: a client-specific plan, or none at all (None plan = company default).
+    reminder_plan_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_plans.id", ondelete="SET NULL"))
+    reminders_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

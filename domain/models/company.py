@@ -81,6 +81,15 @@ class Company(db.Model):
 
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
 
+    # Sending and collections.
+    auto_send_invoices: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_send_hour: Mapped[int] = mapped_column(Integer, default=9)  # local hour, 0-23
+    copy_company_on_sends: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    formal_notice_deadline_days: Mapped[int] = mapped_column(Integer, default=8)
+    # E-mail open tracking (a pixel) may need consent (CNIL): a company can switch it off.
+    open_tracking_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
     users: Mapped[list[User]] = relationship(back_populates="company", order_by="User.id")
     clients: Mapped[list[Client]] = relationship(back_populates="company", lazy="raise")
 

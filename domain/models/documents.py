@@ -134,6 +134,13 @@ class Document(db.Model):
     # Collections (reminders issue): level R0..R3 and when the last reminder went.
     reminder_level: Mapped[int] = mapped_column(Integer, default=0)
     last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Automatic plan: index of the last plan step handled (-1: none yet). A rerun or a
+    # concurrent run moves it with a conditional UPDATE, so a step is handled once.
+    reminder_step_reached: Mapped[int] = mapped_column(Integer, default=-1)
+    reminder_plan_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_plans.id", ondelete="SET NULL"))
+    reminders_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_paused_until: Mapped[date | None] = mapped_column(Date)  # promise to pay
+    formal_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Code civil 1344
 
     # Seller and buyer identity as printed at issue (the client may move, the company may
     # change its address: the document keeps what it said).

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9c845f572721
+Revision ID: fd7dd00edce4
 Revises: 
-Create Date: 2026-11-23 06:20:40.101833
+Create Date: 2026-11-23 06:27:49.611032
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9c845f572721'
+revision = 'fd7dd00edce4'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,12 @@ def upgrade():
     sa.Column('insurance_policy', sa.String(length=100), nullable=False),
     sa.Column('insurance_coverage_area', sa.String(length=200), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('auto_send_invoices', sa.Boolean(), nullable=False),
+    sa.Column('auto_send_hour', sa.Integer(), nullable=False),
+    sa.Column('copy_company_on_sends', sa.Boolean(), nullable=False),
+    sa.Column('reminders_enabled', sa.Boolean(), nullable=False),
+    sa.Column('formal_notice_deadline_days', sa.Integer(), nullable=False),
+    sa.Column('open_tracking_enabled', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_companies'))
     )
     op.create_table('login_attempts',
@@ -65,6 +71,16 @@ def upgrade():
         batch_op.create_index('ix_login_attempts_email_at', ['email', 'at'], unique=False)
         batch_op.create_index('ix_login_attempts_ip_at', ['ip', 'at'], unique=False)
 
+    op.create_table('rate_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('rate_bp', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_entries')),
+    sa.UniqueConstraint('kind', 'start', name='uq_rate_entries_kind_start')
+    )
     op.create_table('catalog_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -80,6 +96,64 @@ def upgrade():
     )
     with op.batch_alter_table('catalog_items', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_company_label', ['company_id', 'label'], unique=False)
+
+    op.create_table('form_submissions',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('result', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_form_submissions_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('company_id', 'token', name=op.f('pk_form_submissions'))
+    )
+    op.create_table('message_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=30), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_message_templates_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_templates')),
+    sa.UniqueConstraint('company_id', 'key', name='uq_message_templates_company_key')
+    )
+    op.create_table('number_sequences',
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('series', sa.String(length=4), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_value', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_number_sequences_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('company_id', 'series', 'year', name=op.f('pk_number_sequences'))
+    )
+    op.create_table('reminder_plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('steps', sa.JSON(), nullable=False),
+    sa.Column('confirm_formal_notice', sa.Boolean(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_reminder_plans_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_plans'))
+    )
+    with op.batch_alter_table('reminder_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_plans_company_id'), ['company_id'], unique=False)
+
+    op.create_table('users',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('is_active_user', sa.Boolean(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_users_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_company_id'), ['company_id'], unique=False)
 
     op.create_table('clients',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -99,48 +173,17 @@ def upgrade():
     sa.Column('payment_terms_days', sa.Integer(), nullable=True),
     sa.Column('search_key', sa.Text(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('reminder_plan_id', sa.Integer(), nullable=True),
+    sa.Column('reminders_disabled', sa.Boolean(), nullable=False),
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_clients_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reminder_plan_id'], ['reminder_plans.id'], name=op.f('fk_clients_reminder_plan_id_reminder_plans'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients'))
     )
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clients_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_clients_company_name', ['company_id', 'name'], unique=False)
-
-    op.create_table('form_submissions',
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('token', sa.String(length=64), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('result', sa.String(length=300), nullable=False),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_form_submissions_company_id_companies'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('company_id', 'token', name=op.f('pk_form_submissions'))
-    )
-    op.create_table('number_sequences',
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('series', sa.String(length=4), nullable=False),
-    sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('last_value', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_number_sequences_company_id_companies'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('company_id', 'series', 'year', name=op.f('pk_number_sequences'))
-    )
-    op.create_table('users',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.String(length=20), nullable=False),
-    sa.Column('is_active_user', sa.Boolean(), nullable=False),
-    sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_users_company_id_companies'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
-    )
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_users_company_id'), ['company_id'], unique=False)
 
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -200,6 +243,11 @@ def upgrade():
     sa.Column('paid_in_full_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reminder_level', sa.Integer(), nullable=False),
     sa.Column('last_reminder_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminder_step_reached', sa.Integer(), nullable=False),
+    sa.Column('reminder_plan_id', sa.Integer(), nullable=True),
+    sa.Column('reminders_disabled', sa.Boolean(), nullable=False),
+    sa.Column('reminders_paused_until', sa.Date(), nullable=True),
+    sa.Column('formal_notice_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('snapshot', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -211,6 +259,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['credited_id'], ['documents.id'], name=op.f('fk_documents_credited_id_documents')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_documents_issued_by_id_users')),
     sa.ForeignKeyConstraint(['quote_id'], ['documents.id'], name=op.f('fk_documents_quote_id_documents')),
+    sa.ForeignKeyConstraint(['reminder_plan_id'], ['reminder_plans.id'], name=op.f('fk_documents_reminder_plan_id_reminder_plans'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
     sa.UniqueConstraint('company_id', 'number', name='uq_documents_company_number')
     )
@@ -289,6 +338,42 @@ def upgrade():
         batch_op.create_index('ix_payments_company_paid_on', ['company_id', 'paid_on'], unique=False)
         batch_op.create_index('ix_payments_document', ['document_id'], unique=False)
 
+    op.create_table('sends',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('template_key', sa.String(length=30), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=True),
+    sa.Column('plan_step', sa.Integer(), nullable=True),
+    sa.Column('previous_step', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('recipients', sa.JSON(), nullable=False),
+    sa.Column('cc', sa.JSON(), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('attachments', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('automatic', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('tracking_token', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_sends_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_sends_created_by_id_users')),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_sends_document_id_documents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sends')),
+    sa.UniqueConstraint('company_id', 'idempotency_key', name='uq_sends_company_key'),
+    sa.UniqueConstraint('document_id', 'plan_step', name='uq_sends_document_step'),
+    sa.UniqueConstraint('tracking_token', name=op.f('uq_sends_tracking_token'))
+    )
+    with op.batch_alter_table('sends', schema=None) as batch_op:
+        batch_op.create_index('ix_sends_company_status', ['company_id', 'status'], unique=False)
+        batch_op.create_index('ix_sends_document_created', ['document_id', 'created_at'], unique=False)
+
     op.create_table('stored_files',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -308,15 +393,50 @@ def upgrade():
     with op.batch_alter_table('stored_files', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stored_files_company_id'), ['company_id'], unique=False)
 
+    op.create_table('tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_tasks_client_id_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_tasks_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_tasks_created_by_id_users')),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_tasks_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_tasks_done_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tasks_client_id'), ['client_id'], unique=False)
+        batch_op.create_index('ix_tasks_company_due', ['company_id', 'done_at', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_document_id'), ['document_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tasks_document_id'))
+        batch_op.drop_index('ix_tasks_company_due')
+        batch_op.drop_index(batch_op.f('ix_tasks_client_id'))
+
+    op.drop_table('tasks')
     with op.batch_alter_table('stored_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stored_files_company_id'))
 
     op.drop_table('stored_files')
+    with op.batch_alter_table('sends', schema=None) as batch_op:
+        batch_op.drop_index('ix_sends_document_created')
+        batch_op.drop_index('ix_sends_company_status')
+
+    op.drop_table('sends')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index('ix_payments_document')
         batch_op.drop_index('ix_payments_company_paid_on')
@@ -346,21 +466,27 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contacts_client_id'))
 
     op.drop_table('contacts')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_company_id'))
-
-    op.drop_table('users')
-    op.drop_table('number_sequences')
-    op.drop_table('form_submissions')
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.drop_index('ix_clients_company_name')
         batch_op.drop_index(batch_op.f('ix_clients_company_id'))
 
     op.drop_table('clients')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_users_company_id'))
+
+    op.drop_table('users')
+    with op.batch_alter_table('reminder_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminder_plans_company_id'))
+
+    op.drop_table('reminder_plans')
+    op.drop_table('number_sequences')
+    op.drop_table('message_templates')
+    op.drop_table('form_submissions')
     with op.batch_alter_table('catalog_items', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_company_label')
 
     op.drop_table('catalog_items')
+    op.drop_table('rate_entries')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempts_ip_at')
         batch_op.drop_index('ix_login_attempts_email_at')

@@ -1,0 +1,338 @@
+"""Reminder levels, message composition, automatic plans, follow-up tasks.
+
+Levels: R0 (none) → R1 soft → R2 firm → R3 formal notice (mise en demeure). A pre-due
+reminder is a courtesy and does not change the level. Sending itself (with its two
+transactions around the SMTP conversation) lives in domain/sending.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from extensions import db
+
+from . import events, messages
+from .clock import today_in
+from .models import (
+    INVOICE_KINDS,
+    Client,
+    Company,
+    Document,
+    ReminderPlan,
+    Send,
+    Task,
+    utcnow,
+)
+from .penalties import invoice_penalties
+
+LEVEL_TEMPLATES = {1: "soft", 2: "firm", 3: "formal_notice"}
+TEMPLATE_LEVELS = {"pre_due": 0, "soft": 1, "firm": 2, "formal_notice": 3}
+LEVEL_LABELS = {0: "R0 · aucune relance", 1: "R1 · relance douce", 2: "R2 · relance ferme", 3: "R3 · mise en demeure"}
+LEVEL_SHORT = {0: "R0", 1: "R1", 2: "R2", 3: "R3"}
+
+DEFAULT_STEPS = [
+    {"offset_days": -3, "template": "pre_due"},
+    {"offset_days": 7, "template": "soft"},
+    {"offset_days": 15, "template": "firm"},
+    {"offset_days": 30, "template": "formal_notice"},
+]
+
+
+class ReminderError(ValueError):
+    """A reminder cannot be sent or a plan saved; str(e) is French."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- levels ------------------------------------------------------------------------
+
+
+def next_level(invoice: Document) -> int | None:
+    """The level "Relancer" sends next (None once the formal notice went)."""
+    return invoice.reminder_level + 1 if invoice.reminder_level < 3 else None
+
+
+def can_remind(invoice: Document) -> str | None:
+    """None if the invoice can be reminded now, else why not (French)."""
+    if not invoice.is_invoice or not invoice.is_issued:
+        return "Seule une facture émise peut être relancée."
+    if invoice.remaining_cents <= 0:
+        return "Cette facture est réglée : plus de relance."
+    if invoice.reminder_level >= 3:
+        return "La mise en demeure est déjà partie : l'étape suivante est le recouvrement judiciaire."
+    return None
+
+
+# --- message composition ------------------------------------------------------------
+
+
+def default_recipients(client: Client) -> list[str]:
+    """Every contact e-mail of the client, primary first."""
+    return client.emails
+
+
+@dataclass(frozen=True)
+class Draft:
+    template_key: str
+    subject: str
+    body: str
+    recipients: list[str]
+    level: int | None  # level after sending (reminders only)
+    context: dict
+
+
+def message_context(doc: Document, today: date, *, link: str, sender_name: str = "", tables=None) -> dict:
+    """Values of the template variables for one document, formatted in French."""
+    from output.formatting import format_date, format_money  # presentation only
+
+    company, client = doc.company, doc.client
+    penalties = invoice_penalties(doc, today, tables=tables) if doc.is_invoice else None
+    deadline_days = company.formal_notice_deadline_days
+    return {
+        "client": client.name,
+        "numero": doc.number or "",
+        "date_emission": format_date(doc.issue_date) if doc.issue_date else "",
+        "date_echeance": format_date(doc.due_date) if doc.due_date else "",
+        "date_validite": format_date(doc.validity_date) if doc.validity_date else "",
+        "montant_total": format_money(doc.net_cents if doc.is_invoice else doc.total_ttc_cents),
+        "montant_du": format_money(doc.remaining_cents),
+        "jours_retard": str(penalties.days_late) if penalties else "0",
+        "penalites": format_money(penalties.interest_cents) if penalties else format_money(0),
+        "indemnite": format_money(penalties.indemnity_cents) if penalties else format_money(0),
+        "professionnel": client.is_business,
+        "delai_jours": str(deadline_days),
+        "date_limite": format_date(today + timedelta(days=deadline_days)),
+        "entreprise": company.trade_name or company.name,
+        "telephone": company.phone,
+        "email_entreprise": company.email,
+        "iban": _spaced_iban(company.iban),
+        "bic": company.bic,
+        "lien_client": link,
+        "signature": "\n".join(p for p in (sender_name, company.trade_name or company.name, company.phone) if p),
+    }
+
+
+def _spaced_iban(iban: str) -> str:
+    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+
+
+def compose(doc: Document, template_key: str, today: date, *, link: str, sender_name: str = "",
+            template: messages.Template | None = None, tables=None) -> Draft:
+    """Subject and body of a message from the company's template (to preview or edit before sending)."""
+    template = template or messages.get(doc.company_id, template_key)
+    context = message_context(doc, today, link=link, sender_name=sender_name, tables=tables)
+    level = TEMPLATE_LEVELS.get(template_key) or None
+    return Draft(template_key, messages.render(template.subject, context).strip(),
+                 messages.render(template.body, context).strip(), default_recipients(doc.client), level, context)
+
+
+def compose_reminder(invoice: Document, today: date, *, link: str, sender_name: str = "") -> Draft:
+    """The next level's message for "Relancer"."""
+    reason = can_remind(invoice)
+    if reason:
+        raise ReminderError(reason)
+    level = next_level(invoice)
+    return compose(invoice, LEVEL_TEMPLATES[level], today, link=link, sender_name=sender_name)
+
+
+# --- plans --------------------------------------------------------------------------
+
+
+def default_plan(company: Company) -> ReminderPlan:
+    """The company's default plan, created with J-3 / J+7 / J+15 / J+30 on first use."""
+    plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == company.id, ReminderPlan.is_default.is_(True)))
+    if plan is None:
+        plan = ReminderPlan(company_id=company.id, name="Plan standard", steps=[dict(s) for s in DEFAULT_STEPS],
+                            confirm_formal_notice=True, is_default=True)
+        db.session.add(plan)
+        db.session.flush()
+    return plan
+
+
+def clean_steps(raw_steps: list[tuple[int, str]]) -> list[dict]:
+    """Validate plan steps: known templates, offsets in range, increasing, levels never going down."""
+    steps = []
+    for offset, template in raw_steps:
+        if template not in TEMPLATE_LEVELS:
+            raise ReminderError("Modèle de relance inconnu.", field="steps")
+        if not -60 <= offset <= 365:
+            raise ReminderError("Chaque étape se place entre J-60 et J+365.", field="steps")
+        if template == "pre_due" and offset >= 0:
+            raise ReminderError("Le rappel avant échéance se place avant l'échéance (J-1 ou avant).", field="steps")
+        if template != "pre_due" and offset <= 0:
+            raise ReminderError("Une relance se place après l'échéance (J+1 ou après).", field="steps")
+        steps.append({"offset_days": offset, "template": template})
+    offsets = [s["offset_days"] for s in steps]
+    if offsets != sorted(offsets) or len(set(offsets)) != len(offsets):
+        raise ReminderError("Les étapes doivent être dans l'ordre, à des jours différents.", field="steps")
+    levels = [TEMPLATE_LEVELS[s["template"]] for s in steps]
+    if levels != sorted(levels):
+        raise ReminderError("Le ton ne redescend pas : douce, puis ferme, puis mise en demeure.", field="steps")
+    return steps
+
+
+def plan_for(invoice: Document) -> ReminderPlan | None:
+    """Invoice override, else client override, else the company default; None when switched off."""
+    if invoice.reminders_disabled or invoice.client.reminders_disabled or not invoice.company.reminders_enabled:
+        return None
+    plan_id = invoice.reminder_plan_id or invoice.client.reminder_plan_id
+    if plan_id:
+        plan = db.session.get(ReminderPlan, plan_id)
+        if plan is not None and plan.company_id == invoice.company_id:
+            return plan
+    return default_plan(invoice.company)
+
+
+@dataclass(frozen=True)
+class DueStep:
+    index: int
+    template: str
+    day: date  # due date + offset
+    action: str  # send | skip | confirm
+    why: str = ""
+
+
+def due_step(invoice: Document, plan: ReminderPlan, today: date) -> DueStep | None:
+    """The step to handle today: only the latest due one (a missed week sends one message,
+    not a burst), never one already handled, never on a paid or paused invoice."""
+    if invoice.remaining_cents <= 0 or invoice.due_date is None:
+        return None
+    if invoice.reminders_paused_until and invoice.reminders_paused_until >= today:
+        return None
+    latest = None
+    for index, step in enumerate(plan.steps):
+        day = invoice.due_date + timedelta(days=int(step["offset_days"]))
+        if day <= today and index > invoice.reminder_step_reached:
+            latest = (index, step, day)
+    if latest is None:
+        return None
+    index, step, day = latest
+    template = step["template"]
+    if template == "pre_due" and today >= invoice.due_date:
+        return DueStep(index, template, day, "skip", "échéance déjà passée")
+    level = TEMPLATE_LEVELS[template]
+    if level and invoice.reminder_level >= level:
+        return DueStep(index, template, day, "skip", f"déjà au niveau {LEVEL_SHORT[invoice.reminder_level]}")
+    if template == "formal_notice" and plan.confirm_formal_notice:
+        return DueStep(index, template, day, "confirm", "mise en demeure à confirmer")
+    return DueStep(index, template, day, "send")
+
+
+def candidates(company_id: int, today: date):
+    """Select of open, issued invoices whose plan may have a step due (without loading plans)."""
+    return (
+        select(Document)
+        .where(
+            Document.company_id == company_id, Document.kind.in_(INVOICE_KINDS), Document.issued_at.is_not(None),
+            Document.net_cents - Document.paid_cents - Document.credited_cents > 0,
+            Document.reminders_disabled.is_(False), Document.due_date.is_not(None),
+            Document.due_date <= today + timedelta(days=60),
+            or_(Document.reminders_paused_until.is_(None), Document.reminders_paused_until < today),
+            Document.reminder_level < 3,
+        )
+        .order_by(Document.due_date, Document.id)
+    )
+
+
+def claim_step(invoice: Document, step: DueStep) -> bool:
+    """Move the invoice's plan position to this step, unless a concurrent run already did."""
+    return db.session.execute(
+        update(Document)
+        .where(Document.id == invoice.id, Document.reminder_step_reached < step.index)
+        .values(reminder_step_reached=step.index)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def planned_today(company: Company, today: date | None = None) -> list[tuple[Document, DueStep]]:
+    """Dry run: what the plan would do today for this company (shown in the UI)."""
+    today = today or today_in(company.timezone)
+    out = []
+    for invoice in db.session.scalars(candidates(company.id, today)):
+        plan = plan_for(invoice)
+        step = due_step(invoice, plan, today) if plan else None
+        if step:
+            out.append((invoice, step))
+    return out
+
+
+def pause(invoice: Document, actor, until: date | None, *, reason: str = "") -> None:
+    """Pause automatic reminders until a date (a promise to pay), or resume with None."""
+    invoice.reminders_paused_until = until
+    events.record(invoice.company_id, "reminders_paused" if until else "reminders_resumed", document=invoice,
+                  actor=actor, until=until.isoformat() if until else None, reason=reason)
+
+
+def set_enabled(invoice: Document, actor, enabled: bool) -> None:
+    """Switch automatic reminders on or off for one invoice."""
+    invoice.reminders_disabled = not enabled
+    events.record(invoice.company_id, "reminders_enabled" if enabled else "reminders_disabled", document=invoice, actor=actor)
+
+
+# --- tasks --------------------------------------------------------------------------
+
+
+def add_task(company_id: int, actor, *, client_id: int, due_on: date, note: str, document: Document | None = None,
+             kind: str = "manual") -> Task:
+    """A follow-up to do on a date (call the client, pass by the site…)."""
+    note = (note or "").strip()
+    if not note:
+        raise ReminderError("Décrivez la tâche (par exemple « Appeler M. Dupont »).", field="note")
+    task = Task(company_id=company_id, client_id=client_id, document_id=document.id if document else None,
+                due_on=due_on, note=note[:2000], kind=kind, created_by_id=getattr(actor, "id", None))
+    db.session.add(task)
+    db.session.flush()
+    if document is not None:
+        events.record(company_id, "task_created", document=document, actor=actor, task_id=task.id, note=task.note,
+                      due_on=due_on.isoformat())
+    return task
+
+
+def complete_task(task: Task, actor, *, now: datetime | None = None) -> None:
+    """Mark a task done (twice is harmless)."""
+    if task.done_at is None:
+        task.done_at = now or utcnow()
+        task.done_by_id = getattr(actor, "id", None)
+        if task.document_id:
+            events.record(task.company_id, "task_done", document=task.document, actor=actor, task_id=task.id, note=task.note)
+
+
+def open_tasks(company_id: int, *, due_by: date | None = None, client_id: int | None = None,
+               document_id: int | None = None) -> list[Task]:
+    """Tasks not done yet, soonest first."""
+    stmt = select(Task).where(Task.company_id == company_id, Task.done_at.is_(None))
+    if due_by is not None:
+        stmt = stmt.where(Task.due_on <= due_by)
+    if client_id is not None:
+        stmt = stmt.where(Task.client_id == client_id)
+    if document_id is not None:
+        stmt = stmt.where(Task.document_id == document_id)
+    return list(db.session.scalars(stmt.order_by(Task.due_on, Task.id)))
+
+
+def last_sends(document_id: int, limit: int = 20) -> list[Send]:
+    """Most recent sends of a document."""
+    return list(db.session.scalars(select(Send).where(Send.document_id == document_id)
+                                   .order_by(Send.created_at.desc(), Send.id.desc()).limit(limit)))
+
+
+def summary_line(invoice: Document) -> str:
+    """"R2 · relance ferme, le 12/11/2026" for lists."""
+    from output.formatting import format_date
+
+    if invoice.reminder_level == 0 or invoice.last_reminder_at is None:
+        return LEVEL_LABELS[invoice.reminder_level]
+    return f"{LEVEL_LABELS[invoice.reminder_level]}, le {format_date(invoice.last_reminder_at)}"
+
+
+__all__ = [
+    "LEVEL_LABELS", "LEVEL_TEMPLATES", "TEMPLATE_LEVELS", "DEFAULT_STEPS", "ReminderError", "Draft", "DueStep",
+    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "clean_steps", "plan_for",
+    "due_step", "candidates", "claim_step", "planned_today", "pause", "set_enabled", "add_task", "complete_task",
+    "open_tasks", "last_sends", "summary_line",
+]

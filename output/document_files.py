@@ -1,0 +1,412 @@
+"""From the database to PDF files: views of documents, statements and formal notices,
+legal mentions, and the frozen PDF of an issued document.
+
+Frozen once issued: the PDF is rendered once, inside the issuing transaction, and its
+bytes are stored in the database (table stored_files) with their SHA-256. Every later
+download returns those bytes, so what the client received never changes. The database
+rather than a file in instance/ because: the bytes then share the transaction of the
+issue (a failed render or a crash leaves neither a number nor an orphan file), they are
+in every backup and follow a move to PostgreSQL, and several gunicorn workers or hosts
+see them without a shared disk; at ~40 kB a document, 10 years of an artisan's
+documents is well under a gigabyte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import unicodedata
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from domain import documents as docs
+from domain.documents import DocumentError
+from domain.legal import RECOVERY_INDEMNITY_CENTS, days_late, half_year_start, rate_on
+from domain.models import (
+    INVOICE_KINDS,
+    PAYMENT_METHOD_LABELS,
+    Client,
+    Company,
+    Document,
+    Kind,
+    Payment,
+    PaymentMethod,
+    StoredFile,
+    VatRegime,
+)
+from domain.money import display_amount, percent_label
+from domain.penalties import load_tables
+from extensions import db
+
+from . import formatting
+from .mail import Attachment
+from .pdf import PdfRenderError, render_document, render_letter, render_statement
+from .views import (
+    Deduction,
+    DocumentView,
+    Insurance,
+    LetterView,
+    Line,
+    OpenInvoice,
+    Party,
+    PaymentReceived,
+    StatementView,
+    VatRow,
+)
+
+TITLES = {
+    Kind.QUOTE: "Devis",
+    Kind.DEPOSIT: "Facture d'acompte",
+    Kind.FINAL: "Facture de solde",
+    Kind.INVOICE: "Facture",
+    Kind.CREDIT_NOTE: "Avoir",
+}
+FILE_PREFIX = {Kind.QUOTE: "Devis", Kind.DEPOSIT: "Facture-acompte", Kind.FINAL: "Facture",
+               Kind.INVOICE: "Facture", Kind.CREDIT_NOTE: "Avoir"}
+PDF_PURPOSE = "document_pdf"
+LETTER_PURPOSE = "formal_notice_letter"
+
+
+# --- parties ------------------------------------------------------------------------
+
+
+def _logo_uri(company: Company) -> str | None:
+    if not company.logo:
+        return None
+    return f"data:{company.logo_mime};base64,{base64.b64encode(company.logo).decode()}"
+
+
+def _legal_form_text(form: str, capital_cents: int | None) -> str:
+    # Code de commerce R123-238: a société shows its form and share capital on its documents.
+    if capital_cents and form not in ("EI", "AUTRE"):
+        return f"{form} au capital de {display_amount(capital_cents)}"
+    return "" if form == "AUTRE" else form
+
+
+def seller_party(seller: dict, company: Company) -> Party:
+    """The seller as printed (from the issued snapshot, or live for a draft)."""
+    siret = seller.get("siret", "")
+    return Party(
+        name=seller["name"] + (f" – {seller['trade_name']}" if seller.get("trade_name") else ""),
+        legal_form=_legal_form_text(seller.get("legal_form", ""), seller.get("share_capital_cents")),
+        address_lines=tuple(seller.get("address_lines", ())),
+        siren=siret[:9] or None, siret=siret or None, rcs_rm=seller.get("rcs_rm") or None,
+        vat_number=seller.get("vat_number") or None, email=seller.get("email") or None,
+        phone=seller.get("phone") or None, logo_data_uri=_logo_uri(company),
+    )
+
+
+def buyer_party(buyer: dict) -> Party:
+    """The client as printed; SIREN and VAT number for businesses (décret 2022-1299)."""
+    business = buyer.get("is_business", False)
+    return Party(
+        name=buyer["name"], address_lines=tuple(buyer.get("address_lines", ())),
+        siren=(buyer.get("siren") or None) if business else None,
+        vat_number=(buyer.get("vat_number") or None) if business else None,
+    )
+
+
+def _snapshot(doc: Document) -> dict:
+    """Issued: the frozen identities. Draft: what would be printed today."""
+    return doc.snapshot if doc.is_issued and doc.snapshot else docs.snapshot_parties(doc.company, doc.client)
+
+
+# --- mentions -----------------------------------------------------------------------
+
+
+def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date) -> tuple[str, ...]:
+    """Mandatory mentions by case (CGI ann. II 242 nonies A, Code de commerce L441-9/L441-10)."""
+    mentions: list[str] = []
+    if doc.vat_regime == VatRegime.FRANCHISE:
+        mentions.append("TVA non applicable, art. 293 B du CGI")
+    if doc.vat_regime == VatRegime.AUTOLIQUIDATION:
+        # CGI art. 283-2 nonies (sous-traitance BTP) and 242 nonies A, 13°.
+        mentions.append("Autoliquidation – article 283-2 nonies du CGI : TVA due par le preneur.")
+    if doc.reduced_rate_attestation:
+        mentions.append(
+            "Taux réduit de TVA appliqué sur la base de l'attestation remise par le client : travaux dans un "
+            "logement achevé depuis plus de deux ans (CGI art. 279-0 bis et 278-0 bis A)."
+        )
+    if seller.get("vat_on_debits"):
+        mentions.append("Option pour le paiement de la taxe d'après les débits")
+    if doc.kind in INVOICE_KINDS:
+        if buyer.get("is_business"):
+            mentions.append(_penalty_mention(seller.get("late_penalty_rate_bp"), on))
+            # D441-5: the 40 € fixed indemnity, printed as an amount, professional buyers only.
+            mentions.append(
+                f"Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
+                f"{formatting.format_money(RECOVERY_INDEMNITY_CENTS)} (art. L441-10 et D441-5 du Code de commerce)."
+            )
+        else:
+            mentions.append("En cas de retard de paiement, des intérêts au taux légal courent à compter de la "
+                            "mise en demeure (art. 1344-1 du Code civil).")
+        mentions.append(seller.get("early_payment_discount") or "Pas d'escompte pour paiement anticipé.")
+    return tuple(mentions)
+
+
+def _penalty_mention(contract_rate_bp: int | None, on: date) -> str:
+    # L441-10, II: the rate must be stated; without a contract rate it is the ECB rate of the
+    # half-year + 10 points. When the half-year's ECB rate is not in our table yet, print the
+    # legal formula rather than a figure we cannot vouch for.
+    tail = "exigibles dès le lendemain de la date d'échéance, sans qu'un rappel soit nécessaire (art. L441-10 du Code de commerce)."
+    if contract_rate_bp:
+        return f"Pénalités de retard au taux annuel de {percent_label(contract_rate_bp)}, {tail}"
+    tables = load_tables(on)
+    if half_year_start(on) in tables.provisional_ecb:
+        return f"Pénalités de retard au taux de refinancement de la BCE en vigueur au premier jour du semestre, majoré de 10 points, {tail}"
+    rate = rate_on(tables.ecb, on) + 1000
+    return f"Pénalités de retard au taux annuel de {percent_label(rate)} (taux de refinancement de la BCE majoré de 10 points), {tail}"
+
+
+def _payment_terms(doc: Document, due: date | None, issue: date) -> str | None:
+    if doc.kind not in INVOICE_KINDS or due is None:
+        return None
+    days = (due - issue).days
+    when = "à réception" if days <= 0 else f"à {days} jours"
+    return f"Paiement {when}, au plus tard le {formatting.format_date(due)}."
+
+
+# --- documents ----------------------------------------------------------------------
+
+
+def document_view(doc: Document, *, today: date) -> DocumentView:
+    """The printable view of a quote, invoice or credit note."""
+    snap = _snapshot(doc)
+    seller, buyer = snap["seller"], snap["buyer"]
+    issue = doc.issue_date or today
+    due = doc.due_date
+    if not doc.is_issued and doc.kind in INVOICE_KINDS:
+        due = doc.requested_due_date or issue + timedelta(days=docs.customer_terms_days(doc, doc.company))
+    validity = doc.validity_date if doc.kind == Kind.QUOTE else None
+    references = []
+    if doc.kind in (Kind.DEPOSIT, Kind.FINAL) and doc.quote is not None:
+        quote_ref = f"devis {doc.quote.number} du {formatting.format_date(doc.quote.issue_date)}"
+        references.append(("Acompte sur le " if doc.kind == Kind.DEPOSIT else "Solde du ") + quote_ref)
+    if doc.kind == Kind.CREDIT_NOTE and doc.credited is not None:
+        references.append(f"Avoir sur la facture {doc.credited.number} du {formatting.format_date(doc.credited.issue_date)}")
+    if doc.subject:
+        references.append(f"Objet : {doc.subject}")
+    charge = docs.charges_vat(doc)
+    gross = docs.totals_of(doc)
+    deductions = tuple(
+        Deduction(number=d["number"], issue_date=date.fromisoformat(d["issue_date"]),
+                  ht_cents=sum(r[1] for r in d["breakdown"]),
+                  vat_rows=tuple(VatRow(r[0], r[1], r[2]) for r in d["breakdown"]), ttc_cents=d["ttc_cents"])
+        for d in (doc.deductions or [])
+    )
+    is_invoice = doc.kind in INVOICE_KINDS
+    insurance = None
+    if seller.get("insurer_name"):
+        insurer = seller["insurer_name"] + (f", {seller['insurer_address']}" if seller.get("insurer_address") else "")
+        insurance = Insurance(insurer=insurer, policy=seller.get("insurance_policy", ""),
+                              coverage_area=seller.get("insurance_coverage_area", ""))
+    iban = seller.get("iban") or ""
+    return DocumentView(
+        kind=str(doc.kind), title=TITLES[Kind(doc.kind)], number=doc.number, is_draft=not doc.is_issued,
+        issue_date=issue, seller=seller_party(seller, doc.company), buyer=buyer_party(buyer),
+        buyer_is_professional=bool(buyer.get("is_business")),
+        service_date=doc.service_date, due_date=due if is_invoice else None, validity_date=validity,
+        site_name=doc.site_name or None,
+        site_address_lines=tuple(line for line in doc.site_address.splitlines() if line.strip()) or tuple(buyer.get("site_address_lines", ())),
+        references=tuple(references),
+        lines=tuple(Line(kind=l.kind, label=l.label, description=l.description, quantity_milli=l.quantity_milli,
+                         unit=l.unit, unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
+                         vat_rate_bp=l.vat_rate_bp, total_ht_cents=l.total_ht_cents) for l in doc.lines),
+        vat_rows=tuple(VatRow(v.rate_bp, v.base_cents, v.vat_cents) for v in gross.per_rate) if charge or gross.per_rate else (),
+        total_ht_cents=doc.total_ht_cents, total_vat_cents=doc.total_vat_cents, total_ttc_cents=doc.total_ttc_cents,
+        deductions=deductions, net_to_pay_cents=doc.net_cents if deductions else None,
+        payment_terms=_payment_terms(doc, due, issue),
+        payment_methods="Virement bancaire, chèque ou espèces (dans la limite légale)." if is_invoice else None,
+        iban=_spaced(iban) if iban and is_invoice else None, bic=seller.get("bic") or None,
+        epc_qr=bool(is_invoice and iban and doc.net_cents > 0 and doc.is_issued),
+        mentions=legal_mentions(doc, seller, buyer, issue),
+        insurance=insurance, notes=doc.notes or None,
+    )
+
+
+def _spaced(iban: str) -> str:
+    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
+
+
+def pdf_filename(doc: Document) -> str:
+    """"Facture-F-2026-0007-Dupont.pdf": kind, number, client, ASCII only for every mail client."""
+    client_name = (doc.snapshot or {}).get("buyer", {}).get("name") or doc.client.name
+    last_word = client_name.split()[-1] if client_name.split() else "client"
+    ascii_name = unicodedata.normalize("NFKD", last_word).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9-]+", "", ascii_name)[:40] or "client"
+    number = doc.number or f"brouillon-{doc.id}"
+    return f"{FILE_PREFIX[Kind(doc.kind)]}-{number}-{slug}.pdf"
+
+
+def render_pdf(doc: Document, *, today: date) -> bytes:
+    """Render (not store) a document's PDF; drafts carry the BROUILLON watermark."""
+    return render_document(document_view(doc, today=today))
+
+
+def freeze_pdf(doc: Document) -> StoredFile:
+    """Render the issued document once and store its bytes (used as `after_number` at issue).
+
+    A render failure raises DocumentError: the caller rolls back and the document stays an
+    unnumbered draft.
+    """
+    try:
+        data = render_pdf(doc, today=doc.issue_date)
+    except PdfRenderError as exc:
+        raise DocumentError(f"Le PDF n'a pas pu être produit : {exc} Le document n'a pas été émis.") from None
+    stored = StoredFile(company_id=doc.company_id, document_id=doc.id, purpose=PDF_PURPOSE,
+                        filename=pdf_filename(doc), sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def stored_pdf(doc: Document) -> StoredFile | None:
+    """The frozen PDF row of an issued document."""
+    return db.session.scalar(select(StoredFile).where(StoredFile.document_id == doc.id, StoredFile.purpose == PDF_PURPOSE))
+
+
+def document_pdf(doc: Document, *, today: date) -> tuple[str, bytes]:
+    """(file name, bytes): the frozen bytes of an issued document, a fresh render of a draft."""
+    if not doc.is_issued:
+        return pdf_filename(doc), render_pdf(doc, today=today)
+    stored = stored_pdf(doc)
+    if stored is None:
+        # Issued before PDFs were frozen (imported data): freeze now, once.
+        stored = freeze_pdf(doc)
+    return stored.filename, stored.data
+
+
+def issue_with_pdf(doc: Document, actor, *, today: date):
+    """Issue a draft and freeze its PDF in the same transaction."""
+    return docs.issue(doc, actor, today=today, after_number=freeze_pdf)
+
+
+# --- statement of account -----------------------------------------------------------
+
+
+def statement_view(client: Client, *, today: date) -> StatementView:
+    """Relevé de compte: open invoices, payments received over the last 12 months, balance."""
+    company = client.company
+    snap = docs.snapshot_parties(company, client)
+    open_docs = db.session.scalars(
+        select(Document).where(Document.client_id == client.id, Document.company_id == company.id,
+                               Document.kind.in_(INVOICE_KINDS), Document.issued_at.is_not(None),
+                               Document.net_cents - Document.paid_cents - Document.credited_cents > 0)
+        .order_by(Document.due_date, Document.id)
+    ).all()
+    since = today - timedelta(days=365)
+    pays = db.session.execute(
+        select(Payment, Document.number).join(Document, Payment.document_id == Document.id)
+        .where(Payment.client_id == client.id, Payment.company_id == company.id, Payment.cancelled_at.is_(None),
+               Payment.paid_on >= since)
+        .order_by(Payment.paid_on.desc(), Payment.id.desc())
+    ).all()
+    rows = tuple(OpenInvoice(number=d.number, issue_date=d.issue_date, due_date=d.due_date, ttc_cents=d.net_cents,
+                             paid_cents=d.paid_cents + d.credited_cents, remaining_cents=d.remaining_cents,
+                             days_late=days_late(d.due_date, today)) for d in open_docs)
+    return StatementView(
+        seller=seller_party(snap["seller"], company), buyer=buyer_party(snap["buyer"]), statement_date=today,
+        rows=rows,
+        payments=tuple(PaymentReceived(date=p.paid_on, method=PAYMENT_METHOD_LABELS[PaymentMethod(p.method)],
+                                       reference=p.reference, amount_cents=p.amount_cents, invoice_number=number)
+                       for p, number in pays),
+        total_ttc_cents=sum(r.ttc_cents for r in rows), total_paid_cents=sum(r.paid_cents for r in rows),
+        total_remaining_cents=sum(r.remaining_cents for r in rows),
+        total_overdue_cents=sum(r.remaining_cents for r in rows if r.days_late > 0),
+        period_text=f"depuis le {formatting.format_date(since)}",
+        iban=_spaced(company.iban) if company.iban else None, bic=company.bic or None,
+    )
+
+
+def statement_pdf(client: Client, *, today: date) -> tuple[str, bytes]:
+    """(file name, bytes) of the client's statement of account today."""
+    ascii_name = unicodedata.normalize("NFKD", client.name.split()[-1] if client.name.split() else "client")
+    slug = re.sub(r"[^A-Za-z0-9-]+", "", ascii_name.encode("ascii", "ignore").decode())[:40] or "client"
+    return f"Releve-{today.isoformat()}-{slug}.pdf", render_statement(statement_view(client, today=today))
+
+
+# --- formal notice letter -----------------------------------------------------------
+
+
+def formal_notice_view(invoice: Document, *, today: date, signature_name: str) -> LetterView:
+    """Mise en demeure (Code civil 1344): dated, the invoice and amount, a deadline, the consequences."""
+    from domain.penalties import invoice_penalties
+
+    company, client = invoice.company, invoice.client
+    snap = docs.snapshot_parties(company, client)
+    deadline = today + timedelta(days=company.formal_notice_deadline_days)
+    pen = invoice_penalties(invoice, today)
+    due = formatting.format_date(invoice.due_date)
+    paragraphs = [
+        f"Malgré nos relances, la facture n° {invoice.number} du {formatting.format_date(invoice.issue_date)}, "
+        f"arrivée à échéance le {due}, demeure impayée à ce jour ({pen.days_late} jours de retard).",
+        f"Par la présente, nous vous mettons en demeure de nous régler la somme de "
+        f"{formatting.format_money(invoice.remaining_cents)} au plus tard le {formatting.format_date(deadline)}.",
+    ]
+    if client.is_business:
+        paragraphs.append(
+            "Conformément à l'article L441-10 du Code de commerce, cette somme est majorée des pénalités de retard "
+            f"({formatting.format_money(pen.interest_cents)} à ce jour) et de l'indemnité forfaitaire pour frais de "
+            f"recouvrement de {formatting.format_money(pen.indemnity_cents)} (article D441-5)."
+        )
+    else:
+        paragraphs.append("Conformément à l'article 1344-1 du Code civil, la présente mise en demeure fait courir "
+                          "les intérêts au taux légal sur la somme due.")
+    paragraphs.append("À défaut de règlement dans ce délai, nous engagerons sans autre avis une procédure de "
+                      "recouvrement judiciaire (injonction de payer), dont les frais resteront à votre charge.")
+    return LetterView(
+        seller=seller_party(snap["seller"], company), buyer=buyer_party(snap["buyer"]),
+        place=company.city or "", letter_date=today,
+        subject=f"Mise en demeure de payer – facture n° {invoice.number}", paragraphs=tuple(paragraphs),
+        invoices=(OpenInvoice(number=invoice.number, issue_date=invoice.issue_date, due_date=invoice.due_date,
+                              ttc_cents=invoice.net_cents, paid_cents=invoice.paid_cents + invoice.credited_cents,
+                              remaining_cents=invoice.remaining_cents, days_late=pen.days_late),),
+        amount_due_cents=invoice.remaining_cents, deadline_date=deadline, signature_name=signature_name or company.name,
+    )
+
+
+def formal_notice_pdf(invoice: Document, *, today: date, signature_name: str = "") -> tuple[str, bytes]:
+    """(file name, bytes) of the dated formal notice letter."""
+    view = formal_notice_view(invoice, today=today, signature_name=signature_name)
+    return f"Mise-en-demeure-{invoice.number}-{today.isoformat()}.pdf", render_letter(view)
+
+
+# --- attachments for e-mails --------------------------------------------------------
+
+
+def attachments_for(doc: Document, template_key: str, *, today: date, with_statement: bool = True,
+                    signature_name: str = "") -> list[Attachment]:
+    """The document's PDF, plus (reminders) the statement of account and, for a formal notice, the letter."""
+    name, data = document_pdf(doc, today=today)
+    files = [Attachment(name, "application/pdf", data)]
+    if template_key in ("soft", "firm", "formal_notice") and with_statement:
+        name, data = statement_pdf(doc.client, today=today)
+        files.append(Attachment(name, "application/pdf", data))
+    if template_key == "formal_notice":
+        letter = _store_formal_notice(doc, today=today, signature_name=signature_name)
+        files.append(Attachment(letter.filename, "application/pdf", letter.data))
+    return files
+
+
+def formal_notice_letter(doc: Document) -> StoredFile | None:
+    """The stored formal notice letter of an invoice (to print for registered post)."""
+    return db.session.scalar(select(StoredFile).where(StoredFile.document_id == doc.id,
+                                                      StoredFile.purpose == LETTER_PURPOSE))
+
+
+def _store_formal_notice(doc: Document, *, today: date, signature_name: str) -> StoredFile:
+    # Once the notice has gone (formal_notice_at set) its letter is frozen like an invoice;
+    # until then a retry re-dates it to the day it is actually sent.
+    stored = formal_notice_letter(doc)
+    if stored is not None and doc.formal_notice_at is not None:
+        return stored
+    name, data = formal_notice_pdf(doc, today=today, signature_name=signature_name)
+    if stored is None:
+        stored = StoredFile(company_id=doc.company_id, document_id=doc.id, purpose=LETTER_PURPOSE)
+        db.session.add(stored)
+    stored.filename, stored.data, stored.size = name, data, len(data)
+    stored.sha256 = hashlib.sha256(data).hexdigest()
+    db.session.flush()
+    return stored
