@@ -103,6 +103,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for bp in (auth_bp, dashboard_bp, clients_bp, settings_bp):
         app.register_blueprint(bp)
+    from blueprints.catalog.routes import bp as catalog_bp
+    from blueprints.invoices.routes import bp as invoices_bp
+    from blueprints.payments.routes import bp as payments_bp
+    from blueprints.quotes.routes import bp as quotes_bp
+
+    for bp in (quotes_bp, invoices_bp, payments_bp, catalog_bp):
+        app.register_blueprint(bp)
 
     import cli
 

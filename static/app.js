@@ -46,3 +46,67 @@
     });
   });
 })();
+
+// --- Lines editor (quotes, invoices, credit notes; issue 3) -------------------------------
+// Rows are added by htmx (server-rendered fragments); removing and moving them is plain DOM
+// work here. Any change re-posts the form to the totals preview (hx-trigger on #doc-totals
+// listens for "change" and "lines-changed" from #doc-form): no money arithmetic in JS.
+(function () {
+  "use strict";
+
+  function linesChanged(el) {
+    var form = el && el.closest ? el.closest("form") : null;
+    if (form) form.dispatchEvent(new CustomEvent("lines-changed", { bubbles: true }));
+  }
+
+  document.addEventListener("click", function (event) {
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) {
+      var row = remove.closest("[data-line-row]");
+      var form = row && row.closest("form");
+      if (row) row.remove();
+      if (form) form.dispatchEvent(new CustomEvent("lines-changed", { bubbles: true }));
+      return;
+    }
+    var move = event.target.closest("[data-move-row]");
+    if (move) {
+      var current = move.closest("[data-line-row]");
+      if (!current) return;
+      if (move.getAttribute("data-move-row") === "up" && current.previousElementSibling) {
+        current.parentNode.insertBefore(current, current.previousElementSibling);
+      } else if (move.getAttribute("data-move-row") === "down" && current.nextElementSibling) {
+        current.parentNode.insertBefore(current.nextElementSibling, current);
+      }
+      move.focus();
+      linesChanged(current);
+    }
+  });
+
+  // A row just inserted (blank, section or from the catalogue): focus its first field,
+  // clear the catalogue search, and refresh the totals.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "line-rows") return;
+    var rows = target.querySelectorAll("[data-line-row]");
+    var last = rows[rows.length - 1];
+    if (last) {
+      var input = last.querySelector("input:not([type=hidden])");
+      if (input && !input.value) input.focus();
+    }
+    var search = document.getElementById("catalog-q");
+    var results = document.getElementById("catalog-results");
+    if (search && results && results.contains(event.detail.requestConfig && event.detail.requestConfig.elt)) {
+      search.value = "";
+      results.innerHTML = "";
+    }
+    linesChanged(target);
+  });
+
+  // Enter in a line field must not submit the whole document by accident.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    var el = event.target;
+    if (el.tagName === "INPUT" && el.closest("[data-line-row]")) event.preventDefault();
+    if (el.id === "catalog-q") event.preventDefault();
+  });
+})();

@@ -1,0 +1,380 @@
+"""Invoices (standalone, deposit, final) and credit notes: list with filters, drafts,
+issue, payments (record in two taps, cancel with a reason), credit notes, client summary."""
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_login import current_user, login_required
+
+import documents_web as dw
+from domain import documents as docs
+from domain import idempotency, lists, payments, status
+from domain.documents import DocumentError
+from domain.models import INVOICE_KINDS, Client, Document, Kind, Payment, VatRegime
+from domain.money import display_amount, format_amount_input
+from domain.payments import PaymentError, PaymentInput
+from extensions import db
+from web import get_owned_or_404, is_fragment_request, redirect_see_other, render_page
+
+from .forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
+
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+dw.register_editor(bp)
+
+DOCUMENT_KINDS = (*INVOICE_KINDS, Kind.CREDIT_NOTE)
+# Derived documents keep the client and VAT regime of what they derive from.
+FIXED_PARTY_KINDS = (Kind.DEPOSIT, Kind.FINAL, Kind.CREDIT_NOTE)
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every invoice page needs a logged-in user."""
+
+
+def _invoice_or_404(invoice_id: int) -> Document:
+    """An invoice or credit note of the current company (a quote id here is a 404)."""
+    doc = get_owned_or_404(Document, invoice_id)
+    if doc.kind not in DOCUMENT_KINDS:
+        abort(404)
+    return doc
+
+
+@bp.get("/")
+def index():
+    """Invoices, filterable by status, client, period, overdue, amount; searchable; sortable."""
+    filters, values, errors = dw.parse_document_filters(request.args, "invoice")
+    result = lists.list_documents(current_user.company_id, filters, today=dw.company_today())
+    return render_page("invoices/index.html", "invoices/_list.html", result=result, values=values, errors=errors,
+                       clients=lists.clients_for_filter(current_user.company_id), statuses=status.INVOICE_STATUSES)
+
+
+# --- editor ----------------------------------------------------------------------------
+
+
+def _lines_editable(doc: Document | None) -> bool:
+    return doc is None or doc.breakdown_from_lines
+
+
+def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_error=None):
+    regime = doc.vat_regime if doc is not None and doc.kind in FIXED_PARTY_KINDS else (
+        form.vat_regime.data or docs.default_regime(current_user.company))
+    if parsed is not None and _lines_editable(doc):
+        totals = dw.lines_totals(parsed.lines, regime)
+    else:
+        totals = docs.totals_of(doc) if doc is not None else dw.lines_totals([], regime)
+    deductions, deducted = dw.deductions_of(doc)
+    return render_template("invoices/form.html", form=form, rows=rows, doc=doc, totals=totals, regime=regime,
+                           deductions=deductions, deducted=deducted, lines_editable=_lines_editable(doc),
+                           fixed_party=doc is not None and doc.kind in FIXED_PARTY_KINDS,
+                           form_error=form_error, lines_error=lines_error,
+                           line_errors=parsed.errors if parsed else [], editor="invoices")
+
+
+def _due_date_error(form, client: Client | None) -> bool:
+    """Refuse now a due date the issue (dated today) would refuse: before today, or over L441-10."""
+    message = dw.check_due_date_input(form.requested_due_date.data, client, dw.company_today())
+    if message:
+        form.requested_due_date.errors = [*form.requested_due_date.errors, message]
+        return True
+    return False
+
+
+def _form_client(form) -> Client | None:
+    return db.session.scalar(db.select(Client).where(Client.id == form.client_value(),
+                                                      Client.company_id == current_user.company_id))
+
+
+def _domain_error(form, rows, doc, parsed, exc: DocumentError):
+    db.session.rollback()
+    message = form.show_domain_error(exc)
+    if exc.field == "lines":
+        return _render_form(form, rows, doc, parsed=parsed, lines_error=str(exc))
+    return _render_form(form, rows, doc, parsed=parsed, form_error=message)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """A standalone invoice draft (call-out, small job without a quote)."""
+    company = current_user.company
+    form = InvoiceForm().setup(company, None)
+    if not form.is_submitted():
+        client_id = request.args.get("client_id", type=int)
+        if client_id:
+            form.client_id.data = str(client_id)
+        return _render_form(form, [dw.blank_row("item", franchise=company.is_vat_franchise)])
+    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
+    valid = form.validate()
+    if _due_date_error(form, _form_client(form)) or not (valid and parsed.ok):
+        return _render_form(form, parsed.rows, parsed=parsed)
+    replay = dw.replay_of(form.token.data, url_for("invoices.index"))
+    if replay is not None:
+        return replay
+    try:
+        doc = docs.create_draft(company, current_user, Kind.INVOICE, form.draft_input(parsed.lines),
+                                today=dw.company_today())
+    except DocumentError as exc:
+        return _domain_error(form, parsed.rows, None, parsed, exc)
+    url = url_for("invoices.detail", invoice_id=doc.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash("Facture enregistrée en brouillon.", "success")
+    return dw.see_other(url)
+
+
+def _frozen(doc: Document):
+    """What a try to change an issued document gets: the reason, and the way out (credit note)."""
+    return render_template("documents/frozen.html", doc=doc, message=docs.FROZEN_MESSAGE,
+                           token_form=TokenForm(formdata=None, token=idempotency.new_token())), 409
+
+
+@bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
+def edit(invoice_id: int):
+    """Edit a draft; an issued invoice or credit note is frozen (also against a forged POST)."""
+    doc = _invoice_or_404(invoice_id)
+    company = current_user.company
+    if doc.is_issued:
+        return _frozen(doc)
+    form = InvoiceForm(obj=None if request.method == "POST" else doc).setup(company, doc)
+    if not form.is_submitted():
+        return _render_form(form, dw.rows_of(doc), doc)
+    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise) if _lines_editable(doc) else None
+    valid = form.validate()
+    client = doc.client if doc.kind in FIXED_PARTY_KINDS else _form_client(form)
+    rows = parsed.rows if parsed else dw.rows_of(doc)
+    if _due_date_error(form, client) or not valid or (parsed is not None and not parsed.ok):
+        return _render_form(form, rows, doc, parsed=parsed)
+    fixed = {"client_id": doc.client_id, "vat_regime": doc.vat_regime} if doc.kind in FIXED_PARTY_KINDS else {}
+    try:
+        docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines if parsed else [], **fixed),
+                          expected_version=form.version_value())
+    except docs.FrozenDocumentError:
+        db.session.rollback()
+        return _frozen(doc)
+    except DocumentError as exc:
+        return _domain_error(form, rows, doc, parsed, exc)
+    db.session.commit()
+    flash("Brouillon enregistré.", "success")
+    return redirect_see_other("invoices.detail", invoice_id=doc.id)
+
+
+# --- the invoice page -----------------------------------------------------------------
+
+
+def _payment_form(doc: Document, today) -> PaymentForm:
+    form = PaymentForm(formdata=None, token=idempotency.new_token(), paid_on=today)
+    form.amount.data = format_amount_input(max(doc.remaining_cents, 0))
+    return form
+
+
+def _detail_context(doc: Document, **extra) -> dict:
+    today = dw.company_today()
+    deductions, deducted = dw.deductions_of(doc)
+    context = {
+        "doc": doc, "today": today, "status": status.status_of(doc, today), "totals": docs.totals_of(doc),
+        "regime": doc.vat_regime,
+        "deductions": deductions, "deducted": deducted,
+        "payments": lists.payments_of(doc) if doc.is_invoice else [],
+        "credit_notes": lists.credit_notes_of(doc) if doc.is_invoice else [],
+        "creditable": docs.creditable_cents(doc) if doc.is_invoice and doc.is_issued else 0,
+        "events": lists.document_events(doc), "action_error": None, "cancel_errors": {},
+        "issue_form": TokenForm(formdata=None, token=idempotency.new_token()),
+        "payment_form": _payment_form(doc, today),
+        "credit_form": CreditNoteForm(formdata=None, token=idempotency.new_token()),
+        "cancel_form": CancelPaymentForm(formdata=None),
+    }
+    context.update(extra)
+    return context
+
+
+@bp.get("/<int:invoice_id>")
+def detail(invoice_id: int):
+    """The invoice page: status, due date, lines, totals, deductions, balance, payments, history."""
+    return render_template("invoices/detail.html", **_detail_context(_invoice_or_404(invoice_id)))
+
+
+@bp.post("/<int:invoice_id>/delete")
+def delete(invoice_id: int):
+    """Delete a draft (it has no number: no gap). An issued document is never deleted."""
+    doc = _invoice_or_404(invoice_id)
+    if doc.is_issued:
+        return _frozen(doc)
+    quote_id, credited_id = doc.quote_id, doc.credited_id
+    docs.delete_draft(doc, current_user)
+    db.session.commit()
+    flash("Brouillon supprimé.", "success")
+    if quote_id:
+        return redirect_see_other("quotes.detail", quote_id=quote_id)
+    if credited_id:
+        return redirect_see_other("invoices.detail", invoice_id=credited_id)
+    return redirect_see_other("invoices.index")
+
+
+@bp.post("/<int:invoice_id>/issue")
+def issue(invoice_id: int):
+    """Issue: the next F- (or A-) number, due date from the terms, frozen. A double tap issues once."""
+    doc = _invoice_or_404(invoice_id)
+    url = url_for("invoices.detail", invoice_id=doc.id)
+    form = TokenForm()
+    replay = dw.replay_of(form.token.data, url)
+    if replay is not None:
+        return replay
+    try:
+        # after_number: the PDF engineer freezes the PDF bytes here (None for now).
+        docs.issue(doc, current_user, today=dw.company_today(), after_number=None)
+    except DocumentError as exc:
+        db.session.rollback()
+        doc = _invoice_or_404(invoice_id)
+        return render_page("invoices/detail.html", "invoices/_actions.html",
+                           **_detail_context(doc, action_error=str(exc), action_error_field=exc.field))
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash(f"{doc.kind_label} émise sous le n° {doc.number}." if doc.is_invoice else f"Avoir émis sous le n° {doc.number}.",
+          "success")
+    return dw.see_other(url)
+
+
+@bp.post("/<int:invoice_id>/sent")
+def mark_sent(invoice_id: int):
+    """Record that the invoice reached the client (by hand, post, e-mail)."""
+    doc = _invoice_or_404(invoice_id)
+    try:
+        docs.mark_sent(doc, current_user, channel="manuel")
+    except DocumentError as exc:
+        db.session.rollback()
+        return render_page("invoices/detail.html", "invoices/_actions.html",
+                           **_detail_context(_invoice_or_404(invoice_id), action_error=str(exc)))
+    db.session.commit()
+    flash("Marquée comme envoyée.", "success")
+    return redirect_see_other("invoices.detail", invoice_id=doc.id)
+
+
+@bp.post("/<int:invoice_id>/payments")
+def record_payment(invoice_id: int):
+    """Record money received (partial or full). A double tap records once; overpayment is refused."""
+    doc = _invoice_or_404(invoice_id)
+    url = url_for("invoices.detail", invoice_id=doc.id)
+    form = PaymentForm()
+    if not form.validate():
+        return render_page("invoices/detail.html", "invoices/_payment_form.html",
+                           **_detail_context(doc, payment_form=form))
+    replay = dw.replay_of(form.token.data, url)
+    if replay is not None:
+        return replay
+    today = dw.company_today()
+    try:
+        payments.record_payment(doc, current_user, PaymentInput(form.amount_cents, form.paid_on.data, form.method.data,
+                                                                form.reference.data or ""), today=today)
+    except PaymentError as exc:
+        db.session.rollback()
+        doc = _invoice_or_404(invoice_id)
+        target = {"amount": form.amount, "paid_on": form.paid_on, "method": form.method}.get(exc.field, form.amount)
+        target.errors = [*target.errors, str(exc)]
+        return render_page("invoices/detail.html", "invoices/_payment_form.html",
+                           **_detail_context(doc, payment_form=form))
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash(f"Paiement de {display_amount(form.amount_cents)} enregistré. Reste à payer : "
+          f"{display_amount(doc.remaining_cents)}.", "success")
+    return dw.see_other(url)
+
+
+@bp.post("/<int:invoice_id>/payments/<int:payment_id>/cancel")
+def cancel_payment(invoice_id: int, payment_id: int):
+    """Cancel a payment (bounced cheque, typing mistake) with a reason; it is never edited."""
+    doc = _invoice_or_404(invoice_id)
+    payment = get_owned_or_404(Payment, payment_id)
+    if payment.document_id != doc.id:
+        abort(404)
+    form = CancelPaymentForm()
+    if not form.validate():
+        return render_page("invoices/detail.html", "invoices/_payments.html",
+                           **_detail_context(doc, cancel_errors={payment.id: form.reason.errors[0]}))
+    try:
+        payments.cancel_payment(payment, current_user, reason=form.reason.data)
+    except PaymentError as exc:
+        db.session.rollback()
+        return render_page("invoices/detail.html", "invoices/_payments.html",
+                           **_detail_context(_invoice_or_404(invoice_id), cancel_errors={payment_id: str(exc)}))
+    db.session.commit()
+    flash(f"Paiement de {display_amount(payment.amount_cents)} annulé.", "success")
+    return redirect_see_other("invoices.detail", invoice_id=doc.id)
+
+
+# --- credit notes -------------------------------------------------------------------
+
+
+@bp.post("/<int:invoice_id>/credit-notes")
+def credit_full(invoice_id: int):
+    """A credit note for everything still due (cancels the invoice once issued)."""
+    doc = _invoice_or_404(invoice_id)
+    form = CreditNoteForm()
+    replay = dw.replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
+    if replay is not None:
+        return replay
+    try:
+        note = docs.create_credit_note(doc, current_user, today=dw.company_today(), full=True,
+                                       reason=form.reason.data or "")
+    except DocumentError as exc:
+        db.session.rollback()
+        return render_page("invoices/detail.html", "invoices/_actions.html",
+                           **_detail_context(_invoice_or_404(invoice_id), action_error=str(exc)))
+    url = url_for("invoices.detail", invoice_id=note.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash("Avoir créé en brouillon : vérifiez-le puis émettez-le.", "success")
+    return dw.see_other(url)
+
+
+def _render_credit_form(invoice, form, rows, *, parsed=None, lines_error=None, status_code=200):
+    totals = dw.lines_totals(parsed.lines if parsed else [], invoice.vat_regime)
+    return render_template("invoices/credit_note_form.html", invoice=invoice, form=form, rows=rows, totals=totals,
+                           regime=invoice.vat_regime, lines_error=lines_error,
+                           line_errors=parsed.errors if parsed else [], creditable=docs.creditable_cents(invoice),
+                           editor="invoices"), status_code
+
+
+@bp.route("/<int:invoice_id>/credit-notes/new", methods=["GET", "POST"])
+def credit_partial(invoice_id: int):
+    """A partial credit note: typed lines (a discount, a line billed twice…)."""
+    invoice = _invoice_or_404(invoice_id)
+    if not invoice.is_invoice or not invoice.is_issued:
+        abort(404)
+    franchise = invoice.vat_regime == VatRegime.FRANCHISE
+    form = CreditNoteForm()
+    if not form.is_submitted():
+        form.token.data = idempotency.new_token()
+        return _render_credit_form(invoice, form, [dw.blank_row("item", franchise=franchise)])
+    parsed = dw.parse_lines(request.form, franchise=franchise)
+    if not (form.validate() and parsed.ok):
+        return _render_credit_form(invoice, form, parsed.rows, parsed=parsed)
+    replay = dw.replay_of(form.token.data, url_for("invoices.detail", invoice_id=invoice.id))
+    if replay is not None:
+        return replay
+    try:
+        note = docs.create_credit_note(invoice, current_user, today=dw.company_today(), full=False,
+                                       reason=form.reason.data or "", lines=parsed.lines)
+    except DocumentError as exc:
+        db.session.rollback()
+        return _render_credit_form(_invoice_or_404(invoice_id), form, parsed.rows, parsed=parsed,
+                                   lines_error=str(exc))
+    url = url_for("invoices.detail", invoice_id=note.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash("Avoir créé en brouillon : vérifiez-le puis émettez-le.", "success")
+    return dw.see_other(url)
+
+
+# --- a client's documents and balance (shown on the client page) ---------------------
+
+
+@bp.get("/clients/<int:client_id>")
+def client_summary(client_id: int):
+    """A client's balance (invoiced, paid, left to pay) and documents, as a fragment."""
+    client = get_owned_or_404(Client, client_id)
+    if not is_fragment_request():
+        return redirect_see_other("clients.detail", client_id=client.id)
+    today = dw.company_today()
+    return render_template(
+        "invoices/_client_summary.html", client=client, today=today,
+        balance=docs.client_balance(current_user.company_id, client.id),
+        rows=lists.client_documents(current_user.company_id, client.id, today=today),
+    )

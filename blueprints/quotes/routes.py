@@ -1,0 +1,297 @@
+"""Quotes (devis): list with filters, lines editor, issue, send, accept/refuse, duplicate,
+deposit invoices and the final invoice."""
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask_login import current_user, login_required
+
+import documents_web as dw
+from domain import documents as docs
+from domain import idempotency, lists, status
+from domain.documents import DocumentError
+from domain.models import Document, Kind
+from extensions import db
+from web import get_owned_or_404, redirect_see_other, render_page
+
+from .forms import DepositForm, QuoteForm, RefuseForm, TokenForm
+
+bp = Blueprint("quotes", __name__, url_prefix="/quotes")
+dw.register_editor(bp)
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every quote page needs a logged-in user."""
+
+
+def _quote_or_404(quote_id: int) -> Document:
+    """A quote of the current company (an invoice id here is a 404 too)."""
+    doc = get_owned_or_404(Document, quote_id)
+    if doc.kind != Kind.QUOTE:
+        abort(404)
+    return doc
+
+
+@bp.get("/")
+def index():
+    """Quotes, filterable by status, client, period, amount; searchable; sortable; paginated."""
+    filters, values, errors = dw.parse_document_filters(request.args, "quote")
+    result = lists.list_documents(current_user.company_id, filters, today=dw.company_today())
+    return render_page("quotes/index.html", "quotes/_list.html", result=result, values=values, errors=errors,
+                       clients=lists.clients_for_filter(current_user.company_id), statuses=status.QUOTE_STATUSES)
+
+
+# --- editor ----------------------------------------------------------------------------
+
+
+def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_error=None):
+    """The editor page; totals are the typed lines' (or the saved draft's on first display)."""
+    regime = form.vat_regime.data or docs.default_regime(current_user.company)
+    if parsed is not None:
+        totals = dw.lines_totals(parsed.lines, regime)
+    else:
+        totals = docs.totals_of(doc) if doc is not None else dw.lines_totals([], regime)
+    return render_template("quotes/form.html", form=form, rows=rows, doc=doc, totals=totals, regime=regime,
+                           form_error=form_error, lines_error=lines_error,
+                           line_errors=parsed.errors if parsed else [], editor="quotes")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """A new quote draft (no number until it is issued)."""
+    company = current_user.company
+    form = QuoteForm().setup(company, None)
+    today = dw.company_today()
+    if not form.is_submitted():
+        client_id = request.args.get("client_id", type=int)
+        if client_id:
+            form.client_id.data = str(client_id)
+        form.validity_date.data = today + timedelta(days=company.quote_validity_days)
+        return _render_form(form, [dw.blank_row("item", franchise=company.is_vat_franchise)])
+    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
+    if not (form.validate() and parsed.ok):
+        return _render_form(form, parsed.rows, parsed=parsed)
+    replay = dw.replay_of(form.token.data, url_for("quotes.index"))
+    if replay is not None:
+        return replay
+    try:
+        doc = docs.create_draft(company, current_user, Kind.QUOTE, form.draft_input(parsed.lines), today=today)
+    except DocumentError as exc:
+        db.session.rollback()
+        message = form.show_domain_error(exc)
+        return _render_form(form, parsed.rows, parsed=parsed, form_error=message if exc.field != "lines" else None,
+                            lines_error=str(exc) if exc.field == "lines" else None)
+    url = url_for("quotes.detail", quote_id=doc.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash("Devis enregistré en brouillon.", "success")
+    return dw.see_other(url)
+
+
+def _frozen(doc: Document):
+    """What a try to change an issued quote gets: the reason, and the way out (duplicate)."""
+    return render_template("documents/frozen.html", doc=doc, message=docs.FROZEN_MESSAGE,
+                           token_form=TokenForm(formdata=None, token=idempotency.new_token())), 409
+
+
+@bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
+def edit(quote_id: int):
+    """Edit a draft quote; an issued one is frozen (also against a forged POST)."""
+    doc = _quote_or_404(quote_id)
+    company = current_user.company
+    if doc.is_issued:
+        return _frozen(doc)
+    form = QuoteForm(obj=None if request.method == "POST" else doc).setup(company, doc)
+    if not form.is_submitted():
+        return _render_form(form, dw.rows_of(doc), doc)
+    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
+    if not (form.validate() and parsed.ok):
+        return _render_form(form, parsed.rows, doc, parsed=parsed)
+    try:
+        docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines),
+                          expected_version=form.version_value())
+    except docs.FrozenDocumentError:
+        db.session.rollback()
+        return _frozen(doc)
+    except DocumentError as exc:
+        db.session.rollback()
+        message = form.show_domain_error(exc)
+        return _render_form(form, parsed.rows, doc, parsed=parsed,
+                            form_error=message if exc.field != "lines" else None,
+                            lines_error=str(exc) if exc.field == "lines" else None)
+    db.session.commit()
+    flash("Devis enregistré.", "success")
+    return redirect_see_other("quotes.detail", quote_id=doc.id)
+
+
+# --- the quote page -------------------------------------------------------------------
+
+
+def _detail_context(doc: Document, **extra) -> dict:
+    today = dw.company_today()
+    new = idempotency.new_token
+    context = {
+        "doc": doc, "today": today, "status": status.status_of(doc, today), "totals": docs.totals_of(doc),
+        "regime": doc.vat_regime,
+        "invoices": lists.related_invoices(doc, today=today) if doc.is_issued else [],
+        "job": docs.job_balance(doc) if doc.is_issued else None,
+        "left_to_deposit": dw.left_to_deposit_cents(doc) if doc.accepted_at else 0,
+        "can_bill": doc.accepted_at is not None and not docs.finals_of(doc),
+        "events": lists.document_events(doc), "action_error": None,
+        "issue_form": TokenForm(formdata=None, token=new()),
+        "deposit_form": DepositForm(formdata=None, token=new()),
+        "final_form": TokenForm(formdata=None, token=new()),
+        "duplicate_form": TokenForm(formdata=None, token=new()),
+        "refuse_form": RefuseForm(formdata=None),
+    }
+    context.update(extra)
+    return context
+
+
+def _render_detail(doc: Document, **extra):
+    """The quote page, or only its actions panel for htmx (action errors land there)."""
+    return render_page("quotes/detail.html", "quotes/_actions.html", **_detail_context(doc, **extra))
+
+
+@bp.get("/<int:quote_id>")
+def detail(quote_id: int):
+    """The quote page: status, lines, totals, job balance, actions by state, history."""
+    return render_template("quotes/detail.html", **_detail_context(_quote_or_404(quote_id)))
+
+
+@bp.post("/<int:quote_id>/delete")
+def delete(quote_id: int):
+    """Delete a draft quote (it has no number: no gap). An issued quote is never deleted."""
+    doc = _quote_or_404(quote_id)
+    if doc.is_issued:
+        return _frozen(doc)
+    docs.delete_draft(doc, current_user)
+    db.session.commit()
+    flash("Brouillon supprimé.", "success")
+    return redirect_see_other("quotes.index")
+
+
+@bp.post("/<int:quote_id>/issue")
+def issue(quote_id: int):
+    """Issue the quote: it takes the next D-number and is frozen. A double tap issues once."""
+    doc = _quote_or_404(quote_id)
+    url = url_for("quotes.detail", quote_id=doc.id)
+    form = TokenForm()
+    replay = dw.replay_of(form.token.data, url)
+    if replay is not None:
+        return replay
+    try:
+        # after_number: the PDF engineer freezes the PDF bytes here (None for now).
+        docs.issue(doc, current_user, today=dw.company_today(), after_number=None)
+    except DocumentError as exc:
+        db.session.rollback()
+        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash(f"Devis émis sous le n° {doc.number}.", "success")
+    return dw.see_other(url)
+
+
+def _simple_action(quote_id: int, action, success: str):
+    doc = _quote_or_404(quote_id)
+    try:
+        action(doc)
+    except DocumentError as exc:
+        db.session.rollback()
+        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
+    db.session.commit()
+    flash(success, "success")
+    return redirect_see_other("quotes.detail", quote_id=doc.id)
+
+
+@bp.post("/<int:quote_id>/sent")
+def mark_sent(quote_id: int):
+    """Record that the quote was handed or sent to the client."""
+    return _simple_action(quote_id, lambda d: docs.mark_sent(d, current_user, channel="manuel"),
+                          "Devis marqué comme envoyé.")
+
+
+@bp.post("/<int:quote_id>/accept")
+def accept(quote_id: int):
+    """The client said yes (bon pour accord)."""
+    return _simple_action(quote_id, lambda d: docs.accept_quote(d, current_user), "Devis accepté.")
+
+
+@bp.post("/<int:quote_id>/refuse")
+def refuse(quote_id: int):
+    """The client said no (with an optional reason)."""
+    form = RefuseForm()
+    if not form.validate():
+        return _render_detail(_quote_or_404(quote_id), refuse_form=form)
+    return _simple_action(quote_id, lambda d: docs.refuse_quote(d, current_user, reason=form.reason.data or ""),
+                          "Devis marqué comme refusé.")
+
+
+@bp.post("/<int:quote_id>/duplicate")
+def duplicate(quote_id: int):
+    """Copy the quote into a new draft (the way to change an issued quote)."""
+    doc = _quote_or_404(quote_id)
+    form = TokenForm()
+    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    if replay is not None:
+        return replay
+    try:
+        copy = docs.duplicate(doc, current_user, today=dw.company_today())
+    except DocumentError as exc:
+        db.session.rollback()
+        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
+    url = url_for("quotes.edit", quote_id=copy.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash(f"Copie créée en brouillon à partir de {doc.display_number}.", "success")
+    return dw.see_other(url)
+
+
+@bp.post("/<int:quote_id>/deposits")
+def create_deposit(quote_id: int):
+    """A deposit invoice draft on the accepted quote, by percentage or TTC amount."""
+    doc = _quote_or_404(quote_id)
+    form = DepositForm()
+    if not form.validate():
+        return _render_detail(doc, deposit_form=form)
+    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    if replay is not None:
+        return replay
+    try:
+        deposit = docs.create_deposit(doc, current_user, today=dw.company_today(), percent_bp=form.percent_bp,
+                                      amount_cents=form.amount_cents)
+    except DocumentError as exc:
+        db.session.rollback()
+        doc = _quote_or_404(quote_id)
+        target = form.percent if exc.field == "percent" or (exc.field == "amount" and form.percent_bp) else form.amount
+        if exc.field in ("percent", "amount"):
+            target.errors = [*target.errors, str(exc)]
+            return _render_detail(doc, deposit_form=form)
+        return _render_detail(doc, deposit_form=form, action_error=str(exc))
+    url = url_for("invoices.detail", invoice_id=deposit.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash("Facture d'acompte créée en brouillon : vérifiez-la puis émettez-la.", "success")
+    return dw.see_other(url)
+
+
+@bp.post("/<int:quote_id>/final")
+def create_final(quote_id: int):
+    """The final invoice draft: every quote line, each deposit deducted."""
+    doc = _quote_or_404(quote_id)
+    form = TokenForm()
+    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    if replay is not None:
+        return replay
+    try:
+        final = docs.create_final(doc, current_user, today=dw.company_today())
+    except DocumentError as exc:
+        db.session.rollback()
+        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
+    url = url_for("invoices.detail", invoice_id=final.id)
+    dw.remember(form.token.data, url)
+    db.session.commit()
+    flash("Facture de solde créée en brouillon : vérifiez-la puis émettez-la.", "success")
+    return dw.see_other(url)
