@@ -17,8 +17,24 @@ PUBLIC_PREFIXES = ("/static/",)
 
 def build_foreign_objects(other: Company) -> dict[str, int]:
     """Objects of another company, by URL argument name."""
+    from datetime import date
+
+    from domain import payments
+    from domain.models import CatalogItem, PaymentMethod
+    from domain.payments import PaymentInput
+    from tests.builders import accepted_quote, issued, make_invoice
+
     client = make_client(other, name="Client de B", email="b@example.fr")
-    return {"client_id": client.id, "contact_id": client.contacts[0].id}
+    user = make_user(other, email="b2@b.example.fr")
+    quote = accepted_quote(other, client, user)
+    invoice = issued(make_invoice(other, client, user), user)
+    payment = payments.record_payment(invoice, user, PaymentInput(1000, date(2026, 11, 23), PaymentMethod.CASH),
+                                      today=date(2026, 11, 23))
+    item = CatalogItem(company_id=other.id, label="Ligne de B", unit_price_cents=100)
+    db.session.add(item)
+    db.session.flush()
+    return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
+            "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id}
 
 
 @pytest.fixture
@@ -54,7 +70,7 @@ def test_every_id_route_is_scoped(app, logged_in, foreign_ids):
             r = logged_in.open(url, method=method)
             assert r.status_code == 404, f"{method} {url} -> {r.status_code}"
             checked += 1
-    assert checked >= 7  # grows with each feature
+    assert checked >= 34  # grows with each feature
 
 
 def test_mixed_ids_are_404(app, logged_in, foreign_ids, company):
