@@ -110,6 +110,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for bp in (quotes_bp, invoices_bp, payments_bp, catalog_bp):
         app.register_blueprint(bp)
+    from blueprints.reminders.routes import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp)
 
     import cli
 

@@ -115,7 +115,7 @@ def _auto_send(company, day, now, report, attachments_for, link_for, dry_run) ->
 
 
 def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run) -> None:
-    tables = load_tables(day)
+    tables = load_tables(day, company.id)
     templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
     last_id = 0

@@ -24,6 +24,19 @@ EVENT_LABELS = {
     "payment_cancelled": "Paiement annulé",
     "paid_in_full": "Payée intégralement",
     "draft_deleted": "Brouillon supprimé",
+    # sending and collections
+    "email_sent": "Envoyé par e-mail",
+    "reminder_sent": "Relance envoyée",
+    "send_failed": "Échec d'envoi",
+    "shared": "Partagé",
+    "reminders_paused": "Relances suspendues",
+    "reminders_resumed": "Relances reprises",
+    "reminders_enabled": "Relances automatiques activées",
+    "reminders_disabled": "Relances automatiques désactivées",
+    "reminder_step_skipped": "Étape du plan passée",
+    "task_created": "Tâche créée",
+    "task_done": "Tâche faite",
+    "penalty_invoice_created": "Facture de pénalités créée",
 }
 
 

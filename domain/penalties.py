@@ -36,10 +36,13 @@ class RateTables:
     provisional_legal: tuple[date, ...] = ()
 
 
-def load_tables(up_to: date) -> RateTables:
-    """Code tables plus the rates entered in the app; a missing half-year up to `up_to`
+def load_tables(up_to: date, company_id: int | None = None) -> RateTables:
+    """Code tables plus the rates the company entered; a missing half-year up to `up_to`
     takes the last known rate and is reported as provisional (never silently)."""
-    entries = db.session.execute(select(RateEntry.kind, RateEntry.start, RateEntry.rate_bp)).all()
+    entries = []
+    if company_id is not None:
+        entries = db.session.execute(select(RateEntry.kind, RateEntry.start, RateEntry.rate_bp)
+                                     .where(RateEntry.company_id == company_id)).all()
     merged: dict[str, dict[date, int]] = {k: dict(t) for k, (_, t) in TABLE_KINDS.items()}
     for kind, start, rate in entries:
         if kind in merged:
@@ -120,7 +123,7 @@ def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | No
     end = today
     if invoice.remaining_cents <= 0 and invoice.paid_in_full_at is not None:
         end = min(today, invoice.paid_in_full_at.date())  # interest stops when paid
-    tables = tables or load_tables(today)
+    tables = tables or load_tables(today, invoice.company_id)
     steps = _outstanding_steps(invoice)
     buyer = (invoice.snapshot or {}).get("buyer", {})
     professional = buyer.get("is_business", invoice.client.is_business)

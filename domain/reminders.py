@@ -336,3 +336,89 @@ __all__ = [
     "due_step", "candidates", "claim_step", "planned_today", "pause", "set_enabled", "add_task", "complete_task",
     "open_tasks", "last_sends", "summary_line",
 ]
+
+
+# --- other channels -----------------------------------------------------------------
+
+SHARE_CHANNELS = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "link": "Lien copié"}
+
+
+def _phone_digits(phone: str) -> str:
+    """International digits for wa.me: French 06 12 34 56 78 → 33612345678."""
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    if (phone or "").strip().startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    if len(digits) == 10 and digits.startswith("0"):
+        return "33" + digits[1:]
+    return digits
+
+
+def share_url(channel: str, *, phone: str, text: str, link: str) -> str:
+    """The URL that opens WhatsApp, the SMS app or Telegram with the message prefilled."""
+    from urllib.parse import quote
+
+    if channel == "whatsapp":
+        number = _phone_digits(phone)
+        return f"https://wa.me/{number}?text={quote(text)}" if number else f"https://wa.me/?text={quote(text)}"
+    if channel == "sms":
+        # "sms:+33…?&body=" is read by both iOS and Android.
+        return f"sms:{phone.replace(' ', '')}?&body={quote(text)}"
+    if channel == "telegram":
+        return f"https://t.me/share/url?url={quote(link or '')}&text={quote(text)}"
+    raise ReminderError("Canal inconnu.")
+
+
+def short_message(doc: Document, today: date, *, link: str) -> str:
+    """A few lines for WhatsApp/SMS: what is due, by when, and the link."""
+    from output.formatting import format_date, format_money
+
+    company = doc.company.trade_name or doc.company.name
+    if doc.is_quote:
+        text = f"Bonjour, voici le devis {doc.number} de {company} ({format_money(doc.total_ttc_cents)})."
+    elif doc.due_date and doc.due_date < today:
+        text = (f"Bonjour, sauf erreur la facture {doc.number} de {company} (échue le {format_date(doc.due_date)}) "
+                f"reste à régler : {format_money(doc.remaining_cents)}.")
+    else:
+        text = f"Bonjour, voici la facture {doc.number} de {company} : {format_money(doc.remaining_cents or doc.net_cents)}."
+    return f"{text} {link}".strip() if link else text
+
+
+# --- penalty invoice ----------------------------------------------------------------
+
+
+def create_penalty_invoice(invoice: Document, actor, *, today: date) -> Document:
+    """A separate invoice draft for the late-payment penalties (never added to the issued invoice).
+
+    Late-payment interest and the 40 € indemnity are compensation, outside the scope of VAT
+    (BOI-TVA-BASE-10-10-10 §§ 550-560 on indemnités), hence lines at 0 %.
+    """
+    from output.formatting import format_date
+
+    from . import documents as docs
+    from .documents import DraftInput, LineInput
+    from .models import Kind, VatRegime
+
+    pen = invoice_penalties(invoice, today)
+    if pen.total_cents <= 0:
+        raise ReminderError("Aucune pénalité n'est due sur cette facture à ce jour.")
+    lines = []
+    if pen.interest_cents:
+        lines.append(LineInput(
+            label=f"Pénalités de retard sur la facture {invoice.number}",
+            description=f"{pen.days_late} jours de retard depuis l'échéance du {format_date(invoice.due_date)}, "
+                        f"calculées au {format_date(today)}. Hors champ de la TVA.",
+            unit_price_cents=pen.interest_cents, vat_rate_bp=0, unit="forfait"))
+    if pen.indemnity_cents:
+        lines.append(LineInput(
+            label=f"Indemnité forfaitaire pour frais de recouvrement (facture {invoice.number})",
+            description="Art. L441-10 et D441-5 du Code de commerce. Hors champ de la TVA.",
+            unit_price_cents=pen.indemnity_cents, vat_rate_bp=0, unit="forfait"))
+    regime = VatRegime.FRANCHISE if invoice.company.is_vat_franchise else VatRegime.NORMAL
+    draft = docs.create_draft(invoice.company, actor, Kind.INVOICE,
+                              DraftInput(client_id=invoice.client_id, lines=lines, vat_regime=regime,
+                                         subject=f"Pénalités de retard – facture {invoice.number}"), today=today)
+    events.record(invoice.company_id, "penalty_invoice_created", document=invoice, actor=actor,
+                  amount_cents=pen.total_cents, invoice_id=draft.id)
+    return draft

@@ -133,7 +133,7 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date) -> tuple[
         mentions.append("Option pour le paiement de la taxe d'après les débits")
     if doc.kind in INVOICE_KINDS:
         if buyer.get("is_business"):
-            mentions.append(_penalty_mention(seller.get("late_penalty_rate_bp"), on))
+            mentions.append(_penalty_mention(seller.get("late_penalty_rate_bp"), on, doc.company_id))
             # D441-5: the 40 € fixed indemnity, printed as an amount, professional buyers only.
             mentions.append(
                 f"Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
@@ -146,14 +146,14 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date) -> tuple[
     return tuple(mentions)
 
 
-def _penalty_mention(contract_rate_bp: int | None, on: date) -> str:
+def _penalty_mention(contract_rate_bp: int | None, on: date, company_id: int) -> str:
     # L441-10, II: the rate must be stated; without a contract rate it is the ECB rate of the
     # half-year + 10 points. When the half-year's ECB rate is not in our table yet, print the
     # legal formula rather than a figure we cannot vouch for.
     tail = "exigibles dès le lendemain de la date d'échéance, sans qu'un rappel soit nécessaire (art. L441-10 du Code de commerce)."
     if contract_rate_bp:
         return f"Pénalités de retard au taux annuel de {percent_label(contract_rate_bp)}, {tail}"
-    tables = load_tables(on)
+    tables = load_tables(on, company_id)
     if half_year_start(on) in tables.provisional_ecb:
         return f"Pénalités de retard au taux de refinancement de la BCE en vigueur au premier jour du semestre, majoré de 10 points, {tail}"
     rate = rate_on(tables.ecb, on) + 1000

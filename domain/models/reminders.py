@@ -108,13 +108,14 @@ class Task(db.Model):
 
 
 class RateEntry(db.Model):
-    """A dated rate (in force from `start`, a 1 January or 1 July): editable, added to the
-    sourced values shipped in domain/legal.py."""
+    """A dated rate (in force from `start`, a 1 January or 1 July) entered by a company: it
+    completes or corrects, for that company only, the sourced values in domain/legal.py."""
 
     __tablename__ = "rate_entries"
-    __table_args__ = (UniqueConstraint("kind", "start", name="uq_rate_entries_kind_start"),)
+    __table_args__ = (UniqueConstraint("company_id", "kind", "start", name="uq_rate_entries_company_kind_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))  # ecb | legal_other | legal_consumer
     start: Mapped[date] = mapped_column(Date)
     rate_bp: Mapped[int] = mapped_column(Integer)

@@ -170,7 +170,7 @@ def test_missing_half_year_rate_is_provisional_and_can_be_entered(ctx):
     assert pen.provisional_since == date(2026, 7, 1)
     # 10 days in June at 12,15 %, 10 in July at the carried-forward 12,15 %: 20 × 1215 × 100 000 / 3 650 000
     assert pen.interest_cents == 666
-    db.session.add(RateEntry(kind="ecb", start=date(2026, 7, 1), rate_bp=200, source="test"))
+    db.session.add(RateEntry(company_id=company.id, kind="ecb", start=date(2026, 7, 1), rate_bp=200, source="test"))
     db.session.flush()
     pen = invoice_penalties(doc, date(2026, 7, 10))
     assert pen.provisional_since is None

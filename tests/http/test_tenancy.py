@@ -33,8 +33,17 @@ def build_foreign_objects(other: Company) -> dict[str, int]:
     item = CatalogItem(company_id=other.id, label="Ligne de B", unit_price_cents=100)
     db.session.add(item)
     db.session.flush()
+    from domain import reminders
+
+    task = reminders.add_task(other.id, user, client_id=client.id, due_on=date(2026, 11, 23), note="Appeler B",
+                              document=invoice)
     return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
-            "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id}
+            "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id,
+            "task_id": task.id}
+
+
+# Values for the non-id parts of a route (a valid value, so only the id can make it a 404).
+OTHER_ARGS = {"channel": "whatsapp", "key": "soft"}
 
 
 @pytest.fixture
@@ -65,7 +74,8 @@ def test_every_id_route_is_scoped(app, logged_in, foreign_ids):
         assert not missing, f"{rule.rule}: add {missing} to build_foreign_objects"
         url = rule.rule
         for name in rule.arguments:
-            url = url.replace(f"<int:{name}>", str(foreign_ids[name])).replace(f"<{name}>", str(foreign_ids[name]))
+            value = foreign_ids[name] if name in args else OTHER_ARGS[name]
+            url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             r = logged_in.open(url, method=method)
             assert r.status_code == 404, f"{method} {url} -> {r.status_code}"

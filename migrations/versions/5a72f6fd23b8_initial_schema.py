@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fd7dd00edce4
+Revision ID: 5a72f6fd23b8
 Revises: 
-Create Date: 2026-11-23 06:27:49.611032
+Create Date: 2026-11-23 06:36:20.539413
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fd7dd00edce4'
+revision = '5a72f6fd23b8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -71,16 +71,6 @@ def upgrade():
         batch_op.create_index('ix_login_attempts_email_at', ['email', 'at'], unique=False)
         batch_op.create_index('ix_login_attempts_ip_at', ['ip', 'at'], unique=False)
 
-    op.create_table('rate_entries',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('start', sa.Date(), nullable=False),
-    sa.Column('rate_bp', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=300), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_entries')),
-    sa.UniqueConstraint('kind', 'start', name='uq_rate_entries_kind_start')
-    )
     op.create_table('catalog_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -123,6 +113,18 @@ def upgrade():
     sa.Column('last_value', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_number_sequences_company_id_companies'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('company_id', 'series', 'year', name=op.f('pk_number_sequences'))
+    )
+    op.create_table('rate_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('rate_bp', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_rate_entries_company_id_companies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rate_entries')),
+    sa.UniqueConstraint('company_id', 'kind', 'start', name='uq_rate_entries_company_kind_start')
     )
     op.create_table('reminder_plans',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -479,6 +481,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reminder_plans_company_id'))
 
     op.drop_table('reminder_plans')
+    op.drop_table('rate_entries')
     op.drop_table('number_sequences')
     op.drop_table('message_templates')
     op.drop_table('form_submissions')
@@ -486,7 +489,6 @@ def downgrade():
         batch_op.drop_index('ix_catalog_company_label')
 
     op.drop_table('catalog_items')
-    op.drop_table('rate_entries')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempts_ip_at')
         batch_op.drop_index('ix_login_attempts_email_at')

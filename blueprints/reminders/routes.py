@@ -1,0 +1,458 @@
+"""Sending and collections: send a document or the next reminder in one tap (preview and edit
+first), other channels, pause, tasks, the plan of the day, templates, plan and rates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from domain import events, idempotency, messages, reminders, sending
+from domain.clock import today_in
+from domain.legal import half_year_start
+from domain.models import Client, Document, Event, RateEntry, Send, Task
+from domain.money import MoneyError, parse_percent
+from domain.penalties import TABLE_KINDS, invoice_penalties, load_tables
+from domain.reminders import ReminderError
+from extensions import db
+from output import document_files
+from output.links import client_link, tracking_pixel_html
+from web import get_owned_or_404, is_fragment_request, redirect_see_other
+
+from .forms import TEMPLATE_CHOICES, PauseForm, RateForm, SendForm, SettingsForm, TaskForm, TemplateForm
+
+bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+
+
+def _collections_panel(doc: Document):
+    """Render the panel inside a document page ({{ collections_panel(doc) }})."""
+    from markupsafe import Markup
+
+    return Markup(render_template("reminders/_panel.html", **panel_context(doc)))
+
+
+bp.record_once(lambda state: state.app.jinja_env.globals.update(
+    collections_panel=_collections_panel, new_token=idempotency.new_token))
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Collections are for logged-in users only."""
+
+
+def _today() -> date:
+    return today_in(current_user.company.timezone)
+
+
+def _document(document_id: int) -> Document:
+    doc = get_owned_or_404(Document, document_id)
+    if doc.is_credit_note:
+        abort(404)
+    return doc
+
+
+def _detail_url(doc: Document) -> str:
+    return url_for("quotes.detail", quote_id=doc.id) if doc.is_quote else url_for("invoices.detail", invoice_id=doc.id)
+
+
+def panel_context(doc: Document, *, send_form: SendForm | None = None, message: tuple[str, str] | None = None) -> dict:
+    """Everything the collections panel shows for one document."""
+    today = _today()
+    plan = reminders.plan_for(doc) if doc.is_invoice else None
+    step = reminders.due_step(doc, plan, today) if plan else None
+    upcoming = None
+    if plan and doc.due_date and doc.remaining_cents > 0:
+        for index, s in enumerate(plan.steps):
+            day = doc.due_date + timedelta(days=int(s["offset_days"]))
+            if index > doc.reminder_step_reached and day >= today:
+                upcoming = (day, s["template"])
+                break
+    return {
+        "doc": doc, "today": today, "penalties": invoice_penalties(doc, today) if doc.is_invoice else None,
+        "next_level": reminders.next_level(doc) if doc.is_invoice else None,
+        "cannot_remind": reminders.can_remind(doc) if doc.is_invoice else None,
+        "level_labels": reminders.LEVEL_LABELS, "template_labels": messages.TEMPLATE_KEYS,
+        "plan": plan, "due_step": step, "upcoming": upcoming,
+        "sends": reminders.last_sends(doc.id, limit=8),
+        "tasks": reminders.open_tasks(doc.company_id, document_id=doc.id),
+        "pause_form": PauseForm(formdata=None, until=today + timedelta(days=7)),
+        "task_form": TaskForm(formdata=None, due_on=today + timedelta(days=1)),
+        "send_form": send_form, "message": message, "emails": doc.client.emails,
+        "phones": [c.phone for c in doc.client.contacts if c.phone],
+        "letter": document_files.formal_notice_letter(doc) if doc.is_invoice else None,
+        "share_channels": reminders.SHARE_CHANNELS,
+    }
+
+
+def _panel_response(doc: Document, *, status: int = 200, with_history: bool = False, **kw):
+    """The panel fragment, plus the history timeline swapped out-of-band when it changed.
+
+    Without htmx (no JavaScript), the same panel comes inside a full page."""
+    if not is_fragment_request():
+        return make_response(render_template("reminders/compose_page.html", **panel_context(doc, **kw)), status)
+    html = render_template("reminders/_panel.html", **panel_context(doc, **kw))
+    if with_history:
+        doc_events = db.session.scalars(select(Event).where(Event.document_id == doc.id).order_by(Event.at, Event.id)).all()
+        history = render_template("documents/_history.html", doc=doc, events=doc_events)
+        html += history.replace('<section id="doc-history"', '<section id="doc-history" hx-swap-oob="true"', 1)
+    return make_response(html, status)
+
+
+# --- the panel on a document page -----------------------------------------------------
+
+
+@bp.get("/documents/<int:document_id>/panel")
+def panel(document_id: int):
+    """The collections panel (fragment) of an invoice or quote."""
+    doc = _document(document_id)
+    if not is_fragment_request():
+        return redirect(_detail_url(doc))
+    return _panel_response(doc)
+
+
+@bp.get("/documents/<int:document_id>/compose")
+def compose(document_id: int):
+    """Prepare an e-mail (the document itself, or the next reminder): a preview to edit before sending."""
+    doc = _document(document_id)
+    what = request.args.get("what", "document")
+    try:
+        draft = _draft(doc, what)
+    except ReminderError as exc:
+        return _panel_response(doc, message=("error", str(exc)))
+    form = SendForm(formdata=None, subject=draft.subject, body=draft.body, template_key=draft.template_key,
+                    token=idempotency.new_token(), copy_me=doc.company.copy_company_on_sends)
+    return _panel_response(doc, send_form=form)
+
+
+def _draft(doc: Document, what: str) -> reminders.Draft:
+    if not doc.is_issued:
+        raise ReminderError("Émettez d'abord le document : un brouillon ne s'envoie pas.")
+    link = client_link(doc)
+    if what == "reminder":
+        return reminders.compose_reminder(doc, _today(), link=link, sender_name=current_user.name)
+    if what == "formal_notice":
+        return reminders.compose(doc, "formal_notice", _today(), link=link, sender_name=current_user.name)
+    return reminders.compose(doc, "quote_send" if doc.is_quote else "invoice_send", _today(), link=link,
+                             sender_name=current_user.name)
+
+
+@bp.post("/documents/<int:document_id>/send")
+def send(document_id: int):
+    """Send the message with the PDFs attached: in one tap ("quick": the next reminder as the
+    template says) or after preview and edits. The form token makes a double tap send once."""
+    doc = _document(document_id)
+    form = SendForm()
+    error = None
+    if request.form.get("quick"):
+        try:
+            draft = _draft(doc, "reminder")
+        except ReminderError as exc:
+            return _panel_response(doc, message=("error", str(exc)))
+        key, subject, body, recipients = draft.template_key, draft.subject, draft.body, draft.recipients
+        copy_me = doc.company.copy_company_on_sends
+    else:
+        key = form.template_key.data or ""
+        if key not in messages.TEMPLATE_KEYS:
+            abort(400)
+        subject, body, copy_me = form.subject.data, form.body.data, form.copy_me.data
+        recipients = request.form.getlist("recipients")
+        if form.extra_recipient.data:
+            recipients.append(form.extra_recipient.data)
+        if not form.validate_on_submit():
+            error = "Vérifiez le message : " + " ".join(e for errs in form.errors.values() for e in errs)
+    purpose = "document" if key in ("invoice_send", "quote_send") else "reminder"
+    if error is None and purpose == "reminder" and key != "pre_due" and (reason := reminders.can_remind(doc)):
+        error = reason
+    if error is None:
+        try:
+            recipients = sending.clean_recipients(recipients)
+        except ReminderError as exc:
+            error = str(exc)
+    if error:
+        return _panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), message=("error", error))
+
+    cc = [doc.company.email] if copy_me and doc.company.email else []
+    req = sending.SendRequest(document=doc, purpose=purpose, template_key=key, recipients=recipients, cc=cc,
+                              subject=subject, body=body, idempotency_key=request.form.get("token") or None)
+    today = _today()
+    outcome = sending.send_all(
+        [req], current_user._get_current_object(),
+        attachments_for=lambda d, k: document_files.attachments_for(d, k, today=today, signature_name=current_user.name),
+        html_extra_for=lambda s: tracking_pixel_html(doc.company, s), reply_to=doc.company.email or None,
+    )[0]
+    doc = db.session.get(Document, document_id)
+    if outcome.duplicate:
+        message = ("info", "Ce message est déjà parti (double envoi évité).")
+    elif outcome.ok:
+        message = ("success", "E-mail envoyé à " + ", ".join(recipients) + "." + (f" {outcome.message}" if outcome.message else ""))
+    else:
+        return _panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), with_history=True,
+                               message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
+    if not is_fragment_request():
+        flash(message[1], message[0])
+        return redirect(_detail_url(doc), code=303)
+    return _panel_response(doc, with_history=True, message=message)
+
+
+def _fresh_form(key: str, subject: str, body: str, copy_me: bool) -> SendForm:
+    """The compose form again (after an error), with what the user wrote and a new token."""
+    return SendForm(formdata=None, subject=subject, body=body, template_key=key, token=idempotency.new_token(),
+                    copy_me=copy_me)
+
+
+@bp.post("/documents/<int:document_id>/share/<channel>")
+def share(document_id: int, channel: str):
+    """Open WhatsApp, the SMS app or Telegram with the message prefilled (the use is recorded)."""
+    doc = _document(document_id)
+    if channel not in reminders.SHARE_CHANNELS or not doc.is_issued:
+        abort(404)
+    link = client_link(doc)
+    text = reminders.short_message(doc, _today(), link=link)
+    phone = request.form.get("phone", "")
+    if phone and phone not in [c.phone for c in doc.client.contacts]:
+        abort(400)
+    sending.record_share(doc, current_user._get_current_object(), channel=channel, template_key="share", body=text)
+    db.session.commit()
+    if channel == "link":
+        return _panel_response(doc, with_history=True, message=("success", f"Lien à copier : {link or '(lien client indisponible)'}"))
+    return redirect(reminders.share_url(channel, phone=phone, text=text, link=link), code=303)
+
+
+@bp.post("/documents/<int:document_id>/pause")
+def pause(document_id: int):
+    """Pause automatic reminders until a date (promise to pay)."""
+    doc = _document(document_id)
+    form = PauseForm()
+    if form.validate_on_submit():
+        if form.until.data < _today():
+            form.until.errors.append("La date doit être aujourd'hui ou plus tard.")
+        else:
+            reminders.pause(doc, current_user._get_current_object(), form.until.data, reason=form.reason.data or "")
+            db.session.commit()
+            return _panel_response(doc, with_history=True, message=("success", "Relances automatiques suspendues."))
+    errors = " ".join(e for errs in form.errors.values() for e in errs)
+    return _panel_response(doc, message=("error", errors or "Date invalide."))
+
+
+@bp.post("/documents/<int:document_id>/resume")
+def resume(document_id: int):
+    """Resume automatic reminders now."""
+    doc = _document(document_id)
+    reminders.pause(doc, current_user._get_current_object(), None)
+    db.session.commit()
+    return _panel_response(doc, with_history=True, message=("success", "Relances automatiques reprises."))
+
+
+@bp.post("/documents/<int:document_id>/automatic")
+def automatic(document_id: int):
+    """Switch the automatic plan on or off for this invoice."""
+    doc = _document(document_id)
+    reminders.set_enabled(doc, current_user._get_current_object(), request.form.get("enabled") == "1")
+    db.session.commit()
+    return _panel_response(doc, with_history=True)
+
+
+@bp.post("/documents/<int:document_id>/tasks")
+def add_task(document_id: int):
+    """A follow-up task on this document."""
+    doc = _document(document_id)
+    form = TaskForm()
+    if form.validate_on_submit():
+        reminders.add_task(doc.company_id, current_user._get_current_object(), client_id=doc.client_id,
+                           due_on=form.due_on.data, note=form.note.data, document=doc)
+        db.session.commit()
+        return _panel_response(doc, with_history=True, message=("success", "Tâche ajoutée."))
+    errors = " ".join(e for errs in form.errors.values() for e in errs)
+    return _panel_response(doc, message=("error", errors))
+
+
+@bp.post("/tasks/<int:task_id>/done")
+def task_done(task_id: int):
+    """Mark a task done."""
+    task = get_owned_or_404(Task, task_id)
+    reminders.complete_task(task, current_user._get_current_object())
+    db.session.commit()
+    if task.document_id and is_fragment_request() and request.form.get("from") == "panel":
+        return _panel_response(db.session.get(Document, task.document_id), with_history=True)
+    if is_fragment_request():
+        return make_response("", 200)
+    return redirect(request.referrer or url_for("reminders.index"), code=303)
+
+
+@bp.post("/clients/<int:client_id>/tasks")
+def add_client_task(client_id: int):
+    """A follow-up task on a client (call, site visit)."""
+    client = get_owned_or_404(Client, client_id)
+    form = TaskForm()
+    if form.validate_on_submit():
+        reminders.add_task(client.company_id, current_user._get_current_object(), client_id=client.id,
+                           due_on=form.due_on.data, note=form.note.data)
+        db.session.commit()
+        flash("Tâche ajoutée.", "success")
+    else:
+        flash(" ".join(e for errs in form.errors.values() for e in errs), "error")
+    return redirect_see_other("clients.detail", client_id=client.id)
+
+
+@bp.get("/documents/<int:document_id>/formal-notice.pdf")
+def formal_notice_letter(document_id: int):
+    """The dated formal notice letter, to print and send by registered post."""
+    doc = _document(document_id)
+    letter = document_files.formal_notice_letter(doc)
+    if letter is None:
+        abort(404)
+    return Response(letter.data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{letter.filename}"', "Cache-Control": "private, no-store"})
+
+
+@bp.post("/documents/<int:document_id>/penalty-invoice")
+def penalty_invoice(document_id: int):
+    """A separate invoice draft for the penalties (the issued invoice is never changed)."""
+    doc = _document(document_id)
+    try:
+        draft = reminders.create_penalty_invoice(doc, current_user._get_current_object(), today=_today())
+    except ReminderError as exc:
+        return _panel_response(doc, message=("error", str(exc)))
+    db.session.commit()
+    flash("Facture de pénalités créée en brouillon : vérifiez-la puis émettez-la.", "success")
+    return redirect_see_other("invoices.detail", invoice_id=draft.id)
+
+
+# --- the collections page --------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """Relances: what the plan sends today (dry run), what awaits confirmation, recent sends, tasks."""
+    company = current_user.company
+    today = _today()
+    planned = reminders.planned_today(company, today)
+    confirm = db.session.scalars(select(Task).where(Task.company_id == company.id, Task.kind == "confirm_formal_notice",
+                                                    Task.done_at.is_(None)).order_by(Task.due_on)).all()
+    sends = db.session.scalars(select(Send).where(Send.company_id == company.id)
+                               .order_by(Send.created_at.desc(), Send.id.desc()).limit(30)).all()
+    return render_template(
+        "reminders/index.html", planned=planned, confirm=confirm, sends=sends, today=today,
+        uncertain=sending.stale_sends(company.id), tasks=reminders.open_tasks(company.id, due_by=today + timedelta(days=7)),
+        template_labels=messages.TEMPLATE_KEYS, level_labels=reminders.LEVEL_LABELS,
+        plan=reminders.default_plan(company),
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The default plan (steps), confirmation of formal notices, automatic sending, tracking."""
+    company = current_user.company
+    plan = reminders.default_plan(company)
+    if request.method == "GET":
+        form = SettingsForm(obj=company)
+        form.confirm_formal_notice.data = plan.confirm_formal_notice
+        rows = [(str(s["offset_days"]), s["template"]) for s in plan.steps]
+    else:
+        form = SettingsForm()
+        rows = _step_rows(request.form)
+    steps_error = None
+    if form.validate_on_submit():
+        try:
+            steps = reminders.clean_steps([(_offset(o), t) for o, t in rows])
+        except ReminderError as exc:
+            steps_error = str(exc)
+        else:
+            plan.steps = steps
+            plan.confirm_formal_notice = form.confirm_formal_notice.data
+            for name in ("reminders_enabled", "formal_notice_deadline_days", "auto_send_invoices", "auto_send_hour",
+                         "copy_company_on_sends", "open_tracking_enabled"):
+                setattr(company, name, getattr(form, name).data)
+            db.session.commit()
+            flash("Réglages des relances enregistrés.", "success")
+            return redirect_see_other("reminders.settings")
+    return render_template("reminders/settings.html", form=form, steps=rows, steps_error=steps_error,
+                           template_choices=TEMPLATE_CHOICES, template_labels=messages.TEMPLATE_KEYS)
+
+
+def _step_rows(formdata) -> list[tuple[str, str]]:
+    """(offset as typed, template) for each filled row of the plan form."""
+    rows = []
+    for i in range(12):
+        offset, template = formdata.get(f"offset_{i}", "").strip(), formdata.get(f"template_{i}", "")
+        if offset or template:
+            rows.append((offset, template))
+    return rows
+
+
+def _offset(text: str) -> int:
+    """"J+7", "+7", "7", "-3" → int; anything else is a French error."""
+    cleaned = text.upper().removeprefix("J").replace(" ", "")
+    try:
+        return int(cleaned)
+    except ValueError:
+        raise ReminderError(f"« {text} » : indiquez un nombre de jours entier, par exemple -3 ou 15.", field="steps") from None
+
+
+@bp.route("/templates/<key>", methods=["GET", "POST"])
+def template(key: str):
+    """Edit one e-mail template; unknown variables or unsafe syntax are refused at save time."""
+    if key not in messages.TEMPLATE_KEYS:
+        abort(404)
+    current = messages.get(current_user.company_id, key)
+    form = TemplateForm(formdata=None, subject=current.subject, body=current.body) if request.method == "GET" else TemplateForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            messages.save(current_user.company_id, key, form.subject.data, form.body.data)
+        except messages.TemplateError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Modèle « {messages.TEMPLATE_KEYS[key]} » enregistré.", "success")
+            return redirect_see_other("reminders.template", key=key)
+    return render_template("reminders/template.html", form=form, key=key, label=messages.TEMPLATE_KEYS[key],
+                           customized=current.customized, error=error, variables=messages.VARIABLES,
+                           keys=messages.TEMPLATE_KEYS)
+
+
+@bp.post("/templates/<key>/reset")
+def reset_template(key: str):
+    """Back to the French default."""
+    if key not in messages.TEMPLATE_KEYS:
+        abort(404)
+    messages.reset(current_user.company_id, key)
+    db.session.commit()
+    flash("Modèle par défaut rétabli.", "success")
+    return redirect_see_other("reminders.template", key=key)
+
+
+@bp.route("/rates", methods=["GET", "POST"])
+def rates():
+    """The dated rate tables used for penalties (sourced values, plus values entered here)."""
+    form = RateForm()
+    if form.validate_on_submit():
+        try:
+            rate_bp = parse_percent(form.rate.data)
+        except MoneyError as exc:
+            form.rate.errors.append(str(exc))
+        else:
+            start = form.start.data
+            if start != half_year_start(start):
+                form.start.errors.append("Un taux s'applique à partir du 1er janvier ou du 1er juillet.")
+            else:
+                existing = db.session.scalar(select(RateEntry).where(
+                    RateEntry.company_id == current_user.company_id, RateEntry.kind == form.kind.data, RateEntry.start == start))
+                if existing is None:
+                    db.session.add(RateEntry(company_id=current_user.company_id, kind=form.kind.data, start=start,
+                                             rate_bp=rate_bp, source=form.source.data or ""))
+                else:
+                    existing.rate_bp, existing.source = rate_bp, form.source.data or ""
+                db.session.commit()
+                flash("Taux enregistré.", "success")
+                return redirect_see_other("reminders.rates")
+    today = _today()
+    return render_template("reminders/rates.html", form=form, tables=load_tables(today, current_user.company_id),
+                           kinds=TABLE_KINDS)
+
+
+__all__ = ["bp", "panel_context", "events"]
