@@ -382,7 +382,7 @@ def preview_view():
     deductions, deducted = deductions_of(doc)
     return render_template("documents/_totals.html", totals=totals, regime=regime, deductions=deductions,
                            deducted=deducted, preview=True, line_errors=parsed.errors, editor=request.blueprint,
-                           doc=doc)
+                           doc=doc, line_rows=parsed.rows if request.headers.get("HX-Request") == "true" else [])
 
 
 def register_editor(bp: Blueprint) -> None:
