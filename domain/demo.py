@@ -53,4 +53,258 @@ def load_demo() -> Company | None:
             address_line1=street, postal_code=postal_code, city=city,
             payment_terms_days=None, contact={"name": cname, "email": cemail, "phone": cphone},
         )
+    user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    load_demo_documents(company, user, today=clock.today_in(company.timezone or "Europe/Paris"))
     return company
+
+
+# --- documents: every status, so each list filter shows something ----------------------
+
+from dataclasses import dataclass as _dataclass  # noqa: E402
+from datetime import date, datetime, time, timedelta, timezone  # noqa: E402
+
+from sqlalchemy import update  # noqa: E402
+
+from . import catalog, clock, payments  # noqa: E402
+from . import documents as docs  # noqa: E402
+from .documents import DraftInput, LineInput  # noqa: E402
+from .models import CatalogItem, Client, Document, Event, Kind, PaymentMethod, VatRegime  # noqa: E402
+from .payments import PaymentInput  # noqa: E402
+
+# (label, unit, unit price HT in cents, VAT rate in bp, kind)
+DEMO_CATALOG = [
+    ("Main d'oeuvre plombier", "h", 5500, 1000, "prestation"),
+    ("Déplacement", "forfait", 3500, 2000, "prestation"),
+    ("Recherche de fuite", "forfait", 12000, 2000, "prestation"),
+    ("Débouchage canalisation", "forfait", 9500, 2000, "prestation"),
+    ("Chauffe-eau électrique 200 L", "u", 65000, 1000, "fourniture"),
+    ("Mitigeur thermostatique douche", "u", 8900, 1000, "fourniture"),
+    ("WC suspendu avec bâti-support", "u", 42000, 1000, "fourniture"),
+    ("Tube multicouche Ø16", "ml", 450, 1000, "fourniture"),
+    ("Receveur de douche extra-plat", "u", 31000, 1000, "fourniture"),
+]
+
+
+def _line(label, qty_milli, unit, price_cents, rate_bp=1000):
+    return LineInput(label=label, quantity_milli=qty_milli, unit=unit, unit_price_cents=price_cents, vat_rate_bp=rate_bp)
+
+
+BATHROOM = [
+    LineInput(label="Dépose", kind="section"),
+    _line("Dépose baignoire et évacuation des gravats", 1000, "forfait", 38000),
+    LineInput(label="Pose", kind="section"),
+    _line("Receveur de douche extra-plat", 1000, "u", 31000),
+    _line("Mitigeur thermostatique douche", 1000, "u", 8900),
+    _line("WC suspendu avec bâti-support", 1000, "u", 42000),
+    _line("Main d'oeuvre plombier", 16000, "h", 5500),
+    _line("Déplacement", 1000, "forfait", 3500, 2000),
+]
+WATER_HEATER = [
+    _line("Chauffe-eau électrique 200 L", 1000, "u", 65000),
+    _line("Groupe de sécurité et raccordements", 1000, "forfait", 9000),
+    _line("Main d'oeuvre plombier", 4500, "h", 5500),
+    _line("Évacuation de l'ancien appareil", 1000, "forfait", 4000, 2000),
+]
+COLUMN = [
+    _line("Remplacement colonne d'eau froide (5 niveaux)", 1000, "forfait", 480000, 2000),
+    _line("Tube multicouche Ø16", 60000, "ml", 450, 2000),
+    _line("Main d'oeuvre plombier", 32000, "h", 5500, 2000),
+]
+CALL_OUT = [_line("Déplacement", 1000, "forfait", 3500, 2000), _line("Débouchage canalisation", 1000, "forfait", 9500, 2000)]
+LEAK = [_line("Déplacement", 1000, "forfait", 3500, 2000), _line("Recherche de fuite", 1000, "forfait", 12000, 2000),
+        _line("Main d'oeuvre plombier", 1500, "h", 5500, 2000)]
+TAP = [_line("Mitigeur thermostatique douche", 1000, "u", 8900), _line("Main d'oeuvre plombier", 1000, "h", 5500)]
+
+
+@_dataclass
+class _Step:
+    day: date
+    seq: int
+    run: object
+
+
+def _instant(day: date, hour: int, tz: str) -> datetime:
+    """9 h (or `hour`) that day in the company's time zone, as an aware UTC instant."""
+    return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(timezone.utc)
+
+
+def load_demo_documents(company: Company, user: User, *, today: date) -> None:
+    """Quotes in every status, deposits, finals, partial and full payments, overdue invoices,
+    credit notes and a cancelled payment, dated in the past and issued in date order
+    (numbers stay chronological in each series)."""
+    clients = {c.name: c for c in db.session.scalars(select(Client).where(Client.company_id == company.id))}
+    for label, unit, price, rate, kind in DEMO_CATALOG:
+        catalog.create_item(company, catalog.ItemInput(label=label, unit=unit, unit_price_cents=price,
+                                                       vat_rate_bp=rate, kind=kind))
+    started = datetime.now(timezone.utc) - timedelta(seconds=5)
+    tz = company.timezone
+    docs_by_key: dict[str, Document] = {}
+    steps: list[_Step] = []
+
+    def at(days_ago: int, run, hour: int = 9):
+        steps.append(_Step(today - timedelta(days=days_ago), len(steps), (run, hour)))
+
+    def backdate(doc: Document, when: datetime) -> None:
+        # create_draft / create_deposit stamp "now": move those events back to the story's day.
+        doc.created_at = when
+        db.session.flush()
+        db.session.execute(update(Event).where(Event.document_id.in_([doc.id, doc.quote_id or -1, doc.credited_id or -1]),
+                                               Event.at >= started).values(at=when)
+                           .execution_options(synchronize_session=False))
+
+    def quote(key, client, lines, *, regime=VatRegime.NORMAL, subject="", site="", validity_days=30):
+        def run(day, when):
+            doc = docs.create_draft(company, user, Kind.QUOTE, DraftInput(
+                client_id=clients[client].id, lines=lines, subject=subject, site_name=site, vat_regime=regime,
+                validity_date=day + timedelta(days=validity_days)), today=day)
+            backdate(doc, when)
+            docs_by_key[key] = doc
+        return run
+
+    def invoice(key, client, lines, *, subject="", terms=None):
+        def run(day, when):
+            doc = docs.create_draft(company, user, Kind.INVOICE, DraftInput(
+                client_id=clients[client].id, lines=lines, subject=subject, service_date=day,
+                payment_terms_days=terms), today=day)
+            backdate(doc, when)
+            docs_by_key[key] = doc
+        return run
+
+    def issue(key):
+        return lambda day, when: docs.issue(docs_by_key[key], user, today=day, now=when)
+
+    def sent(key):
+        return lambda day, when: docs.mark_sent(docs_by_key[key], user, now=when, channel="e-mail")
+
+    def accept(key):
+        return lambda day, when: docs.accept_quote(docs_by_key[key], user, now=when)
+
+    def refuse(key, reason):
+        return lambda day, when: docs.refuse_quote(docs_by_key[key], user, reason=reason, now=when)
+
+    def deposit(key, quote_key, **how):
+        def run(day, when):
+            doc = docs.create_deposit(docs_by_key[quote_key], user, today=day, **how)
+            backdate(doc, when)
+            docs_by_key[key] = doc
+        return run
+
+    def final(key, quote_key):
+        def run(day, when):
+            doc = docs.create_final(docs_by_key[quote_key], user, today=day)
+            backdate(doc, when)
+            docs_by_key[key] = doc
+        return run
+
+    def pay(key, cents, method, reference="", *, cancel=None):
+        def run(day, when):
+            doc = docs_by_key[key]
+            amount = doc.remaining_cents if cents is None else cents
+            payment = payments.record_payment(doc, user, PaymentInput(amount, day, method, reference), today=day, now=when)
+            if cancel:
+                docs_by_key[f"payment:{key}"] = payment
+        return run
+
+    def cancel_payment(key, reason):
+        return lambda day, when: payments.cancel_payment(docs_by_key[f"payment:{key}"], user, reason=reason, now=when)
+
+    def credit(key, invoice_key, *, full, reason, lines=None):
+        def run(day, when):
+            doc = docs.create_credit_note(docs_by_key[invoice_key], user, today=day, full=full, reason=reason, lines=lines)
+            backdate(doc, when)
+            docs_by_key[key] = doc
+        return run
+
+    # Quote fully invoiced and paid: deposit 30 %, final, both paid (Hélène Dupont).
+    at(120, quote("q_bath", "Hélène Dupont", BATHROOM, subject="Rénovation de la salle de bain", site="Appartement 3e étage"))
+    at(120, issue("q_bath"), 10)
+    at(119, sent("q_bath"))
+    at(115, accept("q_bath"))
+    at(114, deposit("d_bath", "q_bath", percent_bp=3000))
+    at(114, issue("d_bath"), 10)
+    at(110, pay("d_bath", None, PaymentMethod.TRANSFER, "VIR DUPONT ACOMPTE"))
+    at(60, final("f_bath", "q_bath"))
+    at(60, issue("f_bath"), 10)
+    at(59, sent("f_bath"))
+    at(40, pay("f_bath", None, PaymentMethod.CHEQUE, "Chèque n° 2081734"))
+
+    # Business client: deposit paid, final overdue with a partial payment (SCI Les Terrasses).
+    at(90, quote("q_column", "SCI Les Terrasses", COLUMN, subject="Remplacement de la colonne d'eau froide",
+                 site="Résidence Les Terrasses, bât. B"))
+    at(90, issue("q_column"), 11)
+    at(90, sent("q_column"), 12)
+    at(85, accept("q_column"))
+    at(84, deposit("d_column", "q_column", percent_bp=4000))
+    at(84, issue("d_column"), 10)
+    at(78, pay("d_column", None, PaymentMethod.TRANSFER, "SCI TERRASSES"))
+    at(40, final("f_column", "q_column"))
+    at(40, issue("f_column"), 11)
+    at(40, sent("f_column"), 12)
+    at(20, pay("f_column", 150000, PaymentMethod.TRANSFER, "SCI TERRASSES PARTIEL"))
+
+    # Accepted, deposit issued and overdue (Sophie et Karim Benali).
+    at(45, quote("q_heater", "Sophie et Karim Benali", WATER_HEATER, subject="Remplacement du chauffe-eau"))
+    at(45, issue("q_heater"), 10)
+    at(40, accept("q_heater"))
+    at(39, deposit("d_heater", "q_heater", percent_bp=5000))
+    at(39, issue("d_heater"), 10)
+    at(39, sent("d_heater"), 11)
+
+    # Subcontracting, autoliquidation: final invoice sent, not yet due (Bâtir Ensemble SAS).
+    at(35, quote("q_sub", "Bâtir Ensemble SAS", COLUMN[:1] + COLUMN[2:], regime=VatRegime.AUTOLIQUIDATION,
+                 subject="Sous-traitance plomberie, chantier Gerland"))
+    at(35, issue("q_sub"), 10)
+    at(30, accept("q_sub"))
+    at(15, final("f_sub", "q_sub"))
+    at(15, issue("f_sub"), 10)
+    at(15, sent("f_sub"), 11)
+
+    # Pending, expired, refused, accepted without invoice yet, draft.
+    at(70, quote("q_expired", "Jeanne Martin", TAP, subject="Mitigeur de douche"))
+    at(70, issue("q_expired"), 11)
+    at(70, sent("q_expired"), 12)
+    at(30, quote("q_refused", "Hôtel du Parc", BATHROOM[1:], subject="Salle de bain chambre 12"))
+    at(30, issue("q_refused"), 12)
+    at(25, refuse("q_refused", "Budget reporté à l'an prochain"))
+    at(20, quote("q_pending", "Marc Lefèvre", WATER_HEATER, subject="Chauffe-eau 200 L"))
+    at(20, issue("q_pending"), 11)
+    at(20, sent("q_pending"), 12)
+    at(12, quote("q_accepted", "Régie Immobilière Bellecour", LEAK + TAP, subject="Fuite et robinetterie, lot 4"))
+    at(12, issue("q_accepted"), 12)
+    at(5, accept("q_accepted"))
+    at(2, quote("q_draft", "Chantal Garnier", BATHROOM, subject="Salle d'eau à l'étage"))
+
+    # Standalone invoices (call-outs).
+    at(100, invoice("i_paid", "Lucas Moreau", CALL_OUT, subject="Débouchage évier"))
+    at(100, issue("i_paid"), 15)
+    at(100, pay("i_paid", None, PaymentMethod.CASH), 16)
+    at(75, invoice("i_late", "Boulangerie Au Bon Pain SARL", LEAK, subject="Fuite sous le four"))
+    at(75, issue("i_late"), 14)
+    at(75, sent("i_late"), 15)
+    at(40, pay("i_late", 24600, PaymentMethod.CHEQUE, "Chèque n° 5512093", cancel=True))
+    at(35, cancel_payment("i_late", "Chèque impayé (retour banque)"))
+    at(50, invoice("i_partial", "Syndic Rhône Copro", LEAK, subject="Recherche de fuite parking", terms=60))
+    at(50, issue("i_partial"), 10)
+    at(50, sent("i_partial"), 11)
+    at(30, pay("i_partial", 10000, PaymentMethod.TRANSFER, "RHONE COPRO"))
+    at(65, invoice("i_cancelled", "Hôtel du Parc", CALL_OUT, subject="Débouchage"))
+    at(65, issue("i_cancelled"), 10)
+    at(60, credit("c_cancelled", "i_cancelled", full=True, reason="Facturé par erreur : intervention sous garantie"))
+    at(60, issue("c_cancelled"), 11)
+    at(55, invoice("i_gesture", "Jeanne Martin", TAP, subject="Remplacement du mitigeur"))
+    at(55, issue("i_gesture"), 10)
+    at(54, credit("c_gesture", "i_gesture", full=False, reason="Geste commercial",
+                  lines=[_line("Geste commercial sur la main d'oeuvre", 1000, "forfait", 2000)]))
+    at(54, issue("c_gesture"), 10)
+    at(50, pay("i_gesture", None, PaymentMethod.CARD))
+    at(8, invoice("i_to_send", "Hélène Dupont", TAP, subject="Changement de mitigeur cuisine"))
+    at(8, issue("i_to_send"), 17)
+    at(5, invoice("i_sent", "Marc Lefèvre", CALL_OUT, subject="Débouchage WC"))
+    at(5, issue("i_sent"), 10)
+    at(5, sent("i_sent"), 11)
+    at(1, invoice("i_draft", "Lucas Moreau", LEAK, subject="Fuite salle de bain"))
+
+    for step in sorted(steps, key=lambda s: (s.day, s.run[1], s.seq)):
+        run, hour = step.run
+        run(step.day, _instant(step.day, hour, tz))
+    db.session.flush()

@@ -2,7 +2,7 @@
 constant number of SQL statements whatever the page size."""
 
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event
@@ -235,3 +235,33 @@ def test_related_queries(app, data):
         invoice = db.session.get(Document, data["a2"])
         assert [p.amount_cents for p in lists.payments_of(invoice)] == [20000]
         assert [e.kind for e in lists.document_events(invoice)] == ["created", "issued", "payment_recorded"]
+
+
+def test_demo_data_fills_every_filter(app):
+    """The demo company shows something under every status filter, with chronological numbers."""
+    from domain import clock, demo
+    from domain.models import Document, Event, Kind
+
+    with app.app_context():
+        company = demo.load_demo()
+        db.session.commit()
+        today = clock.today_in(company.timezone)
+        for group, statuses in (("quote", status.QUOTE_STATUSES), ("invoice", status.INVOICE_STATUSES)):
+            for st in statuses:
+                page = lists.list_documents(company.id, DocumentFilters(group=group, status=st), today=today)
+                assert page.total >= 1, (group, st)
+        assert lists.list_documents(company.id, DocumentFilters(overdue=True), today=today).total >= 2
+        assert lists.list_documents(company.id, DocumentFilters(kind="credit_note"), today=today).total == 2
+        everything = lists.list_payments(company.id, PaymentFilters(include_cancelled=True))
+        assert everything.cancelled == 1 and len(everything.by_method) >= 4
+        # numbers follow issue dates in every series
+        issued_docs = db.session.scalars(db.select(Document).where(Document.number.is_not(None))
+                                         .order_by(Document.number)).all()
+        for series in ("D", "F", "A"):
+            dates = [d.issue_date for d in issued_docs if d.number.startswith(series + "-")]
+            assert dates == sorted(dates) and dates, series
+        # histories read in story order: nothing was stamped with the loading time
+        assert db.session.scalar(db.select(db.func.max(Event.at))) < datetime.now(timezone.utc) - timedelta(hours=12)
+        assert db.session.scalar(db.select(db.func.count()).select_from(Document)
+                                 .where(Document.kind == Kind.FINAL)) == 3
+        assert demo.load_demo() is None  # once only
