@@ -423,3 +423,44 @@ def test_statuses_shown_match_the_domain(logged_in, app, company, clients, invoi
     assert "Envoyée" in page_text(logged_in.get(f"/invoices/{invoice_id}"))
     with app.app_context():
         assert count(DocumentLine) == 1
+
+
+def test_final_draft_lines_are_editable_within_the_deposits(logged_in, app, company, clients):
+    def build(c, u):
+        quote = accepted_quote(c, _client(clients[0]), u, today=TODAY)
+        issued(docs.create_deposit(quote, u, today=TODAY, percent_bp=4000), u, TODAY)
+        return docs.create_final(quote, u, today=TODAY).id
+    final_id = with_company(app, company, build)
+    edit = logged_in.get(f"/invoices/{final_id}/edit")
+    assert 'id="line-rows"' in edit.text and "Acompte F-" in page_text(edit)
+    with app.app_context():
+        version = _doc(final_id).version
+    # fewer lines than the deposits already invoiced at 10 %: refused, nothing saved
+    too_small = logged_in.post(f"/invoices/{final_id}/edit", data=document_form(
+        0, rows=EXAMPLE_ROWS[3:], version=str(version)))
+    assert too_small.status_code == 200
+    assert "les acomptes déjà facturés dépassent les lignes de la facture de solde" in page_text(too_small)
+    assert 'id="lines-error"' in too_small.text
+    # an extra line is fine: the net grows by its TTC
+    extra = [*EXAMPLE_ROWS, {"label": "Prise supplémentaire", "quantity": "1", "unit_price": "38,40", "vat_rate": "1000"}]
+    ok = logged_in.post(f"/invoices/{final_id}/edit", data=document_form(0, rows=extra, version=str(version)))
+    assert ok.status_code == 303
+    with app.app_context():
+        final = _doc(final_id)
+        assert final.net_cents == 130397 + 4224 and final.client_id == clients[0] and len(final.lines) == 5
+
+
+def test_pages_are_csp_safe(logged_in, app, clients, final_id):
+    """No inline script, no event-handler attribute, no hx-on (it needs eval), no inline style."""
+    import re
+
+    with app.app_context():
+        quote_id = _doc(final_id).quote_id
+    urls = ["/quotes/", "/quotes/new", f"/quotes/{quote_id}", "/invoices/", "/invoices/new", f"/invoices/{final_id}",
+            f"/invoices/{final_id}/credit-notes/new", "/payments/", "/catalog/"]
+    for url in urls:
+        html = logged_in.get(url).text
+        for tag in re.findall(r"<script[^>]*>", html):
+            assert "src=" in tag, (url, tag)
+        assert not re.search(r"\son[a-z]+=", html), url
+        assert "hx-on" not in html and "style=" not in html, url
