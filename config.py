@@ -45,3 +45,12 @@ class DefaultConfig:
     PROXY_FIX_COUNT = 0
 
     DEFAULT_TIMEZONE = "Europe/Paris"
+
+    # Client links (see README "Client link"): the address clients' phones reach the app at,
+    # used in e-mails (None: the current request's, or http://127.0.0.1:5000 for cron).
+    PUBLIC_BASE_URL = None
+    PORTAL_LINK_DAYS = 365  # a new link stays valid this long (0: until revoked)
+    PORTAL_MAX_ATTEMPTS_PER_LINK = 10  # answers posted per link / per IP in the window
+    PORTAL_MAX_ATTEMPTS_PER_IP = 30
+    PORTAL_WINDOW_MINUTES = 15
+    LIFECYCLE_POLL_SECONDS = 30  # the document page's lifecycle panel refreshes itself (0: never)

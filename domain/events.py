@@ -37,6 +37,12 @@ EVENT_LABELS = {
     "task_created": "Tâche créée",
     "task_done": "Tâche faite",
     "penalty_invoice_created": "Facture de pénalités créée",
+    # client link and delivery tracking
+    "link_created": "Lien client créé",
+    "link_revoked": "Lien client révoqué",
+    "email_opened": "E-mail ouvert (indicatif)",
+    "viewed": "Consulté par le client",
+    "client_promised": "Validée par le client, paiement promis",
 }
 
 

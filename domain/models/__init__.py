@@ -20,6 +20,7 @@ from .documents import (
     StoredFile,
     VatRegime,
 )
+from .portal import ClientResponse, DocumentLink, DocumentTracking, PortalAttempt
 from .reminders import MessageTemplate, RateEntry, ReminderPlan, Send, Task
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "Document", "DocumentLine", "NumberSequence", "Payment", "PaymentMethod", "Event", "CatalogItem",
     "FormSubmission", "StoredFile", "Kind", "VatRegime", "SERIES", "KIND_LABELS", "INVOICE_KINDS",
     "PAYMENT_METHOD_LABELS", "MessageTemplate", "ReminderPlan", "Send", "Task", "RateEntry",
+    "DocumentLink", "ClientResponse", "DocumentTracking", "PortalAttempt",
 ]

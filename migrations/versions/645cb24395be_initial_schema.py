@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5a72f6fd23b8
+Revision ID: 645cb24395be
 Revises: 
-Create Date: 2026-11-23 06:36:20.539413
+Create Date: 2026-11-23 06:41:08.981485
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5a72f6fd23b8'
+revision = '645cb24395be'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -291,6 +291,45 @@ def upgrade():
     with op.batch_alter_table('document_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_lines_document_id'), ['document_id'], unique=False)
 
+    op.create_table('document_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('token_sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_document_links_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_document_links_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_links_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'], name=op.f('fk_document_links_revoked_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_links')),
+    sa.UniqueConstraint('token_sha256', name=op.f('uq_document_links_token_sha256'))
+    )
+    with op.batch_alter_table('document_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_links_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_links_document_id'), ['document_id'], unique=False)
+        batch_op.create_index('uq_document_links_live', ['document_id'], unique=True, sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+
+    op.create_table('document_tracking',
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('opens', sa.Integer(), nullable=False),
+    sa.Column('first_opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.Column('first_viewed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_viewed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_document_tracking_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_tracking_document_id_documents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('document_id', name=op.f('pk_document_tracking'))
+    )
+    with op.batch_alter_table('document_tracking', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_tracking_company_id'), ['company_id'], unique=False)
+
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -419,11 +458,58 @@ def upgrade():
         batch_op.create_index('ix_tasks_company_due', ['company_id', 'done_at', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_document_id'), ['document_id'], unique=False)
 
+    op.create_table('client_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('full_name', sa.String(length=120), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('promised_on', sa.Date(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('user_agent', sa.Text(), nullable=False),
+    sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_client_responses_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_client_responses_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['link_id'], ['document_links.id'], name=op.f('fk_client_responses_link_id_document_links'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_client_responses'))
+    )
+    with op.batch_alter_table('client_responses', schema=None) as batch_op:
+        batch_op.create_index('ix_client_responses_company_at', ['company_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_client_responses_document_id'), ['document_id'], unique=False)
+        batch_op.create_index('uq_client_responses_decision', ['document_id'], unique=True, sqlite_where=sa.text("kind IN ('accept', 'refuse')"), postgresql_where=sa.text("kind IN ('accept', 'refuse')"))
+
+    op.create_table('portal_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['link_id'], ['document_links.id'], name=op.f('fk_portal_attempts_link_id_document_links'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portal_attempts'))
+    )
+    with op.batch_alter_table('portal_attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_portal_attempts_ip_at', ['ip', 'at'], unique=False)
+        batch_op.create_index('ix_portal_attempts_link_at', ['link_id', 'at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('portal_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_portal_attempts_link_at')
+        batch_op.drop_index('ix_portal_attempts_ip_at')
+
+    op.drop_table('portal_attempts')
+    with op.batch_alter_table('client_responses', schema=None) as batch_op:
+        batch_op.drop_index('uq_client_responses_decision', sqlite_where=sa.text("kind IN ('accept', 'refuse')"), postgresql_where=sa.text("kind IN ('accept', 'refuse')"))
+        batch_op.drop_index(batch_op.f('ix_client_responses_document_id'))
+        batch_op.drop_index('ix_client_responses_company_at')
+
+    op.drop_table('client_responses')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tasks_document_id'))
         batch_op.drop_index('ix_tasks_company_due')
@@ -451,6 +537,16 @@ def downgrade():
         batch_op.drop_index('ix_events_client_at')
 
     op.drop_table('events')
+    with op.batch_alter_table('document_tracking', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_tracking_company_id'))
+
+    op.drop_table('document_tracking')
+    with op.batch_alter_table('document_links', schema=None) as batch_op:
+        batch_op.drop_index('uq_document_links_live', sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_document_links_document_id'))
+        batch_op.drop_index(batch_op.f('ix_document_links_company_id'))
+
+    op.drop_table('document_links')
     with op.batch_alter_table('document_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_lines_document_id'))
 
