@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
 from flask_login import current_user
@@ -19,7 +19,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from domain import catalog, clock, events, idempotency, legal, lists, status
-from domain.documents import MAX_LINES, DocumentError, DraftInput, LineInput
+from domain.documents import MAX_LINES, DocumentError, DraftInput, LineInput, deductions_totals, deposits_of
 from domain.models import (
     KIND_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -27,6 +27,7 @@ from domain.models import (
     Document,
     DocumentLine,
     Kind,
+    PaymentMethod,
     VatRegime,
 )
 from domain.money import (
@@ -320,8 +321,6 @@ def lines_totals(lines: list[LineInput], regime: str) -> Totals:
 
 def deductions_of(doc: Document | None) -> tuple[list[dict], Totals | None]:
     """A final invoice's deducted deposits and their sum (none for other documents)."""
-    from domain.documents import deductions_totals
-
     if doc is None or doc.kind != Kind.FINAL or not doc.deductions:
         return [], None
     return list(doc.deductions), deductions_totals(doc)
@@ -329,8 +328,6 @@ def deductions_of(doc: Document | None) -> tuple[list[dict], Totals | None]:
 
 def left_to_deposit_cents(quote: Document) -> int:
     """What deposits may still ask on a quote: its TTC minus every live deposit (drafts too)."""
-    from domain.documents import deposits_of
-
     return quote.total_ttc_cents - sum(d.net_cents - d.credited_cents for d in deposits_of(quote))
 
 
@@ -377,7 +374,8 @@ def preview_view():
     doc_id = request.form.get("document_id", type=int)
     if doc_id:
         doc = get_owned_or_404(Document, doc_id)
-        regime = doc.vat_regime if doc.kind != Kind.QUOTE and doc.kind != Kind.INVOICE else regime
+        if doc.kind in (Kind.DEPOSIT, Kind.FINAL, Kind.CREDIT_NOTE):
+            regime = doc.vat_regime  # derived documents keep their origin's regime
     totals = lines_totals(parsed.lines, regime)
     deductions, deducted = deductions_of(doc)
     return render_template("documents/_totals.html", totals=totals, regime=regime, deductions=deductions,
@@ -402,8 +400,6 @@ def _parse_date_arg(value: str) -> date | None:
         return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            from datetime import datetime
-
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
@@ -511,8 +507,6 @@ def _event_details(event) -> str:
         parts.append(f"n° {data['number']}")
     if data.get("method"):
         try:
-            from domain.models import PaymentMethod
-
             parts.append(PAYMENT_METHOD_LABELS[PaymentMethod(data["method"])])
         except ValueError:
             parts.append(str(data["method"]))

@@ -1,14 +1,22 @@
-"""Demo data: a plumbing company with clients, so a new user sees a living app."""
+"""Demo data: a plumbing company with clients, a catalogue, quotes and invoices in every
+status and payments, so a new user sees a living app."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select, update
 
 from extensions import db
 
+from . import catalog, clock, payments
 from . import clients as client_rules
+from . import documents as docs
 from .accounts import hash_password
-from .models import KIND_BUSINESS, KIND_INDIVIDUAL, Company, User
+from .documents import DraftInput, LineInput
+from .models import KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Document, Event, Kind, PaymentMethod, User, VatRegime
+from .payments import PaymentInput
 
 DEMO_EMAIL = "artisan@demo.encaisse.fr"
 DEMO_PASSWORD = "demo-encaisse-2026"
@@ -60,17 +68,6 @@ def load_demo() -> Company | None:
 
 # --- documents: every status, so each list filter shows something ----------------------
 
-from dataclasses import dataclass as _dataclass  # noqa: E402
-from datetime import date, datetime, time, timedelta, timezone  # noqa: E402
-
-from sqlalchemy import update  # noqa: E402
-
-from . import catalog, clock, payments  # noqa: E402
-from . import documents as docs  # noqa: E402
-from .documents import DraftInput, LineInput  # noqa: E402
-from .models import CatalogItem, Client, Document, Event, Kind, PaymentMethod, VatRegime  # noqa: E402
-from .payments import PaymentInput  # noqa: E402
-
 # (label, unit, unit price HT in cents, VAT rate in bp, kind)
 DEMO_CATALOG = [
     ("Main d'oeuvre plombier", "h", 5500, 1000, "prestation"),
@@ -116,7 +113,7 @@ LEAK = [_line("Déplacement", 1000, "forfait", 3500, 2000), _line("Recherche de 
 TAP = [_line("Mitigeur thermostatique douche", 1000, "u", 8900), _line("Main d'oeuvre plombier", 1000, "h", 5500)]
 
 
-@_dataclass
+@dataclass
 class _Step:
     day: date
     seq: int

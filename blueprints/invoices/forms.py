@@ -1,6 +1,8 @@
 """Invoice forms: standalone invoice and drafts (lines parsed by documents_web), payment,
 payment cancellation, credit note."""
 
+from dataclasses import replace
+
 from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -23,11 +25,7 @@ class InvoiceForm(DocumentForm):
         data = self.common_input(lines, service_date=self.service_date.data,
                                  payment_terms_days=self.payment_terms_days.data,
                                  requested_due_date=self.requested_due_date.data)
-        if fixed:
-            from dataclasses import replace
-
-            data = replace(data, **fixed)
-        return data
+        return replace(data, **fixed) if fixed else data
 
 
 class TokenForm(FrenchForm):

@@ -1,7 +1,7 @@
 """Invoice pages and fragments: list, standalone invoices, deposit/final drafts, issue,
 payments (record, refuse, double tap, cancel), credit notes, frozen documents, client summary."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
