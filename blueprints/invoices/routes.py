@@ -143,6 +143,10 @@ def edit(invoice_id: int):
     if _due_date_error(form, client) or not valid or (parsed is not None and not parsed.ok):
         return _render_form(form, rows, doc, parsed=parsed)
     fixed = {"client_id": doc.client_id, "vat_regime": doc.vat_regime} if doc.kind in FIXED_PARTY_KINDS else {}
+    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
+    replay = dw.replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
+    if replay is not None:
+        return replay
     try:
         docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines if parsed else [], **fixed),
                           expected_version=form.version_value())

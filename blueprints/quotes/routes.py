@@ -109,6 +109,10 @@ def edit(quote_id: int):
     parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
     if not (form.validate() and parsed.ok):
         return _render_form(form, parsed.rows, doc, parsed=parsed)
+    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
+    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    if replay is not None:
+        return replay
     try:
         docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines),
                           expected_version=form.version_value())

@@ -241,8 +241,12 @@ def test_edit_draft_and_stale_form(logged_in, app, company, clients):
     with app.app_context():
         version = db.session.get(Document, quote_id).version
     first = logged_in.post(f"/quotes/{quote_id}/edit", data=document_form(client_id, rows=EXAMPLE_ROWS[:2],
-                                                                          version=str(version)))
+                                                                          version=str(version), token="save-1"))
     assert first.status_code == 303
+    # a double tap on "Enregistrer" (same form, same token) is not mistaken for a stale form
+    twin = logged_in.post(f"/quotes/{quote_id}/edit", data=document_form(client_id, rows=EXAMPLE_ROWS[:2],
+                                                                         version=str(version), token="save-1"))
+    assert twin.status_code == 303 and twin.headers["Location"] == f"/quotes/{quote_id}"
     # another tab still holds the old version: refused, nothing lost on screen, nothing saved
     stale = logged_in.post(f"/quotes/{quote_id}/edit", data=document_form(
         client_id, rows=[{"label": "Saisie de l'autre onglet", "quantity": "3", "unit_price": "7,77"}],
