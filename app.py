@@ -99,9 +99,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from blueprints.auth.routes import bp as auth_bp
     from blueprints.clients.routes import bp as clients_bp
     from blueprints.dashboard.routes import bp as dashboard_bp
+    from blueprints.portal.routes import bp as portal_bp
     from blueprints.settings.routes import bp as settings_bp
 
-    for bp in (auth_bp, dashboard_bp, clients_bp, settings_bp):
+    for bp in (auth_bp, dashboard_bp, clients_bp, settings_bp, portal_bp):
         app.register_blueprint(bp)
     from blueprints.catalog.routes import bp as catalog_bp
     from blueprints.invoices.routes import bp as invoices_bp

@@ -47,7 +47,6 @@ def test_token_has_256_bits_and_is_looked_up_by_hash(ctx):
     link = portal.ensure_link(quote, user, now=NOW)
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", link.token)  # token_urlsafe(32): 32 random bytes
     assert link.token_sha256 == hashlib.sha256(link.token.encode()).hexdigest()
-    assert str(quote.id) not in link.token
     tokens = set()
     for _ in range(300):  # each regeneration draws a fresh random token
         tokens.add(portal.regenerate_link(quote, user, now=NOW).token)
