@@ -127,3 +127,41 @@ def test_quote_deposit_final_partial_payment(page, live_server, app):
     for el in page.locator("button:visible, summary.btn:visible").all():
         box = el.bounding_box()
         assert box and box["height"] >= 44, el.inner_text()
+
+
+def test_invoice_filters_live_in_the_url(page, live_server, app):
+    """Filters swap only the list, land in the URL (bookmarkable), and the back button undoes them."""
+    from datetime import timedelta
+
+    from domain import clock
+    from tests.builders import issued, make_invoice
+
+    with app.app_context():
+        company = make_company()
+        user = make_user(company)
+        client = make_client(company, name="Hélène Dupont")
+        today = clock.today_in(company.timezone or "Europe/Paris")
+        issued(make_invoice(company, client, user), user, today - timedelta(days=50))  # late
+        issued(make_invoice(company, client, user), user, today)
+        db.session.commit()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("artisan@test.example.fr")
+    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Factures", exact=True).click()
+    summary = page.locator("#list-summary")
+    expect(summary).to_contain_text("2 documents")
+    page.evaluate("() => (window.__sameDocument = 'oui')")
+    page.get_by_label("Statut").select_option(label="En retard")
+    expect(summary).to_contain_text("1 document")
+    expect(summary).to_contain_text(euros("165,00 €"))
+    expect(page).to_have_url(re.compile(r"status=en_retard"))
+    assert page.evaluate("() => window.__sameDocument") == "oui"  # only the list was swapped
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"status="))
+    expect(summary).to_contain_text("2 documents")
+    expect(page.get_by_label("Statut")).to_have_value("")
+    # a bookmarked filtered URL opens filtered
+    page.goto(f"{live_server}/invoices/?status=en_retard")
+    expect(summary).to_contain_text("1 document")
+    expect(page.get_by_label("Statut")).to_have_value("en_retard")
