@@ -13,13 +13,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from domain import catalog, clock, events, idempotency, legal, lists, status
-from domain.documents import MAX_LINES, DocumentError, DraftInput, LineInput, deductions_totals, deposits_of
+from domain.documents import FROZEN_MESSAGE, MAX_LINES, DocumentError, DraftInput, LineInput, deductions_totals, deposits_of
 from domain.models import (
     KIND_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -495,6 +495,24 @@ def replay_of(token: str | None, fallback_url: str):
 
 def remember(token: str | None, url: str) -> None:
     idempotency.remember_result(current_user.company_id, token or "", url)
+
+
+def document_url(doc: Document) -> str:
+    """The page of a quote, invoice or credit note."""
+    if doc.kind == Kind.QUOTE:
+        return url_for("quotes.detail", quote_id=doc.id)
+    return url_for("invoices.detail", invoice_id=doc.id)
+
+
+def frozen_response(doc: Document):
+    """An issued document was asked to change (edit, delete, forged POST): say why, offer the
+    way out (credit note or duplicate), change nothing. htmx callers are sent to the page,
+    since htmx does not swap a 4xx answer."""
+    if request.headers.get("HX-Request") == "true":
+        flash(FROZEN_MESSAGE, "error")
+        return see_other(document_url(doc))
+    return render_template("documents/frozen.html", doc=doc, message=FROZEN_MESSAGE,
+                           token=idempotency.new_token()), 409
 
 
 # --- template helpers ----------------------------------------------------------------

@@ -120,11 +120,6 @@ def create():
     return dw.see_other(url)
 
 
-def _frozen(doc: Document):
-    """What a try to change an issued document gets: the reason, and the way out (credit note)."""
-    return render_template("documents/frozen.html", doc=doc, message=docs.FROZEN_MESSAGE,
-                           token_form=TokenForm(formdata=None, token=idempotency.new_token())), 409
-
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
 def edit(invoice_id: int):
@@ -132,7 +127,7 @@ def edit(invoice_id: int):
     doc = _invoice_or_404(invoice_id)
     company = current_user.company
     if doc.is_issued:
-        return _frozen(doc)
+        return dw.frozen_response(doc)
     form = InvoiceForm(obj=None if request.method == "POST" else doc).setup(company, doc)
     if not form.is_submitted():
         return _render_form(form, dw.rows_of(doc), doc)
@@ -152,7 +147,7 @@ def edit(invoice_id: int):
                           expected_version=form.version_value())
     except docs.FrozenDocumentError:
         db.session.rollback()
-        return _frozen(doc)
+        return dw.frozen_response(doc)
     except DocumentError as exc:
         return _domain_error(form, rows, doc, parsed, exc)
     db.session.commit()
@@ -200,7 +195,7 @@ def delete(invoice_id: int):
     """Delete a draft (it has no number: no gap). An issued document is never deleted."""
     doc = _invoice_or_404(invoice_id)
     if doc.is_issued:
-        return _frozen(doc)
+        return dw.frozen_response(doc)
     quote_id, credited_id = doc.quote_id, doc.credited_id
     docs.delete_draft(doc, current_user)
     db.session.commit()

@@ -90,11 +90,6 @@ def create():
     return dw.see_other(url)
 
 
-def _frozen(doc: Document):
-    """What a try to change an issued quote gets: the reason, and the way out (duplicate)."""
-    return render_template("documents/frozen.html", doc=doc, message=docs.FROZEN_MESSAGE,
-                           token_form=TokenForm(formdata=None, token=idempotency.new_token())), 409
-
 
 @bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
 def edit(quote_id: int):
@@ -102,7 +97,7 @@ def edit(quote_id: int):
     doc = _quote_or_404(quote_id)
     company = current_user.company
     if doc.is_issued:
-        return _frozen(doc)
+        return dw.frozen_response(doc)
     form = QuoteForm(obj=None if request.method == "POST" else doc).setup(company, doc)
     if not form.is_submitted():
         return _render_form(form, dw.rows_of(doc), doc)
@@ -118,7 +113,7 @@ def edit(quote_id: int):
                           expected_version=form.version_value())
     except docs.FrozenDocumentError:
         db.session.rollback()
-        return _frozen(doc)
+        return dw.frozen_response(doc)
     except DocumentError as exc:
         db.session.rollback()
         message = form.show_domain_error(exc)
@@ -170,7 +165,7 @@ def delete(quote_id: int):
     """Delete a draft quote (it has no number: no gap). An issued quote is never deleted."""
     doc = _quote_or_404(quote_id)
     if doc.is_issued:
-        return _frozen(doc)
+        return dw.frozen_response(doc)
     docs.delete_draft(doc, current_user)
     db.session.commit()
     flash("Brouillon supprimé.", "success")

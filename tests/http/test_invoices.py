@@ -172,6 +172,10 @@ def test_issued_invoice_is_frozen_even_against_forged_posts(logged_in, app, clie
     text = page_text(forged)
     assert FROZEN_MESSAGE in text and f"/invoices/{invoice_id}/credit-notes/new" in text and "Créer un avoir" in text
     assert logged_in.post(f"/invoices/{invoice_id}/delete").status_code == 409
+    # htmx does not swap a 409: an htmx caller is sent to the page, where the reason is shown
+    hx_delete = logged_in.post(f"/invoices/{invoice_id}/delete", headers=HX)
+    assert hx_delete.status_code == 204 and hx_delete.headers["HX-Redirect"] == f"/invoices/{invoice_id}"
+    assert FROZEN_MESSAGE in page_text(logged_in.get(f"/invoices/{invoice_id}"))
     with app.app_context():
         invoice = _doc(invoice_id)
         assert [l.label for l in invoice.lines] == ["Dépannage fuite"] and invoice.total_ttc_cents == 16500
