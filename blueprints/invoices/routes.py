@@ -1,6 +1,8 @@
 """Invoices (standalone, deposit, final) and credit notes: list with filters, drafts,
 issue, payments (record in two taps, cancel with a reason), credit notes, client summary."""
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -70,10 +72,18 @@ def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_er
 
 
 def _due_date_error(form, client: Client | None) -> bool:
-    """Refuse now a due date the issue (dated today) would refuse: before today, or over L441-10."""
-    message = dw.check_due_date_input(form.requested_due_date.data, client, dw.company_today())
+    """Refuse now a due date (or terms) the issue, dated today, would refuse: before today,
+    or beyond L441-10's cap between businesses."""
+    today = dw.company_today()
+    if form.requested_due_date.data is not None:
+        field, due = form.requested_due_date, form.requested_due_date.data
+    elif form.payment_terms_days.data is not None and not form.payment_terms_days.errors:
+        field, due = form.payment_terms_days, today + timedelta(days=form.payment_terms_days.data)
+    else:
+        return False
+    message = dw.check_due_date_input(due, client, today)
     if message:
-        form.requested_due_date.errors = [*form.requested_due_date.errors, message]
+        field.errors = [*field.errors, message]
         return True
     return False
 

@@ -46,6 +46,14 @@ def index():
 # --- editor ----------------------------------------------------------------------------
 
 
+def _validity_error(form, today) -> bool:
+    """A validity date already past would be refused at issue: say it now, next to the field."""
+    if form.validity_date.data is not None and form.validity_date.data < today:
+        form.validity_date.errors = [*form.validity_date.errors, "La date de validité ne peut pas être déjà passée."]
+        return True
+    return False
+
+
 def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_error=None):
     """The editor page; totals are the typed lines' (or the saved draft's on first display)."""
     regime = form.vat_regime.data or docs.default_regime(current_user.company)
@@ -71,7 +79,8 @@ def create():
         form.validity_date.data = today + timedelta(days=company.quote_validity_days)
         return _render_form(form, [dw.blank_row("item", franchise=company.is_vat_franchise)])
     parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
-    if not (form.validate() and parsed.ok):
+    valid = form.validate()
+    if _validity_error(form, today) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
     replay = dw.replay_of(form.token.data, url_for("quotes.index"))
     if replay is not None:
@@ -102,7 +111,8 @@ def edit(quote_id: int):
     if not form.is_submitted():
         return _render_form(form, dw.rows_of(doc), doc)
     parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
-    if not (form.validate() and parsed.ok):
+    valid = form.validate()
+    if _validity_error(form, dw.company_today()) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, doc, parsed=parsed)
     # A double tap on "Enregistrer" must not come back as "modified in the meantime".
     replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))

@@ -135,11 +135,15 @@ def test_bad_invoice_header_saves_nothing(logged_in, app, clients, fields, field
 
 
 def test_b2b_due_date_capped_by_l441_10(logged_in, app, clients):
-    _, pro_id = clients
+    client_id, pro_id = clients
     r = logged_in.post("/invoices/new", data=document_form(pro_id, requested_due_date=str(TODAY + timedelta(days=100))))
-    assert "L441-10" in page_text(r)
+    assert "L441-10" in page_text(r) and 'id="requested_due_date-error"' in r.text
+    terms = logged_in.post("/invoices/new", data=document_form(pro_id, payment_terms_days="90"))
+    assert "L441-10" in page_text(terms) and 'id="payment_terms_days-error"' in terms.text
+    # a consumer may agree to 90 days
+    assert logged_in.post("/invoices/new", data=document_form(client_id, payment_terms_days="90")).status_code == 303
     with app.app_context():
-        assert count(Document) == 0
+        assert count(Document) == 1
 
 
 def test_due_date_refused_at_issue_is_shown_with_a_way_to_fix_it(logged_in, app, company, clients):

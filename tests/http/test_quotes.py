@@ -113,6 +113,7 @@ def test_new_quote_page_prefills(logged_in, app, clients):
     ([], {}, "Ajoutez au moins une ligne (prestation ou fourniture)."),
     (EXAMPLE_ROWS, {"client_id": ""}, "Choisissez un client."),
     (EXAMPLE_ROWS, {"validity_date": "31/02/2026"}, "Saisissez une date valide, par exemple 23/11/2026."),
+    (EXAMPLE_ROWS, {"validity_date": "2020-01-31"}, "La date de validité ne peut pas être déjà passée."),
     (EXAMPLE_ROWS, {"vat_regime": "autoliquidation"}, "L'autoliquidation ne concerne que la sous-traitance"),
 ])
 def test_bad_quote_input_saves_nothing(logged_in, app, clients, rows, fields, message):
