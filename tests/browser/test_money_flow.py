@@ -67,6 +67,7 @@ def test_quote_deposit_final_partial_payment(page, live_server, app):
     page.get_by_role("button", name=re.compile("Diagnostic électrique")).click()
     expect(rows).to_have_count(4)
     expect(rows.nth(3).get_by_label("Prix unitaire HT")).to_have_value("120,00")
+    expect(page.get_by_label("Insérer depuis le catalogue")).to_have_value("")
     # live totals, computed by the server
     expect(page.locator("#total-ht")).to_have_text(euros("1 964,80 €"))
     expect(page.locator("#vat-1000")).to_have_text(euros("184,48 €"))
