@@ -419,8 +419,11 @@ def parse_document_filters(args, group: str) -> tuple[lists.DocumentFilters, dic
     values = {k: (args.get(k) or "")[:100] for k in (
         "q", "status", "client_id", "date_from", "date_to", "amount_min", "amount_max", "sort", "kind")}
     values["overdue"] = args.get("overdue") == "1"
+    # Dashboard cards: open=1, level=0..3, due_from/due_to (due-date window).
+    values.update({k: (args.get(k) or "")[:100] for k in ("due_from", "due_to", "level")})
+    values["open"] = args.get("open") == "1"
     parsed: dict = {}
-    for name in ("date_from", "date_to"):
+    for name in ("date_from", "date_to", "due_from", "due_to"):
         try:
             parsed[name] = _parse_date_arg(values[name])
         except ValueError as exc:
@@ -439,6 +442,9 @@ def parse_document_filters(args, group: str) -> tuple[lists.DocumentFilters, dic
         status=values["status"] if values["status"] in statuses else "",
         client_id=_int_arg(values["client_id"]), date_from=parsed["date_from"], date_to=parsed["date_to"],
         overdue=values["overdue"] and group != "quote",
+        open=values["open"] and group != "quote",
+        level=int(values["level"]) if values["level"] in ("0", "1", "2", "3") and group != "quote" else None,
+        due_from=parsed["due_from"], due_to=parsed["due_to"],
         amount_min_cents=parsed["amount_min"], amount_max_cents=parsed["amount_max"], q=values["q"],
         sort=values["sort"] if values["sort"] in lists.DOCUMENT_SORTS else "recent",
         page=args.get("page", 1, type=int) or 1,

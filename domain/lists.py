@@ -58,6 +58,11 @@ class DocumentFilters:
     date_from: date | None = None  # issue date, inclusive
     date_to: date | None = None
     overdue: bool = False
+    # From the dashboard cards: still to be paid, reminder level, due-date window (inclusive).
+    open: bool = False
+    level: int | None = None
+    due_from: date | None = None
+    due_to: date | None = None
     amount_min_cents: int | None = None
     amount_max_cents: int | None = None
     q: str = ""
@@ -110,6 +115,15 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col) -> lis
         conditions.append(status_col == f.status)
     if f.overdue:
         conditions.append(status_col == status.LATE)
+    if f.open:
+        conditions += [Document.issued_at.is_not(None),
+                       Document.net_cents - Document.paid_cents - Document.credited_cents > 0]
+    if f.level is not None:
+        conditions.append(Document.reminder_level == f.level)
+    if f.due_from is not None:
+        conditions.append(Document.due_date >= f.due_from)
+    if f.due_to is not None:
+        conditions.append(Document.due_date <= f.due_to)
     if f.client_id is not None:
         conditions.append(Document.client_id == f.client_id)
     if f.date_from is not None:

@@ -1,16 +1,69 @@
-"""Home page after login."""
+"""Home page after login: the collections dashboard; and a client's payment activity block."""
 
-from flask import Blueprint, render_template
+from datetime import timedelta
+
+from flask import Blueprint, current_app, url_for
 from flask_login import current_user, login_required
 
+from domain import dashboard as board
+from domain import messages, reminders
+from domain.clock import today_in
 from domain.company import missing_for_documents
+from web import render_page
 
 bp = Blueprint("dashboard", __name__)
+
+
+def _has(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def invoices_url(**filters) -> str:
+    """The invoice list with these filters (dates as ISO), the target of every card."""
+    args = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items() if v is not None}
+    return url_for("invoices.index", **args)
 
 
 @bp.get("/")
 @login_required
 def index():
-    """Tableau de bord."""
+    """Tableau de bord: what is due, late, to send, to do today, and how fast clients pay."""
     company = current_user.company
-    return render_template("dashboard/index.html", company=company, missing=missing_for_documents(company))
+    today = today_in(company.timezone)
+    data = board.dashboard(company, today)
+    return render_page(
+        "dashboard/index.html", "dashboard/_board.html", company=company, missing=missing_for_documents(company),
+        board=data, today=today, invoices_url=invoices_url, level_labels=reminders.LEVEL_LABELS,
+        template_labels=messages.TEMPLATE_KEYS,
+        reminders_url=url_for("reminders.index") if _has("reminders.index") else None,
+        payments_url=url_for("payments.index", date_from=data.delay.since.isoformat()) if _has("payments.index") else None,
+        week_end=today + timedelta(days=27),
+    )
+
+
+@bp.app_template_global("client_activity")
+def client_activity(client):
+    """Data of templates/clients/_activity.html (so the client page's view needs no change)."""
+    today = today_in(current_user.company.timezone)
+    return board.client_activity(current_user.company_id, client.id, today)
+
+
+@bp.app_template_global("level_short")
+def level_short(level: int) -> str:
+    """"R2" for reminder level 2."""
+    return reminders.LEVEL_SHORT.get(level, "")
+
+
+@bp.app_template_global("date_arg_label")
+def date_arg_label(value: str) -> str:
+    """A date from the query string (ISO or 23/11/2026) in French, or as typed."""
+    from datetime import datetime
+
+    from output.formatting import format_date
+
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return format_date(datetime.strptime(value, fmt).date())
+        except ValueError:
+            continue
+    return value
