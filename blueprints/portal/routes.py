@@ -16,7 +16,7 @@ import base64
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
@@ -147,7 +147,9 @@ def page(token: str):
     if link is None:
         return _unavailable()
     doc = link.document
-    if request.method == "GET" and not _is_own_artisan(doc):
+    # The page shown right after the client's own answer (303 after POST) is not a new visit.
+    after_answer = session.pop("portal_answered", None) == link.id
+    if request.method == "GET" and not after_answer and not _is_own_artisan(doc):
         tracking.record_view(link, now=now)
         db.session.commit()
     return render_template("portal/document.html", **_page_context(link, _today(doc)))
@@ -198,6 +200,7 @@ def _answer(token: str, action: str, form_cls, run, done_message: str, again_mes
                                                                            open_form=action))
         return render_template("portal/document.html", **_page_context(link, today, form_error=str(exc)))
     db.session.commit()
+    session["portal_answered"] = link.id
     if outcome.changed:
         _notify_artisan(outcome.response.id)
         flash(done_message, "success")

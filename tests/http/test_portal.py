@@ -204,6 +204,7 @@ def test_accept_records_evidence_and_notifies_the_artisan(app, client, quote, sm
         response = db.session.scalar(select(ClientResponse))
         stored = db.session.scalar(select(StoredFile).where(StoredFile.document_id == doc_id))
         assert doc.accepted_at is not None and response.at == doc.accepted_at
+        assert db.session.get(DocumentTracking, doc_id).views == 1  # the page after the answer is no new visit
         assert (response.kind, response.full_name, response.ip, response.user_agent) == (
             "accept", "Hélène Dupont", "203.0.113.7", UA)
         assert response.pdf_sha256 == hashlib.sha256(stored.data).hexdigest()
