@@ -66,7 +66,7 @@ def init_reminders(app: Flask) -> None:
         """Send what the reminder plans and automatic sending have due today."""
         from domain import autopilot
         from output import document_files
-        from output.links import client_link
+        from output.links import client_link, tracking_pixel_html
 
         day = today.date() if today else None
 
@@ -77,7 +77,8 @@ def init_reminders(app: Flask) -> None:
 
         with database.write_intent():
             report = autopilot.run(attachments_for=attachments, link_for=client_link, today=day,
-                                   dry_run=dry_run, company_ids=company_ids or None)
+                                   dry_run=dry_run, company_ids=company_ids or None,
+                                   html_extra_for=tracking_pixel_html)
         labels = {"sent": "envoyé", "failed": "ÉCHEC", "would_send": "à envoyer", "would_skip": "étape passée",
                   "skipped": "étape passée", "to_confirm": "à confirmer", "no_email": "pas d'e-mail (tâche créée)",
                   "auto_sent": "facture envoyée", "duplicate": "déjà envoyé"}

@@ -68,21 +68,26 @@ def _companies(company_ids):
 
 
 def run(*, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
-        now: datetime | None = None, dry_run: bool = False, company_ids=None) -> RunReport:
-    """Handle every company; returns what was (or would be) done."""
+        now: datetime | None = None, dry_run: bool = False, company_ids=None,
+        html_extra_for: Callable[[Company, Send], str] | None = None) -> RunReport:
+    """Handle every company; returns what was (or would be) done.
+
+    `html_extra_for(company, send)`: HTML appended to each e-mail (the open-tracking pixel).
+    """
     from .models import utcnow
 
     now = now or utcnow()
     report = RunReport(dry_run=dry_run)
     for company in _companies(company_ids):
         day = today or today_in(company.timezone, now)
-        _auto_send(company, day, now, report, attachments_for, link_for, dry_run)
+        extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
+        _auto_send(company, day, now, report, attachments_for, link_for, dry_run, extra)
         if company.reminders_enabled:
-            _plan_steps(company, day, now, report, attachments_for, link_for, dry_run)
+            _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, extra)
     return report
 
 
-def _auto_send(company, day, now, report, attachments_for, link_for, dry_run) -> None:
+def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None) -> None:
     if not company.auto_send_invoices:
         return
     docs = db.session.scalars(
@@ -108,13 +113,13 @@ def _auto_send(company, day, now, report, attachments_for, link_for, dry_run) ->
                                     recipients=draft.recipients, subject=draft.subject, body=draft.body,
                                     idempotency_key=key, automatic=True))
     if requests:
-        for outcome in send_all(requests, None, attachments_for=attachments_for, now=now):
+        for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
             doc = db.session.get(Document, outcome.send.document_id)
             report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send",
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 
-def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run) -> None:
+def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None) -> None:
     tables = load_tables(day, company.id)
     templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
@@ -170,7 +175,7 @@ def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run) -
         if not requests:
             db.session.commit()
             continue
-        for outcome in send_all(requests, None, attachments_for=attachments_for, now=now):
+        for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
             doc = db.session.get(Document, outcome.send.document_id)
             report.lines.append(RunLine(company.name, doc.number, doc.client.name, outcome.send.template_key,
                                         "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),

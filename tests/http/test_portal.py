@@ -526,3 +526,17 @@ def test_link_controls_are_for_the_owner_only(app, client, quote):
     r = client.post(f"/documents/{doc_id}/client-link/revoke")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert client.get(f"/c/{token}").status_code == 200
+
+
+def test_the_daily_run_sends_the_link_and_the_pixel(app, company, smtp_server):
+    """cron: `flask reminders run` puts the client link (PUBLIC_BASE_URL) and the open pixel in the e-mail."""
+    doc_id, token = _setup(app, kind="invoice")
+    with app.app_context():
+        due = db.session.get(Document, doc_id).due_date
+    result = app.test_cli_runner().invoke(args=["reminders", "run", "--today", (due - timedelta(days=3)).isoformat()])
+    assert result.exit_code == 0, result.output
+    [msg] = smtp_server.sink.messages
+    assert f"https://factures.example.fr/c/{token}" in msg.get_body(preferencelist=("plain",)).get_content()
+    with app.app_context():
+        send_token = db.session.scalar(select(Send.tracking_token).where(Send.document_id == doc_id))
+    assert f'src="https://factures.example.fr/t/{send_token}.gif"' in msg.get_body(preferencelist=("html",)).get_content()
