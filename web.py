@@ -196,3 +196,36 @@ def choices(pairs) -> list:
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def pdf_response(doc, *, download: bool):
+    """Serve a document's PDF: the frozen bytes of an issued document (strong ETag, the
+    same bytes forever), a fresh render of a draft (never cached)."""
+    from flask import Response
+
+    from domain.clock import today_in
+    from output import document_files
+    from output.pdf import PdfRenderError
+
+    disposition = "attachment" if download else "inline"
+    if doc.is_issued:
+        stored = document_files.stored_pdf(doc)
+        if stored is None:  # issued before PDFs were frozen (imported data): freeze now, once
+            stored = document_files.freeze_pdf(doc)
+            db.session.commit()
+        if request.if_none_match and stored.sha256 in request.if_none_match:
+            return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})
+        response = Response(stored.data, mimetype="application/pdf")
+        response.headers["ETag"] = f'"{stored.sha256}"'
+        response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+        filename = stored.filename
+    else:
+        try:
+            data = document_files.render_pdf(doc, today=today_in(doc.company.timezone))
+        except PdfRenderError as exc:
+            return render_template("errors/error.html", title="PDF indisponible", message=str(exc)), 500
+        response = Response(data, mimetype="application/pdf")
+        response.headers["Cache-Control"] = "no-store"
+        filename = document_files.pdf_filename(doc)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response

@@ -106,3 +106,18 @@ def delete_contact(client_id: int, contact_id: int):
     client_rules.remove_contact(client, contact)
     db.session.commit()
     return render_page("clients/detail.html", "clients/_contacts.html", client=client, contact_form=ContactForm())
+
+
+@bp.get("/<int:client_id>/statement.pdf")
+def statement(client_id: int):
+    """The client's statement of account today (open invoices, payments received, balance)."""
+    from flask import Response
+
+    from domain.clock import today_in
+    from output import document_files
+
+    client = get_owned_or_404(Client, client_id)
+    name, data = document_files.statement_pdf(client, today=today_in(current_user.company.timezone))
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"})

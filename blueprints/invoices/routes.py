@@ -14,7 +14,8 @@ from domain.models import INVOICE_KINDS, Client, Document, Kind, Payment, VatReg
 from domain.money import display_amount, format_amount_input
 from domain.payments import PaymentError, PaymentInput
 from extensions import db
-from web import get_owned_or_404, is_fragment_request, redirect_see_other, render_page
+from output import document_files
+from web import get_owned_or_404, is_fragment_request, pdf_response, redirect_see_other, render_page
 
 from .forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
 
@@ -227,8 +228,9 @@ def issue(invoice_id: int):
     if replay is not None:
         return replay
     try:
-        # after_number: the PDF engineer freezes the PDF bytes here (None for now).
-        docs.issue(doc, current_user, today=dw.company_today(), after_number=None)
+        # The PDF is rendered and its bytes stored in the same transaction: a render failure
+        # rolls the issue back, so the document stays an unnumbered draft (no gap).
+        document_files.issue_with_pdf(doc, current_user, today=dw.company_today())
     except DocumentError as exc:
         db.session.rollback()
         doc = _invoice_or_404(invoice_id)
@@ -387,3 +389,9 @@ def client_summary(client_id: int):
         balance=docs.client_balance(current_user.company_id, client.id),
         rows=lists.client_documents(current_user.company_id, client.id, today=today),
     )
+
+
+@bp.get("/<int:invoice_id>/pdf")
+def pdf(invoice_id: int):
+    """The PDF: the frozen bytes of an issued document (never re-rendered), a fresh draft render otherwise."""
+    return pdf_response(_invoice_or_404(invoice_id), download=request.args.get("download") == "1")

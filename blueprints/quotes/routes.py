@@ -12,7 +12,8 @@ from domain import idempotency, lists, status
 from domain.documents import DocumentError
 from domain.models import Document, Kind
 from extensions import db
-from web import get_owned_or_404, redirect_see_other, render_page
+from output import document_files
+from web import get_owned_or_404, pdf_response, redirect_see_other, render_page
 
 from .forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 
@@ -192,8 +193,9 @@ def issue(quote_id: int):
     if replay is not None:
         return replay
     try:
-        # after_number: the PDF engineer freezes the PDF bytes here (None for now).
-        docs.issue(doc, current_user, today=dw.company_today(), after_number=None)
+        # The PDF is rendered and its bytes stored in the same transaction: a render failure
+        # rolls the issue back, so the document stays an unnumbered draft (no gap).
+        document_files.issue_with_pdf(doc, current_user, today=dw.company_today())
     except DocumentError as exc:
         db.session.rollback()
         return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
@@ -304,3 +306,9 @@ def create_final(quote_id: int):
     db.session.commit()
     flash("Facture de solde créée en brouillon : vérifiez-la puis émettez-la.", "success")
     return dw.see_other(url)
+
+
+@bp.get("/<int:quote_id>/pdf")
+def pdf(quote_id: int):
+    """The PDF: the frozen bytes of an issued document (never re-rendered), a fresh draft render otherwise."""
+    return pdf_response(_quote_or_404(quote_id), download=request.args.get("download") == "1")
