@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 

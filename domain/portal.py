@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from extensions import db
+from output.formatting import format_date, format_datetime, format_money  # French sentences only
 
 from . import documents as docs
 from . import events, reminders
@@ -39,7 +40,7 @@ TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits, 43 characters
 DEFAULT_LIFETIME = timedelta(days=365)
 PROMISE_MAX_DAYS = 60  # a promise further away is a payment plan, to agree with the artisan
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-CLIENT_LABEL = "client (lien en ligne)"
+CLIENT_LABEL = "client, en ligne"
 
 
 class PortalError(ValueError):
@@ -240,8 +241,6 @@ def quote_open_for_answer(doc: Document, today: date) -> str | None:
     if doc.refused_at is not None:
         return "Ce devis a été refusé."
     if doc.validity_date is not None and doc.validity_date < today:
-        from output.formatting import format_date
-
         return (f"Ce devis n'est plus valable depuis le {format_date(doc.validity_date)} : contactez l'entreprise "
                 "pour qu'elle vous en propose un nouveau.")
     return None
@@ -328,8 +327,6 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     if pay_on is None:
         raise PortalError("Choisissez la date à laquelle vous pensez payer.", field="pay_on")
     if not first <= pay_on <= last:
-        from output.formatting import format_date
-
         raise PortalError(f"Choisissez une date entre le {format_date(first)} et le {format_date(last)}.", field="pay_on")
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_PROMISE,
                               full_name=name, promised_on=pay_on, at=now, ip=(ip or "")[:45],
@@ -339,7 +336,7 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     events.record(doc.company_id, "client_promised", document=doc, actor_label=f"{name} ({CLIENT_LABEL})", at=now,
                   amount_cents=doc.remaining_cents, promised_on=pay_on.isoformat(), full_name=name,
                   response_id=response.id, channel="lien client")
-    reminders.pause(doc, None, until=pay_on, reason=f"Promesse de paiement de {name} pour le {pay_on.isoformat()}")
+    reminders.pause(doc, None, until=pay_on, reason=f"paiement promis par {name} pour le {format_date(pay_on)}")
     return Outcome(response, True)
 
 
@@ -355,8 +352,6 @@ class Notification:
 
 def notification_for(response: ClientResponse, doc: Document, *, doc_url: str) -> Notification | None:
     """The e-mail telling the artisan what the client just did (None when nobody has an address)."""
-    from output.formatting import format_date, format_datetime, format_money
-
     company = doc.company
     recipients = [company.email] if company.email else list(db.session.scalars(
         select(User.email).where(User.company_id == company.id, User.is_active_user.is_(True)).order_by(User.id)))

@@ -2,7 +2,7 @@
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -209,7 +209,7 @@ def test_accept_records_evidence_and_notifies_the_artisan(app, client, quote, sm
             "accept", "Hélène Dupont", "203.0.113.7", UA)
         assert response.pdf_sha256 == hashlib.sha256(stored.data).hexdigest()
         event = db.session.scalar(select(Event).where(Event.document_id == doc_id, Event.kind == "accepted"))
-        assert event.actor_label == "Hélène Dupont (client (lien en ligne))"
+        assert event.actor_label == "Hélène Dupont (client, en ligne)"
         number = doc.number
     [msg] = smtp_server.sink.messages
     assert msg["To"] == "contact@test.example.fr"
