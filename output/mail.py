@@ -60,18 +60,37 @@ class _Connection(Connection):
         return refused
 
 
+# RFC 5322 §2.1.1: a line is at most 998 characters. Flask-Mail sends UTF-8 bodies as
+# 8bit without re-wrapping, and strict servers refuse longer lines: break them at spaces.
+MAX_LINE = 900
+
+
+def wrap_long_lines(text: str, limit: int = MAX_LINE) -> str:
+    """Break lines longer than `limit` at spaces (hard-cut a word longer than the limit)."""
+    out = []
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            if cut <= 0:
+                cut = limit
+            out.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        out.append(line)
+    return "\n".join(out)
+
+
 def text_to_html(body: str) -> str:
-    """Plain text body as simple, escaped HTML paragraphs."""
-    paragraphs = [html.escape(p).replace("\n", "<br>") for p in body.split("\n\n")]
-    return "".join(f"<p>{p}</p>" for p in paragraphs)
+    """Plain text body as simple, escaped HTML paragraphs, one per line of source."""
+    paragraphs = [html.escape(p).replace("\n", "<br>\n") for p in body.split("\n\n")]
+    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 def _build(item: Outgoing, sender: str) -> Message:
     msg = Message(subject=item.subject.replace("\r", " ").replace("\n", " "), recipients=item.recipients,
-                  cc=item.cc or None, body=item.body, sender=sender, reply_to=item.reply_to)
-    msg.html = (
-        '<!doctype html><html lang="fr"><body style="font-family:Arial,sans-serif;font-size:15px;color:#14213d">'
-        + text_to_html(item.body) + item.html_extra + "</body></html>"
+                  cc=item.cc or None, body=wrap_long_lines(item.body), sender=sender, reply_to=item.reply_to)
+    msg.html = wrap_long_lines(
+        '<!doctype html><html lang="fr"><body style="font-family:Arial,sans-serif;font-size:15px;color:#14213d">\n'
+        + text_to_html(item.body) + "\n" + item.html_extra + "\n</body></html>"
     )
     for att in item.attachments:
         msg.attach(att.filename, att.mimetype, att.data)

@@ -314,3 +314,13 @@ def test_two_concurrent_runs_send_each_step_once(ctx, smtp_server, app):
     assert sorted(m["Subject"].split()[-4] for m in smtp_server.sink.messages) == sorted(
         db.session.scalar(select(Document.number).where(Document.id == i)) for i in ids)
     assert db.session.scalar(select(func.count(Send.id)).where(Send.status == "sent")) == 12
+
+
+def test_long_paragraph_template_still_delivers(ctx, smtp_server):
+    company, user, person, _ = ctx
+    messages.save(company.id, "soft", "Relance {{ numero }}", "Bonjour {{ client }}, " + "nous vous rappelons la facture. " * 120)
+    doc = issue_invoice(company, person, user)
+    assert one_tap(doc, user, date(2026, 10, 12))[0].ok
+    msg = smtp_server.sink.messages[0]
+    for part in (msg.get_body(preferencelist=("plain",)), msg.get_body(preferencelist=("html",))):
+        assert max(len(line) for line in part.as_string().splitlines()) <= 998
