@@ -10,12 +10,14 @@ from sqlalchemy import select, update
 
 from extensions import db
 
-from . import catalog, clock, payments
+from . import catalog, clock, payments, reminders, sending
 from . import clients as client_rules
 from . import documents as docs
 from .accounts import hash_password
 from .documents import DraftInput, LineInput
-from .models import KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Document, Event, Kind, PaymentMethod, User, VatRegime
+from .models import (
+    KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Document, Event, Kind, PaymentMethod, Send, User, VatRegime,
+)
 from .payments import PaymentInput
 
 DEMO_EMAIL = "artisan@demo.encaisse.fr"
@@ -300,6 +302,61 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     at(5, issue("i_sent"), 10)
     at(5, sent("i_sent"), 11)
     at(1, invoice("i_draft", "Lucas Moreau", LEAK, subject="Fuite salle de bain"))
+
+    # Collections: reminders already sent (by the plan or by hand), a formal notice awaiting
+    # confirmation, a promise to pay, follow-up tasks. Demo sends are recorded, not e-mailed.
+    plan_index = {step["template"]: i for i, step in enumerate(reminders.DEFAULT_STEPS)}
+
+    def reminded(key, template, *, automatic=True):
+        def run(day, when):
+            doc = docs_by_key[key]
+            draft = reminders.compose(doc, template, day, link="", sender_name=user.name)
+            send = Send(company_id=company.id, document_id=doc.id, purpose="reminder", channel="email",
+                        template_key=template, level=reminders.TEMPLATE_LEVELS[template] or None,
+                        plan_step=plan_index[template] if automatic else None, recipients=draft.recipients,
+                        subject=draft.subject, body=draft.body, status="sending", attempts=1, automatic=automatic,
+                        created_at=when, created_by_id=None if automatic else user.id)
+            sending.record_delivered(send, doc, None if automatic else user, now=when)
+            if automatic:
+                doc.reminder_step_reached = max(doc.reminder_step_reached, plan_index[template])
+        return run
+
+    def to_confirm(key):
+        def run(day, when):
+            doc = docs_by_key[key]
+            doc.reminder_step_reached = plan_index["formal_notice"]
+            reminders.add_task(company.id, None, client_id=doc.client_id, due_on=day, document=doc,
+                               kind="confirm_formal_notice",
+                               note=f"Confirmer la mise en demeure de la facture {doc.number} (plan de relance)")
+        return run
+
+    def stamped(key, action):
+        """Run `action`, then date the events it wrote to the story's day (they say "now")."""
+        def run(day, when):
+            action(day, when)
+            db.session.flush()
+            db.session.execute(update(Event).where(Event.document_id == docs_by_key[key].id, Event.at >= started)
+                               .values(at=when).execution_options(synchronize_session=False))
+        return run
+
+    def task(key, days_ahead, note):
+        return stamped(key, lambda day, when: reminders.add_task(
+            company.id, user, client_id=docs_by_key[key].client_id, due_on=today + timedelta(days=days_ahead),
+            note=note, document=docs_by_key[key]))
+
+    def promise(key, days_ahead, reason):
+        return stamped(key, lambda day, when: reminders.pause(docs_by_key[key], user, today + timedelta(days=days_ahead),
+                                                             reason=reason))
+
+    at(38, reminded("i_late", "soft"), 8)
+    at(30, reminded("i_late", "firm"), 8)
+    at(15, stamped("i_late", to_confirm("i_late")), 8)
+    at(3, task("i_late", 0, "Appeler M. Girard au sujet du chèque impayé"))
+    at(13, reminded("f_column", "pre_due"), 8)
+    at(3, reminded("f_column", "soft", automatic=False), 18)
+    at(2, promise("f_column", 6, "Promesse au téléphone : virement du solde la semaine prochaine"), 10)
+    at(12, reminded("d_heater", "pre_due"), 8)
+    at(1, task("d_heater", 1, "Passer voir M. Benali sur le chantier"))
 
     for step in sorted(steps, key=lambda s: (s.day, s.run[1], s.seq)):
         run, hour = step.run

@@ -148,6 +148,13 @@ def _complete(send: Send, doc: Document, actor, *, delivered: bool, error: str, 
                   result="échec", error=error, **common)
 
 
+def record_delivered(send: Send, doc: Document, actor, *, now: datetime) -> None:
+    """Complete a send known to have left (imports, demo data): level, dates and event as usual."""
+    db.session.add(send)
+    db.session.flush()
+    _complete(send, doc, actor, delivered=True, error="", now=now)
+
+
 AttachmentsFor = Callable[[Document, str], list]
 HtmlExtraFor = Callable[[Send], str]
 
