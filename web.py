@@ -122,7 +122,8 @@ def init_app(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.vary.add("HX-Request")
-        if current_user and current_user.is_authenticated and response.mimetype == "text/html":
+        # (mimetype first: static files must not cost a user lookup)
+        if response.mimetype == "text/html" and current_user and current_user.is_authenticated:
             # Shared tablets: never leave a client's data in the browser cache.
             headers.setdefault("Cache-Control", "no-store")
         return response
