@@ -19,11 +19,11 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain import documents as docs
 from domain.documents import DocumentError
-from domain.legal import RECOVERY_INDEMNITY_CENTS, days_late, half_year_start, rate_on
+from domain.legal import ECB_PENALTY_MARGIN_BP, RECOVERY_INDEMNITY_CENTS, days_late, half_year_start, rate_on
 from domain.models import (
     INVOICE_KINDS,
     PAYMENT_METHOD_LABELS,
@@ -80,19 +80,54 @@ def _logo_uri(company: Company) -> str | None:
 
 def _legal_form_text(form: str, capital_cents: int | None) -> str:
     # Code de commerce R123-238: a société shows its form and share capital on its documents.
-    if capital_cents and form not in ("EI", "AUTRE"):
-        return f"{form} au capital de {display_amount(capital_cents)}"
-    return "" if form == "AUTRE" else form
+    # A sole trader's "EI" goes next to the name instead (see _seller_name).
+    if form in ("EI", "AUTRE"):
+        return ""
+    if capital_cents:
+        return f"{form} au capital de {_euros(capital_cents)}"
+    return form
+
+
+def _euros(cents: int) -> str:
+    """"8 000 €" for a whole amount (share capital), "8 000,50 €" otherwise."""
+    text = display_amount(cents)
+    return text.replace(",00\u00a0€", "\u00a0€") if cents % 100 == 0 else text
+
+
+_EI_RE = re.compile(r"(^|\W)(EI|entrepreneur individuel)(\W|$)", re.IGNORECASE)
+
+
+def _seller_name(seller: dict) -> str:
+    # Code de commerce R526-26 (ordonnance 2021-1193): a sole trader's name is immediately
+    # preceded or followed by "EI" or "entrepreneur individuel" on every document.
+    name = seller["name"]
+    if seller.get("legal_form") == "EI" and not _EI_RE.search(name):
+        name += " EI"
+    if seller.get("trade_name"):
+        name += f" – {seller['trade_name']}"
+    return name
+
+
+def _grouped_siren(digits: str) -> str | None:
+    """"732 829 320" (SIREN) or "732 829 320 00074" (SIRET), as INSEE prints them."""
+    digits = re.sub(r"\s", "", digits or "")
+    if not digits:
+        return None
+    if len(digits) == 14:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
+    if len(digits) == 9:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return digits
 
 
 def seller_party(seller: dict, company: Company) -> Party:
     """The seller as printed (from the issued snapshot, or live for a draft)."""
     siret = seller.get("siret", "")
     return Party(
-        name=seller["name"] + (f" – {seller['trade_name']}" if seller.get("trade_name") else ""),
+        name=_seller_name(seller),
         legal_form=_legal_form_text(seller.get("legal_form", ""), seller.get("share_capital_cents")),
         address_lines=tuple(seller.get("address_lines", ())),
-        siren=siret[:9] or None, siret=siret or None, rcs_rm=seller.get("rcs_rm") or None,
+        siren=_grouped_siren(siret[:9]), siret=_grouped_siren(siret), rcs_rm=seller.get("rcs_rm") or None,
         vat_number=seller.get("vat_number") or None, email=seller.get("email") or None,
         phone=seller.get("phone") or None, logo_data_uri=_logo_uri(company),
     )
@@ -103,7 +138,7 @@ def buyer_party(buyer: dict) -> Party:
     business = buyer.get("is_business", False)
     return Party(
         name=buyer["name"], address_lines=tuple(buyer.get("address_lines", ())),
-        siren=(buyer.get("siren") or None) if business else None,
+        siren=_grouped_siren(buyer.get("siren", "")) if business else None,
         vat_number=(buyer.get("vat_number") or None) if business else None,
     )
 
@@ -116,7 +151,7 @@ def _snapshot(doc: Document) -> dict:
 # --- mentions -----------------------------------------------------------------------
 
 
-def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date) -> tuple[str, ...]:
+def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date, due: date | None = None) -> tuple[str, ...]:
     """Mandatory mentions by case (CGI ann. II 242 nonies A, Code de commerce L441-9/L441-10)."""
     mentions: list[str] = []
     if doc.vat_regime == VatRegime.FRANCHISE:
@@ -125,15 +160,16 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date) -> tuple[
         # CGI art. 283-2 nonies (sous-traitance BTP) and 242 nonies A, 13°.
         mentions.append("Autoliquidation – article 283-2 nonies du CGI : TVA due par le preneur.")
     if doc.reduced_rate_attestation:
-        mentions.append(
-            "Taux réduit de TVA appliqué sur la base de l'attestation remise par le client : travaux dans un "
-            "logement achevé depuis plus de deux ans (CGI art. 279-0 bis et 278-0 bis A)."
-        )
+        mentions.append(_reduced_rate_mention(doc))
     if seller.get("vat_on_debits"):
         mentions.append("Option pour le paiement de la taxe d'après les débits")
+    if doc.kind == Kind.QUOTE:
+        # Arrêté du 24 janvier 2017 (dépannage, réparation, entretien chez un particulier):
+        # the quote says whether it is charged for. Encaisse has no paid quotes.
+        mentions.append("Devis gratuit.")
     if doc.kind in INVOICE_KINDS:
         if buyer.get("is_business"):
-            mentions.append(_penalty_mention(seller.get("late_penalty_rate_bp"), on, doc.company_id))
+            mentions.append(_penalty_mention(seller.get("late_penalty_rate_bp"), due or on, doc.company_id))
             # D441-5: the 40 € fixed indemnity, printed as an amount, professional buyers only.
             mentions.append(
                 f"Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
@@ -146,18 +182,35 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date) -> tuple[
     return tuple(mentions)
 
 
-def _penalty_mention(contract_rate_bp: int | None, on: date, company_id: int) -> str:
+def _reduced_rate_mention(doc: Document) -> str:
+    # 10 %: CGI art. 279-0 bis (improvement work); 5,5 %: art. 278-0 bis A (energy
+    # renovation). Both require a home finished more than two years ago and the client's
+    # attestation; cite only the articles of the rates the document uses.
+    rates = {int(row[0]) for row in doc.vat_breakdown or ()}
+    articles = [a for rate, a in ((1000, "279-0 bis"), (550, "278-0 bis A")) if rate in rates]
+    cited = " et ".join(articles) or "279-0 bis"
+    return ("Taux réduit de TVA appliqué sur la base de l'attestation remise par le client : travaux dans un "
+            f"logement achevé depuis plus de deux ans (CGI art. {cited}).")
+
+
+def _penalty_mention(contract_rate_bp: int | None, due: date, company_id: int) -> str:
     # L441-10, II: the rate must be stated; without a contract rate it is the ECB rate of the
-    # half-year + 10 points. When the half-year's ECB rate is not in our table yet, print the
-    # legal formula rather than a figure we cannot vouch for.
-    tail = "exigibles dès le lendemain de la date d'échéance, sans qu'un rappel soit nécessaire (art. L441-10 du Code de commerce)."
+    # half-year + 10 points. Penalties run from the day after the due date, so the figure
+    # printed is the one of the due date's half-year; when that half-year's ECB rate is not
+    # in our table yet, print the legal formula rather than a figure we cannot vouch for.
+    tail = ("exigibles dès le lendemain de la date d'échéance, sans qu'un rappel soit nécessaire "
+            "(art. L441-10 du Code de commerce).")
     if contract_rate_bp:
         return f"Pénalités de retard au taux annuel de {percent_label(contract_rate_bp)}, {tail}"
-    tables = load_tables(on, company_id)
-    if half_year_start(on) in tables.provisional_ecb:
-        return f"Pénalités de retard au taux de refinancement de la BCE en vigueur au premier jour du semestre, majoré de 10 points, {tail}"
-    rate = rate_on(tables.ecb, on) + 1000
-    return f"Pénalités de retard au taux annuel de {percent_label(rate)} (taux de refinancement de la BCE majoré de 10 points), {tail}"
+    formula = "taux de refinancement de la BCE majoré de 10 points"
+    start = half_year_start(due)
+    tables = load_tables(due, company_id)
+    if start in tables.provisional_ecb:
+        return (f"Pénalités de retard au {formula} (taux en vigueur au premier jour du semestre de l'échéance), "
+                f"{tail}")
+    rate = rate_on(tables.ecb, due) + ECB_PENALTY_MARGIN_BP
+    half = "premier" if start.month == 1 else "second"
+    return f"Pénalités de retard au {formula}, soit {percent_label(rate)} l'an au {half} semestre {start.year}, {tail}"
 
 
 def _payment_terms(doc: Document, due: date | None, issue: date) -> str | None:
@@ -183,12 +236,15 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
     references = []
     if doc.kind in (Kind.DEPOSIT, Kind.FINAL) and doc.quote is not None:
         quote_ref = f"devis {doc.quote.number} du {formatting.format_date(doc.quote.issue_date)}"
-        references.append(("Acompte sur le " if doc.kind == Kind.DEPOSIT else "Solde du ") + quote_ref)
+        if doc.kind == Kind.DEPOSIT:
+            references.append(f"Acompte n° {_deposit_rank(doc)} sur le {quote_ref}")
+        else:
+            references.append(f"Solde du {quote_ref}")
     if doc.kind == Kind.CREDIT_NOTE and doc.credited is not None:
         references.append(f"Avoir sur la facture {doc.credited.number} du {formatting.format_date(doc.credited.issue_date)}")
     if doc.subject:
         references.append(f"Objet : {doc.subject}")
-    charge = docs.charges_vat(doc)
+    charge = docs.charges_vat(doc) and doc.vat_regime != VatRegime.FRANCHISE
     gross = docs.totals_of(doc)
     deductions = tuple(
         Deduction(number=d["number"], issue_date=date.fromisoformat(d["issue_date"]),
@@ -214,30 +270,62 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         lines=tuple(Line(kind=l.kind, label=l.label, description=l.description, quantity_milli=l.quantity_milli,
                          unit=l.unit, unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
                          vat_rate_bp=l.vat_rate_bp, total_ht_cents=l.total_ht_cents) for l in doc.lines),
-        vat_rows=tuple(VatRow(v.rate_bp, v.base_cents, v.vat_cents) for v in gross.per_rate) if charge or gross.per_rate else (),
+        # No VAT charged (franchise, autoliquidation): no VAT column nor VAT/TTC totals; the
+        # mentions say why (CGI art. 293 B, 283-2 nonies).
+        vat_rows=tuple(VatRow(v.rate_bp, v.base_cents, v.vat_cents) for v in gross.per_rate) if charge else (),
         total_ht_cents=doc.total_ht_cents, total_vat_cents=doc.total_vat_cents, total_ttc_cents=doc.total_ttc_cents,
         deductions=deductions, net_to_pay_cents=doc.net_cents if deductions else None,
         payment_terms=_payment_terms(doc, due, issue),
-        payment_methods="Virement bancaire, chèque ou espèces (dans la limite légale)." if is_invoice else None,
+        payment_methods=_payment_methods(bool(iban)) if is_invoice else None,
         iban=_spaced(iban) if iban and is_invoice else None, bic=seller.get("bic") or None,
+        # The QR code's beneficiary is the account holder's legal name, without "EI" or the
+        # trade name: banks check it against the account (Verification of Payee).
+        payee_name=seller["name"],
         epc_qr=bool(is_invoice and iban and doc.net_cents > 0 and doc.is_issued),
-        mentions=legal_mentions(doc, seller, buyer, issue),
+        mentions=legal_mentions(doc, seller, buyer, issue, due if is_invoice else None),
         insurance=insurance, notes=doc.notes or None,
     )
+
+
+def _deposit_rank(doc: Document) -> int:
+    """1 for the first deposit invoice on its quote, 2 for the second, in creation order."""
+    earlier = db.session.scalar(select(func.count(Document.id)).where(
+        Document.quote_id == doc.quote_id, Document.kind == Kind.DEPOSIT, Document.id < doc.id))
+    return (earlier or 0) + 1
+
+
+def _payment_methods(has_iban: bool) -> str:
+    # Cash is capped by law (Code monétaire et financier L112-6, D112-3).
+    if has_iban:
+        return "Virement bancaire, chèque ou espèces (dans la limite légale)."
+    return "Chèque ou espèces (dans la limite légale)."
 
 
 def _spaced(iban: str) -> str:
     return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
 
+_FORM_WORDS = {"SA", "SAS", "SASU", "SARL", "EURL", "EI", "SNC", "SCOP", "SELARL", "EIRL"}
+
+
+def _client_slug(name: str, is_business: bool) -> str:
+    """"Dupont" for Hélène Dupont, "Batir-Ensemble" for Bâtir Ensemble SAS: ASCII, short."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", ascii_name) if w]
+    if is_business:
+        words = [w for w in words if w.upper() not in _FORM_WORDS] or words
+    else:
+        words = words[-1:]  # a person's surname
+    return "-".join(words)[:40].strip("-") or "client"
+
+
 def pdf_filename(doc: Document) -> str:
     """"Facture-F-2026-0007-Dupont.pdf": kind, number, client, ASCII only for every mail client."""
-    client_name = (doc.snapshot or {}).get("buyer", {}).get("name") or doc.client.name
-    last_word = client_name.split()[-1] if client_name.split() else "client"
-    ascii_name = unicodedata.normalize("NFKD", last_word).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9-]+", "", ascii_name)[:40] or "client"
+    buyer = (doc.snapshot or {}).get("buyer") or {}
+    name = buyer.get("name") or doc.client.name
+    is_business = buyer["is_business"] if "is_business" in buyer else doc.client.is_business
     number = doc.number or f"brouillon-{doc.id}"
-    return f"{FILE_PREFIX[Kind(doc.kind)]}-{number}-{slug}.pdf"
+    return f"{FILE_PREFIX[Kind(doc.kind)]}-{number}-{_client_slug(name, is_business)}.pdf"
 
 
 def render_pdf(doc: Document, *, today: date) -> bytes:
@@ -322,8 +410,7 @@ def statement_view(client: Client, *, today: date) -> StatementView:
 
 def statement_pdf(client: Client, *, today: date) -> tuple[str, bytes]:
     """(file name, bytes) of the client's statement of account today."""
-    ascii_name = unicodedata.normalize("NFKD", client.name.split()[-1] if client.name.split() else "client")
-    slug = re.sub(r"[^A-Za-z0-9-]+", "", ascii_name.encode("ascii", "ignore").decode())[:40] or "client"
+    slug = _client_slug(client.name, client.is_business)
     return f"Releve-{today.isoformat()}-{slug}.pdf", render_statement(statement_view(client, today=today))
 
 

@@ -475,7 +475,7 @@ def _document_qr(view: DocumentView) -> str | None:
         return None
     reference = view.number or ""
     try:
-        payload = epc_payload(view.seller.name, view.iban, view.bic, amount, reference)
+        payload = epc_payload(view.payee_name or view.seller.name, view.iban, view.bic, amount, reference)
     except ValueError as exc:
         raise PdfRenderError(f"QR code de paiement impossible : {exc}") from exc
     return epc_qr_png_data_uri(payload)

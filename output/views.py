@@ -118,6 +118,7 @@ class DocumentView:
     iban: str | None = None
     bic: str | None = None
     epc_qr: bool = False
+    payee_name: str | None = None  # QR beneficiary (account holder); None: seller.name
     mentions: tuple[str, ...] = ()
     insurance: Insurance | None = None
     notes: str | None = None
