@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "task_created": "Tâche créée",
     "task_done": "Tâche faite",
     "penalty_invoice_created": "Facture de pénalités créée",
+    "reminder_plan_changed": "Plan de relance changé",
     # client link and delivery tracking
     "link_created": "Lien client créé",
     "link_revoked": "Lien client révoqué",

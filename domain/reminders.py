@@ -422,3 +422,49 @@ def create_penalty_invoice(invoice: Document, actor, *, today: date) -> Document
     events.record(invoice.company_id, "penalty_invoice_created", document=invoice, actor=actor,
                   amount_cents=pen.total_cents, invoice_id=draft.id)
     return draft
+
+
+# --- plan overrides ---------------------------------------------------------------------
+
+
+def company_plans(company_id: int) -> list[ReminderPlan]:
+    """The company's plans, default first."""
+    return list(db.session.scalars(select(ReminderPlan).where(ReminderPlan.company_id == company_id)
+                                   .order_by(ReminderPlan.is_default.desc(), ReminderPlan.name, ReminderPlan.id)))
+
+
+def save_plan(company: Company, plan: ReminderPlan | None, *, name: str, steps: list[dict],
+              confirm_formal_notice: bool) -> ReminderPlan:
+    """Create or update a plan (steps already checked by clean_steps)."""
+    name = (name or "").strip()
+    if not name:
+        raise ReminderError("Donnez un nom au plan (par exemple « Clients réguliers »).", field="name")
+    if plan is None:
+        plan = ReminderPlan(company_id=company.id, is_default=False)
+        db.session.add(plan)
+    plan.name, plan.steps, plan.confirm_formal_notice = name[:120], steps, confirm_formal_notice
+    db.session.flush()
+    return plan
+
+
+def _own_plan(company_id: int, plan_id: int | None) -> int | None:
+    if plan_id is None:
+        return None
+    plan = db.session.get(ReminderPlan, plan_id)
+    if plan is None or plan.company_id != company_id:
+        raise ReminderError("Plan inconnu.", field="plan_id")
+    return plan.id
+
+
+def set_client_plan(client: Client, *, plan_id: int | None, enabled: bool) -> None:
+    """A client's own plan (None: the company default) or no automatic reminder at all."""
+    client.reminder_plan_id = _own_plan(client.company_id, plan_id)
+    client.reminders_disabled = not enabled
+    db.session.flush()
+
+
+def set_invoice_plan(invoice: Document, actor, plan_id: int | None) -> None:
+    """An invoice's own plan (None: the client's, else the company default)."""
+    invoice.reminder_plan_id = _own_plan(invoice.company_id, plan_id)
+    events.record(invoice.company_id, "reminder_plan_changed", document=invoice, actor=actor,
+                  plan=db.session.get(ReminderPlan, plan_id).name if plan_id else "plan du client")

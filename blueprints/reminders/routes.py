@@ -34,7 +34,7 @@ def _collections_panel(doc: Document):
 
 
 bp.record_once(lambda state: state.app.jinja_env.globals.update(
-    collections_panel=_collections_panel, new_token=idempotency.new_token))
+    collections_panel=_collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans))
 
 
 @bp.before_request
@@ -83,6 +83,7 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
         "send_form": send_form, "message": message, "emails": doc.client.emails,
         "phones": [c.phone for c in doc.client.contacts if c.phone],
         "letter": document_files.formal_notice_letter(doc) if doc.is_invoice else None,
+        "plans": reminders.company_plans(doc.company_id) if doc.is_invoice else [],
         "share_channels": reminders.SHARE_CHANNELS,
     }
 
@@ -370,7 +371,8 @@ def settings():
             flash("Réglages des relances enregistrés.", "success")
             return redirect_see_other("reminders.settings")
     return render_template("reminders/settings.html", form=form, steps=rows, steps_error=steps_error,
-                           template_choices=TEMPLATE_CHOICES, template_labels=messages.TEMPLATE_KEYS)
+                           template_choices=TEMPLATE_CHOICES, template_labels=messages.TEMPLATE_KEYS,
+                           other_plans=[p for p in reminders.company_plans(company.id) if not p.is_default])
 
 
 def _step_rows(formdata) -> list[tuple[str, str]]:
@@ -390,6 +392,65 @@ def _offset(text: str) -> int:
         return int(cleaned)
     except ValueError:
         raise ReminderError(f"« {text} » : indiquez un nombre de jours entier, par exemple -3 ou 15.", field="steps") from None
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
+def plan(plan_id: int | None = None):
+    """Create or edit an extra plan (e.g. gentler for regular clients), to pick per client or invoice."""
+    from domain.models import ReminderPlan
+
+    current = get_owned_or_404(ReminderPlan, plan_id) if plan_id is not None else None
+    if current is not None and current.is_default:
+        return redirect(url_for("reminders.settings"))
+    if request.method == "GET":
+        rows = [(str(s["offset_days"]), s["template"]) for s in (current.steps if current else reminders.DEFAULT_STEPS[1:3])]
+        name, confirm = (current.name, current.confirm_formal_notice) if current else ("", True)
+        error = None
+    else:
+        rows, name, confirm = _step_rows(request.form), request.form.get("name", ""), bool(request.form.get("confirm_formal_notice"))
+        try:
+            steps = reminders.clean_steps([(_offset(o), t) for o, t in rows])
+            saved = reminders.save_plan(current_user.company, current, name=name, steps=steps, confirm_formal_notice=confirm)
+        except ReminderError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(f"Plan « {saved.name} » enregistré.", "success")
+            return redirect_see_other("reminders.settings")
+    return render_template("reminders/plan.html", plan=current, name=name, confirm=confirm, steps=rows, error=error,
+                           template_choices=TEMPLATE_CHOICES)
+
+
+@bp.post("/clients/<int:client_id>/settings")
+def client_settings(client_id: int):
+    """A client's reminders: its own plan, the company default, or none."""
+    client = get_owned_or_404(Client, client_id)
+    choice = request.form.get("plan", "")
+    try:
+        reminders.set_client_plan(client, plan_id=int(choice) if choice.isdigit() else None, enabled=choice != "off")
+    except ReminderError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Relances du client enregistrées.", "success")
+    return redirect_see_other("clients.detail", client_id=client.id)
+
+
+@bp.post("/documents/<int:document_id>/plan")
+def document_plan(document_id: int):
+    """This invoice's own plan (or back to the client's)."""
+    doc = _document(document_id)
+    choice = request.form.get("plan", "")
+    try:
+        reminders.set_invoice_plan(doc, current_user._get_current_object(), int(choice) if choice.isdigit() else None)
+    except ReminderError as exc:
+        db.session.rollback()
+        return _panel_response(doc, message=("error", str(exc)))
+    db.session.commit()
+    return _panel_response(doc, with_history=True, message=("success", "Plan de relance de la facture enregistré."))
 
 
 @bp.route("/templates/<key>", methods=["GET", "POST"])

@@ -234,3 +234,29 @@ def test_panel_and_actions_are_company_scoped(app, logged_in, company):
     for method, url in [("GET", f"/reminders/documents/{other_id}/panel"), ("POST", f"/reminders/documents/{other_id}/send"),
                         ("GET", f"/reminders/documents/{other_id}/compose")]:
         assert logged_in.open(url, method=method, headers=HX).status_code == 404
+
+
+def test_extra_plan_for_a_client_and_an_invoice(app, logged_in, company, smtp_server):
+    doc_id = overdue_invoice(app, company, days_late=5)
+    r = page_text(logged_in.post("/reminders/plans/new", data={"name": "", "offset_0": "3", "template_0": "soft"}))
+    assert "Donnez un nom au plan" in r
+    r = logged_in.post("/reminders/plans/new", data={"name": "Clients réguliers", "offset_0": "3", "template_0": "soft",
+                                                     "offset_1": "40", "template_1": "firm"})
+    assert r.status_code == 303
+    with app.app_context():
+        plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.name == "Clients réguliers"))
+        client_id = db.session.get(Document, doc_id).client_id
+        plan_id = plan.id
+    assert "Clients réguliers" in page_text(logged_in.get("/reminders/settings"))
+    # the client follows the gentler plan: J+3 soft is due (5 days late), the default J+7 would not be
+    logged_in.post(f"/reminders/clients/{client_id}/settings", data={"plan": str(plan_id)})
+    assert "Relance douce (R1)" in page_text(logged_in.get("/reminders/"))
+    # the client switched off: nothing planned
+    logged_in.post(f"/reminders/clients/{client_id}/settings", data={"plan": "off"})
+    assert "Rien de prévu aujourd'hui" in page_text(logged_in.get("/reminders/"))
+    # back to the default for the client, and a plan for this invoice only
+    logged_in.post(f"/reminders/clients/{client_id}/settings", data={"plan": ""})
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/plan", data={"plan": str(plan_id)}, headers=HX))
+    assert "Plan de relance de la facture enregistré." in r and "Plan de relance changé" in r
+    with app.app_context():
+        assert db.session.get(Document, doc_id).reminder_plan_id == plan_id

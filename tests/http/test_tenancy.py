@@ -37,9 +37,11 @@ def build_foreign_objects(other: Company) -> dict[str, int]:
 
     task = reminders.add_task(other.id, user, client_id=client.id, due_on=date(2026, 11, 23), note="Appeler B",
                               document=invoice)
+    plan = reminders.save_plan(other, None, name="Plan de B", steps=reminders.DEFAULT_STEPS[1:2],
+                               confirm_formal_notice=True)
     return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
             "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id,
-            "task_id": task.id}
+            "task_id": task.id, "plan_id": plan.id}
 
 
 # Values for the non-id parts of a route (a valid value, so only the id can make it a 404).
