@@ -31,7 +31,7 @@ DEMO_CLIENTS = [
     (KIND_INDIVIDUAL, "Jeanne Martin", "", "3 place de l'Église", "69340", "Francheville", ("Jeanne Martin", "", "04 78 12 34 56")),
     (KIND_INDIVIDUAL, "Lucas Moreau", "", "85 cours Gambetta", "69003", "Lyon", ("Lucas Moreau", "lucas.moreau@example.fr", "")),
     (KIND_INDIVIDUAL, "Chantal Garnier", "", "9 chemin des Vignes", "69570", "Dardilly", ("Chantal Garnier", "chantal.garnier@example.fr", "06 98 76 54 32")),
-    (KIND_BUSINESS, "SCI Les Terrasses", "732829320", "18 quai Perrache", "69002", "Lyon", ("Nadia Roux, gérante", "gestion@sci-terrasses.example.fr", "04 72 00 11 22")),
+    (KIND_BUSINESS, "SCI Les Terrasses", "736834730", "18 quai Perrache", "69002", "Lyon", ("Nadia Roux, gérante", "gestion@sci-terrasses.example.fr", "04 72 00 11 22")),
     (KIND_BUSINESS, "Boulangerie Au Bon Pain SARL", "552100554", "2 rue Mercière", "69002", "Lyon", ("Paul Girard", "contact@aubonpain.example.fr", "04 78 42 42 42")),
     (KIND_BUSINESS, "Régie Immobilière Bellecour", "443061841", "40 place Bellecour", "69002", "Lyon", ("Service travaux", "travaux@regie-bellecour.example.fr", "04 72 56 56 56")),
     (KIND_BUSINESS, "Bâtir Ensemble SAS", "517320487", "150 route de Vienne", "69008", "Lyon", ("Thomas Bernard", "t.bernard@batir-ensemble.example.fr", "06 55 44 33 22")),

@@ -167,6 +167,15 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date, due: date
         # Arrêté du 24 janvier 2017 (dépannage, réparation, entretien chez un particulier):
         # the quote says whether it is charged for. Encaisse has no paid quotes.
         mentions.append("Devis gratuit.")
+        if not buyer.get("is_business"):
+            # A quote signed at the consumer's home is an off-premises contract: 14 days to
+            # withdraw (Code de la consommation L221-18), except urgent repairs the consumer
+            # asked for (L221-28, 8°); the information is due before signing (L221-5).
+            mentions.append(
+                "Si ce devis est signé hors de nos locaux (à votre domicile, par exemple), vous disposez d'un "
+                "délai de rétractation de 14 jours à compter de la signature (art. L221-18 du Code de la "
+                "consommation), sauf travaux urgents d'entretien ou de réparation que vous avez demandés (art. L221-28)."
+            )
     if doc.kind in INVOICE_KINDS:
         if buyer.get("is_business"):
             mentions.append(_penalty_mention(seller.get("late_penalty_rate_bp"), due or on, doc.company_id))

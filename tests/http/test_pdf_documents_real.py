@@ -528,3 +528,19 @@ def test_payments_after_issue_go_to_the_statement_not_the_invoice(app, logged_in
     assert f"{first_number} {today - timedelta(days=45):%d/%m/%Y}" not in t
     assert f"Virement VIR {first_number} {money(6500)}" in t and f"CHQ 0012345 {first_number}" in t
     assert f"Reste dû {money(13200)}" in t and "dont échu" not in t
+
+
+def test_consumer_quote_states_withdrawal_period_and_business_quote_does_not(app, logged_in, company):
+    from domain.models import Company as _Company
+    from tests.builders import make_quote as _make_quote
+    from tests.conftest import make_client as _make_client
+
+    with app.app_context():
+        owner = db.session.get(_Company, company)
+        person = _make_client(owner, name="Jeanne Martin", email="j@example.fr")
+        pro = _make_client(owner, name="Bâtir SAS", kind="professionnel", email="b@example.fr", siren="552100554")
+        ids = [_make_quote(owner, person).id, _make_quote(owner, pro).id]
+        db.session.commit()
+    texts = [" ".join(text_of(logged_in.get(f"/quotes/{i}/pdf").data).split()) for i in ids]
+    assert "délai de rétractation de 14 jours" in texts[0] and "L221-18" in texts[0]
+    assert "rétractation" not in texts[1]
