@@ -4,7 +4,8 @@ Every figure is an SQL aggregate over one company's rows, for a given `today` (t
 company's calendar date, domain.clock.today_in), in exact integer cents. The number of
 queries does not grow with the number of invoices: one aggregate for the money cards,
 one grouped query for the late clients, one for today's tasks, three for the plan of the
-day (invoices, their contacts, the plans) and one for the payment delay.
+day (the plans, the count and first rows of what it sends, those invoices with their
+clients) and one for the payment delay.
 
 Definitions (each card opens the invoice list filtered the same way, see domain/lists.py):
 - open invoice: issued (deposit, final or standalone), with something left to pay
@@ -31,12 +32,13 @@ from sqlalchemy.types import Integer
 from extensions import db
 
 from . import reminders, status
-from .models import INVOICE_KINDS, Client, Company, Document, Payment, ReminderPlan, Send, Task
+from .models import INVOICE_KINDS, Client, Company, Contact, Document, Payment, ReminderPlan, Send, Task
 
 DSO_WINDOW_DAYS = 90
 LEVELS = (0, 1, 2, 3)
 TOP_CLIENTS = 8
 TOP_TASKS = 8
+TOP_PLANNED = 8
 
 
 class days_between(FunctionElement):
@@ -125,9 +127,11 @@ class Dashboard:
     late_clients_total: int
     tasks: list[Task]
     tasks_total: int
-    planned: list[PlannedReminder]  # the plan sends these today
-    to_confirm: list[PlannedReminder]  # formal notices waiting for the artisan's go
+    planned: list[PlannedReminder]  # the first TOP_PLANNED the plan sends today (due date order)
+    to_confirm: list[PlannedReminder]  # formal notices waiting for the artisan's go (first ones)
     delay: PaymentDelay
+    planned_total: int = 0  # how many the plan sends today
+    to_confirm_total: int = 0
 
 
 def aging_windows(today: date) -> list[tuple[str, str, date | None, date | None]]:
@@ -250,6 +254,47 @@ def planned_today(company: Company, today: date) -> tuple[list[PlannedReminder],
     return sends, confirms
 
 
+def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
+    """(first sends, total sends, first formal notices to confirm, total to confirm) of today's plan.
+
+    The same decisions as planned_today, counted in SQL (reminders.step_action_expr) so that a
+    day with thousands of reminders due costs one aggregate, and only the first rows are loaded.
+    """
+    if not company.reminders_enabled:
+        return [], 0, [], 0
+    plans = {p.id: p for p in db.session.scalars(select(ReminderPlan).where(ReminderPlan.company_id == company.id))}
+    default = next((p for p in plans.values() if p.is_default), None) or ReminderPlan(
+        company_id=company.id, name="Plan standard", steps=[dict(s) for s in reminders.DEFAULT_STEPS],
+        confirm_formal_notice=True, is_default=True)
+    action = reminders.step_action_expr(plans, default, today).label("action")
+    due = (reminders.candidates(company.id, today).join(Client, Client.id == Document.client_id)
+           .where(Client.reminders_disabled.is_(False))
+           .with_only_columns(Document.id, Document.due_date, action).order_by(None).subquery())
+    is_send = due.c.action == "send"
+    ranked = db.session.execute(
+        select(due.c.id, due.c.action, func.sum(case((is_send, 1), else_=0)).over(),
+               func.sum(case((due.c.action == "confirm", 1), else_=0)).over())
+        .where(due.c.action.in_(("send", "confirm")))
+        .order_by(case((is_send, 0), else_=1), due.c.due_date, due.c.id)
+        .limit(2 * limit)
+    ).all()
+    if not ranked:
+        return [], 0, [], 0
+    sends_total, confirms_total = int(ranked[0][2]), int(ranked[0][3])
+    has_email = select(Contact.id).where(Contact.client_id == Document.client_id, Contact.email != "").exists()
+    loaded = {doc.id: (doc, bool(email)) for doc, email in db.session.execute(
+        select(Document, has_email).join(Client, Client.id == Document.client_id)
+        .options(contains_eager(Document.client)).where(Document.id.in_([r[0] for r in ranked])))}
+    sends, confirms = [], []
+    for doc_id, sql_action, _, _ in ranked:
+        invoice, email = loaded[doc_id]
+        step = reminders.due_step(invoice, _plan_of(invoice, company, plans, default), today)
+        target = sends if sql_action == "send" else confirms
+        if len(target) < limit:
+            target.append(PlannedReminder(invoice, step, email))
+    return sends, sends_total, confirms, confirms_total
+
+
 def payment_delay(company_id: int, today: date, *, window_days: int = DSO_WINDOW_DAYS) -> PaymentDelay:
     """Average payment delay (DSO) over the last `window_days` days, in whole days.
 
@@ -287,7 +332,7 @@ def dashboard(company: Company, today: date) -> Dashboard:
     cards = _money_cards(company.id, today)
     late, late_total = _late_clients(company.id, today)
     tasks, tasks_total = _tasks(company.id, today)
-    sends, confirms = planned_today(company, today)
+    sends, sends_total, confirms, confirms_total = plan_of_the_day(company, today)
     return Dashboard(
         today=today, due=cards["due"], overdue=cards["overdue"], to_send=cards["to_send"],
         levels=[cards[f"level_{level}"] for level in LEVELS],
@@ -297,6 +342,7 @@ def dashboard(company: Company, today: date) -> Dashboard:
                for key, label, start, end in week_windows(today)],
         late_clients=late, late_clients_total=late_total, tasks=tasks, tasks_total=tasks_total,
         planned=sends, to_confirm=confirms, delay=payment_delay(company.id, today),
+        planned_total=sends_total, to_confirm_total=confirms_total,
     )
 
 

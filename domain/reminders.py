@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, case, func, null, or_, select, update
 
 from extensions import db
 
@@ -239,6 +239,34 @@ def candidates(company_id: int, today: date):
     )
 
 
+def step_action_expr(plans: dict[int, ReminderPlan], default: ReminderPlan, today: date):
+    """SQL twin of `due_step(invoice, plan_for(invoice), today).action` over `candidates()` joined
+    with Client: 'send', 'skip', 'confirm', or NULL when no step is due.
+
+    Lets a page count and page through the plan of the day in the database instead of loading
+    every candidate invoice (tested against due_step). The caller excludes clients whose
+    reminders are off, as plan_for does.
+    """
+    def for_plan(plan: ReminderPlan):
+        whens = []
+        for index in reversed(range(len(plan.steps))):  # the latest due step wins, as in due_step
+            template = plan.steps[index]["template"]
+            due_now = and_(Document.due_date <= today - timedelta(days=int(plan.steps[index]["offset_days"])),
+                           Document.reminder_step_reached < index)
+            level = TEMPLATE_LEVELS[template]
+            if template == "pre_due":
+                action = case((Document.due_date <= today, "skip"), else_="send")
+            else:
+                go = "confirm" if template == "formal_notice" and plan.confirm_formal_notice else "send"
+                action = case((Document.reminder_level >= level, "skip"), else_=go) if level else go
+            whens.append((due_now, action))
+        return case(*whens, else_=null()) if whens else null()
+
+    plan_ref = func.coalesce(Document.reminder_plan_id, Client.reminder_plan_id)
+    others = [(plan_ref == plan_id, for_plan(plan)) for plan_id, plan in plans.items() if plan is not default]
+    return case(*others, else_=for_plan(default)) if others else for_plan(default)
+
+
 def claim_step(invoice: Document, step: DueStep) -> bool:
     """Move the invoice's plan position to this step, unless a concurrent run already did."""
     return db.session.execute(
@@ -333,7 +361,8 @@ def summary_line(invoice: Document) -> str:
 __all__ = [
     "LEVEL_LABELS", "LEVEL_TEMPLATES", "TEMPLATE_LEVELS", "DEFAULT_STEPS", "ReminderError", "Draft", "DueStep",
     "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "clean_steps", "plan_for",
-    "due_step", "candidates", "claim_step", "planned_today", "pause", "set_enabled", "add_task", "complete_task",
+    "due_step", "candidates", "step_action_expr", "claim_step", "planned_today", "pause", "set_enabled", "add_task",
+    "complete_task",
     "open_tasks", "last_sends", "summary_line",
 ]
 
