@@ -42,7 +42,7 @@ from domain.money import (
     vat_rate_label,
 )
 from extensions import db
-from web import FrenchForm, choices, get_owned_or_404
+from web import FrenchForm, choices, get_owned_or_404, parse_id
 
 # Units an artisan uses; a unit typed elsewhere (catalogue, older document) is kept as is.
 UNITS = ("u", "h", "jour", "forfait", "m²", "ml", "m", "m³", "kg", "lot", "ens.")
@@ -119,7 +119,7 @@ class DocumentForm(FrenchForm):
     def client_value(self) -> int:
         """The chosen client id (0 when none: the domain answers "Choisissez un client.")."""
         try:
-            return int(self.client_id.data or 0)
+            return parse_id(self.client_id.data) or 0
         except (TypeError, ValueError):
             return 0
 
@@ -345,7 +345,7 @@ def _editor_franchise() -> bool:
 def line_row_view():
     """A new editor row: empty line, section title, or a catalogue line (?item_id=)."""
     franchise = _editor_franchise()
-    item_id = request.args.get("item_id", type=int)
+    item_id = request.args.get("item_id", type=parse_id)
     if item_id is not None:
         item = catalog.get_item(current_user.company_id, item_id)
         if item is None:
@@ -371,7 +371,7 @@ def preview_view():
     if regime not in tuple(VatRegime):
         regime = VatRegime.NORMAL
     doc = None
-    doc_id = request.form.get("document_id", type=int)
+    doc_id = request.form.get("document_id", type=parse_id)
     if doc_id:
         doc = get_owned_or_404(Document, doc_id)
         if doc.kind in (Kind.DEPOSIT, Kind.FINAL, Kind.CREDIT_NOTE):
@@ -407,10 +407,7 @@ def _parse_date_arg(value: str) -> date | None:
 
 
 def _int_arg(value: str) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 def parse_document_filters(args, group: str) -> tuple[lists.DocumentFilters, dict, dict]:

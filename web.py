@@ -12,6 +12,7 @@ from flask import Flask, abort, g, make_response, redirect, render_template, req
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 import database
 from extensions import db
@@ -40,6 +41,27 @@ NAV = (
 )
 
 M = TypeVar("M")
+
+# The largest integer SQLite stores (and a PostgreSQL BIGINT). SQLite refuses to even bind a
+# larger Python int (OverflowError), so an id typed into a URL or a form must stop here.
+DB_INT_MAX = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` bounded to a database integer: /clients/99999999999999999999 is a 404, not a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(value) -> int | None:
+    """An id from a query string or a form (ASCII digits a database can hold), else None.
+
+    Usable as `request.args.get(name, type=parse_id)`."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > DB_INT_MAX:
+        return None
+    return int(text)
 
 
 def is_fragment_request() -> bool:
@@ -95,7 +117,9 @@ def _combine_attrs(attrs: dict, errors, err_id: str) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Register hooks, headers, error pages and template helpers."""
+    """Register hooks, headers, error pages and template helpers (before any blueprint: the
+    routes' `<int:…>` converter is replaced here)."""
+    app.url_map.converters["int"] = IdConverter
     app.jinja_env.filters.update(JINJA_FILTERS)
     app.jinja_env.filters["combine_attrs"] = _combine_attrs
 

@@ -30,6 +30,7 @@ from .models import (
     utcnow,
 )
 from .money import (
+    MAX_AMOUNT_CENTS,
     VAT_RATES_BP,
     MoneyError,
     Totals,
@@ -175,6 +176,11 @@ def _check_lines(lines: list[LineInput], regime: str) -> None:
             raise DocumentError("Taux de TVA inconnu : 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.", field="lines")
         if regime == VatRegime.FRANCHISE and line.vat_rate_bp != 0:
             raise DocumentError("En franchise en base (art. 293 B du CGI), aucune ligne ne porte de TVA.", field="lines")
+        # Quantity and price are each bounded, their product is not: 10^9 units at 10^9 € would
+        # overflow a database integer.
+        if line_total_cents(line.quantity_milli, line.unit_price_cents, line.discount_bp) > MAX_AMOUNT_CENTS:
+            raise DocumentError(f"Le montant de la ligne « {line.label.strip()[:60]} » est trop élevé : "
+                                "vérifiez la quantité et le prix unitaire.", field="lines")
 
 
 def _check_regime(company: Company, client: Client, regime: str) -> None:

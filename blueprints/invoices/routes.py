@@ -15,7 +15,7 @@ from domain.money import display_amount, format_amount_input
 from domain.payments import PaymentError, PaymentInput
 from extensions import db
 from output import document_files
-from web import get_owned_or_404, is_fragment_request, pdf_response, redirect_see_other, render_page
+from web import get_owned_or_404, is_fragment_request, parse_id, pdf_response, redirect_see_other, render_page
 
 from .forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
 
@@ -108,7 +108,7 @@ def create():
     company = current_user.company
     form = InvoiceForm().setup(company, None)
     if not form.is_submitted():
-        client_id = request.args.get("client_id", type=int)
+        client_id = request.args.get("client_id", type=parse_id)
         if client_id:
             form.client_id.data = str(client_id)
         return _render_form(form, [dw.blank_row("item", franchise=company.is_vat_franchise)])

@@ -13,7 +13,7 @@ from domain.documents import DocumentError
 from domain.models import Document, Kind
 from extensions import db
 from output import document_files
-from web import get_owned_or_404, pdf_response, redirect_see_other, render_page
+from web import get_owned_or_404, parse_id, pdf_response, redirect_see_other, render_page
 
 from .forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 
@@ -74,7 +74,7 @@ def create():
     form = QuoteForm().setup(company, None)
     today = dw.company_today()
     if not form.is_submitted():
-        client_id = request.args.get("client_id", type=int)
+        client_id = request.args.get("client_id", type=parse_id)
         if client_id:
             form.client_id.data = str(client_id)
         form.validity_date.data = today + timedelta(days=company.quote_validity_days)

@@ -19,7 +19,7 @@ from domain.reminders import ReminderError
 from extensions import db
 from output import document_files
 from output.links import client_link, tracking_pixel_html
-from web import get_owned_or_404, is_fragment_request, redirect_see_other
+from web import get_owned_or_404, is_fragment_request, parse_id, redirect_see_other
 
 from .forms import TEMPLATE_CHOICES, PauseForm, RateForm, SendForm, SettingsForm, TaskForm, TemplateForm
 
@@ -429,7 +429,7 @@ def client_settings(client_id: int):
     client = get_owned_or_404(Client, client_id)
     choice = request.form.get("plan", "")
     try:
-        reminders.set_client_plan(client, plan_id=int(choice) if choice.isdigit() else None, enabled=choice != "off")
+        reminders.set_client_plan(client, plan_id=parse_id(choice), enabled=choice != "off")
     except ReminderError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -445,7 +445,7 @@ def document_plan(document_id: int):
     doc = _document(document_id)
     choice = request.form.get("plan", "")
     try:
-        reminders.set_invoice_plan(doc, current_user._get_current_object(), int(choice) if choice.isdigit() else None)
+        reminders.set_invoice_plan(doc, current_user._get_current_object(), parse_id(choice))
     except ReminderError as exc:
         db.session.rollback()
         return _panel_response(doc, message=("error", str(exc)))

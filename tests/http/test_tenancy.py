@@ -6,6 +6,7 @@ id argument without an entry in `foreign_ids` fails the test until one is added.
 
 import pytest
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from domain.models import Company
 from extensions import db
@@ -64,7 +65,7 @@ def id_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(PUBLIC_PREFIXES):
             continue
-        int_args = [name for name, conv in rule._converters.items() if type(conv).__name__ == "IntegerConverter"]
+        int_args = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
         if int_args:
             yield rule, int_args
 
