@@ -445,6 +445,7 @@ def parse_document_filters(args, group: str) -> tuple[lists.DocumentFilters, dic
         amount_min_cents=parsed["amount_min"], amount_max_cents=parsed["amount_max"], q=values["q"],
         sort=values["sort"] if values["sort"] in lists.DOCUMENT_SORTS else "recent",
         page=args.get("page", 1, type=int) or 1,
+        per_page=args.get("per_page", lists.PAGE_SIZE, type=int) or lists.PAGE_SIZE,  # capped by the list
     )
     return filters, values, errors
 

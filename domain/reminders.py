@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, null, or_, select, update
 
 from extensions import db
 
-from . import events, messages
+from . import events, messages, status
 from .clock import today_in
 from .models import (
     INVOICE_KINDS,
@@ -228,8 +228,7 @@ def candidates(company_id: int, today: date):
     return (
         select(Document)
         .where(
-            Document.company_id == company_id, Document.kind.in_(INVOICE_KINDS), Document.issued_at.is_not(None),
-            Document.net_cents - Document.paid_cents - Document.credited_cents > 0,
+            Document.company_id == company_id, Document.kind.in_(INVOICE_KINDS), *status.open_terms(),
             Document.reminders_disabled.is_(False), Document.due_date.is_not(None),
             Document.due_date <= today + timedelta(days=60),
             or_(Document.reminders_paused_until.is_(None), Document.reminders_paused_until < today),
@@ -240,12 +239,13 @@ def candidates(company_id: int, today: date):
 
 
 def step_action_expr(plans: dict[int, ReminderPlan], default: ReminderPlan, today: date):
-    """SQL twin of `due_step(invoice, plan_for(invoice), today).action` over `candidates()` joined
-    with Client: 'send', 'skip', 'confirm', or NULL when no step is due.
+    """SQL twin of `due_step(invoice, plan_for(invoice), today).action` over `candidates()`:
+    'send', 'skip', 'confirm', or NULL when no step is due.
 
     Lets a page count and page through the plan of the day in the database instead of loading
     every candidate invoice (tested against due_step). The caller excludes clients whose
-    reminders are off, as plan_for does.
+    reminders are off, as plan_for does, and joins Client when `plans` has other plans than
+    `default` (the client's own plan is then read).
     """
     def for_plan(plan: ReminderPlan):
         whens = []

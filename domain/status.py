@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, literal_column
 
 from .models import INVOICE_KINDS, Document, Kind
 
@@ -38,6 +38,14 @@ BADGES = {
 INVOICE_STATUSES = (DRAFT, TO_SEND, SENT, PARTIAL, LATE, PAID, CANCELLED)
 QUOTE_STATUSES = (DRAFT, PENDING, ACCEPTED, REFUSED, INVOICED, EXPIRED)
 OPEN_INVOICE_STATUSES = (TO_SEND, SENT, PARTIAL, LATE)
+
+
+def open_terms() -> list:
+    """Issued with something left to pay (net − paid − credited > 0), as SQL terms spelled
+    exactly like the partial index ix_documents_open (models.OPEN_SQL) so that SQLite uses it:
+    a literal 0, never a bound parameter, which SQLite cannot match against the index."""
+    d = Document
+    return [d.issued_at.is_not(None), d.net_cents - d.paid_cents - d.credited_cents > literal_column("0")]
 
 
 def invoice_status_expr(today: date):

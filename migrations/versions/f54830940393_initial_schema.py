@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 645cb24395be
+Revision ID: f54830940393
 Revises: 
-Create Date: 2026-11-23 06:41:08.981485
+Create Date: 2026-11-23 07:47:46.732429
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '645cb24395be'
+revision = 'f54830940393'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -270,6 +270,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_documents_company_id'), ['company_id'], unique=False)
         batch_op.create_index('ix_documents_company_kind_due', ['company_id', 'kind', 'due_date'], unique=False)
         batch_op.create_index('ix_documents_credited', ['credited_id'], unique=False)
+        batch_op.create_index('ix_documents_open', ['company_id', 'kind', 'due_date', 'client_id', 'net_cents', 'paid_cents', 'credited_cents', 'reminder_level', 'reminder_step_reached', 'reminders_disabled', 'reminders_paused_until', 'reminder_plan_id', 'sent_at', 'issued_at', 'issue_date'], unique=False, sqlite_where=sa.text('issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0'), postgresql_where=sa.text('issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0'))
         batch_op.create_index('ix_documents_quote', ['quote_id'], unique=False)
 
     op.create_table('document_lines',
@@ -375,9 +376,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payments'))
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_payments_client_id'), ['client_id'], unique=False)
-        batch_op.create_index('ix_payments_company_paid_on', ['company_id', 'paid_on'], unique=False)
-        batch_op.create_index('ix_payments_document', ['document_id'], unique=False)
+        batch_op.create_index('ix_payments_client_paid_on', ['client_id', 'paid_on'], unique=False)
+        batch_op.create_index('ix_payments_company_paid_on', ['company_id', 'paid_on', 'document_id', 'cancelled_at'], unique=False)
+        batch_op.create_index('ix_payments_document', ['document_id', 'paid_on'], unique=False)
 
     op.create_table('sends',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -528,7 +529,7 @@ def downgrade():
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index('ix_payments_document')
         batch_op.drop_index('ix_payments_company_paid_on')
-        batch_op.drop_index(batch_op.f('ix_payments_client_id'))
+        batch_op.drop_index('ix_payments_client_paid_on')
 
     op.drop_table('payments')
     with op.batch_alter_table('events', schema=None) as batch_op:
@@ -553,6 +554,7 @@ def downgrade():
     op.drop_table('document_lines')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index('ix_documents_quote')
+        batch_op.drop_index('ix_documents_open', sqlite_where=sa.text('issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0'), postgresql_where=sa.text('issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0'))
         batch_op.drop_index('ix_documents_credited')
         batch_op.drop_index('ix_documents_company_kind_due')
         batch_op.drop_index(batch_op.f('ix_documents_company_id'))
