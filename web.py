@@ -5,7 +5,6 @@ Blueprints import this module and the domain, never each other.
 
 from __future__ import annotations
 
-import logging
 from typing import TypeVar
 
 from flask import Flask, abort, g, make_response, redirect, render_template, request, url_for
@@ -15,10 +14,9 @@ from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 import database
+from domain.accounts import security_log  # one logger, one line per event (see OneLinePerEvent)
 from extensions import db
 from output.formatting import JINJA_FILTERS
-
-security_log = logging.getLogger("encaisse.security")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

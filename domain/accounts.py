@@ -17,6 +17,28 @@ from .validators import InvalidValue, clean_email
 
 security_log = logging.getLogger("encaisse.security")
 
+
+class OneLinePerEvent(logging.Filter):
+    """An audit entry stays one line: control characters in a logged value (an e-mail typed
+    with a newline, a %0A in a URL) are escaped, so nobody can forge a second entry."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_printable(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _printable(arg) for key, arg in record.args.items()}
+        return True
+
+
+def _printable(value):
+    if isinstance(value, str) and not value.isprintable():
+        return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
+    return value
+
+
+if not any(isinstance(f, OneLinePerEvent) for f in security_log.filters):
+    security_log.addFilter(OneLinePerEvent())
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this hash when the e-mail is unknown keeps response times equal,
 # so timing does not reveal which addresses have an account.
@@ -75,6 +97,7 @@ def add_user(company: Company, *, name: str, email: str, password: str, role: st
     user = User(company=company, email=email, name=name.strip(), password_hash=hash_password(password), role=role)
     db.session.add(user)
     db.session.flush()
+    security_log.info("user added user=%s company=%s role=%s", user.id, company.id, role)
     return user
 
 
@@ -132,11 +155,13 @@ def change_password(user: User, current: str, new: str) -> None:
     try:
         _hasher.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
+        security_log.warning("password change refused user=%s (wrong current password)", user.id)
         raise AccountError("Mot de passe actuel incorrect.", field="current_password") from None
     check_password_strength(new)
     user.password_hash = hash_password(new)
     user.session_version += 1
     db.session.flush()
+    security_log.info("password changed user=%s company=%s (other sessions revoked)", user.id, user.company_id)
 
 
 def load_session_user(identity: str) -> User | None:

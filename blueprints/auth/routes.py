@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from domain.accounts import AccountError, Throttle, authenticate, sign_up
+from domain.accounts import AccountError, Throttle, authenticate, security_log, sign_up
 from extensions import db
 from web import client_ip, redirect_see_other
 
@@ -83,6 +83,7 @@ def signup():
 @login_required
 def logout():
     """Log out (POST only, so a link or a prefetch cannot log anyone out)."""
+    security_log.info("logout user=%s ip=%s", current_user.id, client_ip())
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")

@@ -28,7 +28,7 @@ from domain.portal import PortalError
 from extensions import db
 from output import document_files, links
 from output.epc_qr import epc_payload, epc_qr_svg_data_uri
-from web import client_ip, get_owned_or_404, is_fragment_request
+from web import client_ip, get_owned_or_404, is_fragment_request, security_log
 
 from .forms import AcceptForm, PromiseForm, RefuseForm
 
@@ -72,10 +72,10 @@ def _not_found(_e):
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(e):
+    security_log.warning("csrf refused path=%s ip=%s reason=%s", request.path, client_ip(), e.description)
     if request.endpoint not in PUBLIC_ENDPOINTS:
         return render_template("errors/error.html", title="Formulaire expiré",
                                message="Le formulaire a expiré. Rechargez la page et recommencez : rien n'a été enregistré."), 400
-    log.warning("portal csrf refused ip=%s reason=%s", client_ip(), e.description)
     token = (request.view_args or {}).get("token", "")
     return render_template("portal/message.html", title="Formulaire expiré",
                            message="Votre réponse n'a pas pu être enregistrée : la page était ouverte depuis trop "
@@ -176,7 +176,7 @@ def _answer(token: str, action: str, form_cls, run, done_message: str, again_mes
     link = portal.resolve(token, now=now)
     if portal.throttled(link, client_ip(), action, _throttle(), now=now):
         db.session.rollback()
-        log.warning("portal throttled action=%s ip=%s", action, client_ip())
+        security_log.warning("portal throttled action=%s link=%s ip=%s", action, link.id if link else None, client_ip())
         return render_template("portal/message.html", title="Trop de tentatives",
                                message="Trop de tentatives depuis votre connexion. Réessayez dans quelques minutes.",
                                back_url=None), 429
