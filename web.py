@@ -178,6 +178,15 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", title="Fichier trop volumineux",
                                message="L'envoi dépasse la taille autorisée. Choisissez un fichier plus petit."), 413
 
+    from output.pdf import PdfRenderError
+
+    @app.errorhandler(PdfRenderError)
+    def _pdf_unavailable(e):
+        # Over a bound (pages, lines, time: the user's document, a 422) or a real failure
+        # (it has a cause, already logged by the renderer: a 500). The message is French.
+        return render_template("errors/error.html", title="PDF indisponible", message=str(e)), (
+            500 if e.__cause__ is not None else 422)
+
     @app.errorhandler(500)
     def _server_error(_e):
         db.session.rollback()
@@ -228,7 +237,6 @@ def pdf_response(doc, *, download: bool):
 
     from domain.clock import today_in
     from output import document_files
-    from output.pdf import PdfRenderError
 
     disposition = "attachment" if download else "inline"
     if doc.is_issued:
@@ -243,10 +251,8 @@ def pdf_response(doc, *, download: bool):
         response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
         filename = stored.filename
     else:
-        try:
-            data = document_files.render_pdf(doc, today=today_in(doc.company.timezone))
-        except PdfRenderError as exc:
-            return render_template("errors/error.html", title="PDF indisponible", message=str(exc)), 500
+        # A PdfRenderError (document over the page or time bound) is answered by init_app's handler.
+        data = document_files.render_pdf(doc, today=today_in(doc.company.timezone))
         response = Response(data, mimetype="application/pdf")
         response.headers["Cache-Control"] = "no-store"
         filename = document_files.pdf_filename(doc)
