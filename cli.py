@@ -90,7 +90,8 @@ def init_reminders(app: Flask) -> None:
                                    html_extra_for=tracking_pixel_html)
         labels = {"sent": "envoyé", "failed": "ÉCHEC", "would_send": "à envoyer", "would_skip": "étape passée",
                   "skipped": "étape passée", "to_confirm": "à confirmer", "no_email": "pas d'e-mail (tâche créée)",
-                  "auto_sent": "facture envoyée", "duplicate": "déjà envoyé"}
+                  "auto_sent": "facture envoyée", "duplicate": "déjà envoyé",
+                  "uncertain": "envoi interrompu, peut-être parti : à vérifier (pas renvoyé)"}
         for line in report.lines:
             click.echo(f"{line.company} · {line.number} · {line.client} · {line.template} · "
                        f"{labels.get(line.action, line.action)}{' · ' + line.detail if line.detail else ''}")

@@ -102,6 +102,11 @@ def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, ht
         key = f"auto-send-{doc.id}"
         if db.session.scalar(select(Send.id).where(Send.company_id == company.id, Send.idempotency_key == key)):
             continue  # tried before (sent, failed or uncertain): the artisan decides
+        if db.session.scalar(select(Send.id).where(Send.document_id == doc.id, Send.purpose == "document",
+                                                   Send.status == "sending").limit(1)):
+            # Sent by hand and interrupted (crash): it may have left. Never send it again unasked.
+            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "uncertain"))
+            continue
         if not doc.client.emails:
             report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "no_email"))
             continue

@@ -182,6 +182,10 @@ def send_all(requests: list[SendRequest], actor, *, attachments_for: Attachments
                         attachments=files, reply_to=reply_to,
                         html_extra=html_extra_for(send) if html_extra_for else "")
         outgoing.append((req, send, item))
+    # Reading (or freezing) the attachments opened a transaction; end it before the SMTP
+    # conversation, which can take seconds: on SQLite it would hold the write lock (every
+    # other request waiting), on PostgreSQL a connection idle in transaction.
+    db.session.commit()
     deliver([item for _, _, item in outgoing])
 
     outcomes = []
