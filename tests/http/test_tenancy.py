@@ -16,8 +16,8 @@ from tests.conftest import make_client, make_company, make_user
 PUBLIC_PREFIXES = ("/static/",)
 
 
-def build_foreign_objects(other: Company) -> dict[str, int]:
-    """Objects of another company, by URL argument name."""
+def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
+    """Objects of another company (or, tagged "A", of the user's own), by URL argument name."""
     from datetime import date
 
     from domain import payments
@@ -25,24 +25,24 @@ def build_foreign_objects(other: Company) -> dict[str, int]:
     from domain.payments import PaymentInput
     from tests.builders import accepted_quote, issued, make_invoice
 
-    client = make_client(other, name="Client de B", email="b@example.fr")
-    user = make_user(other, email="b2@b.example.fr")
+    client = make_client(other, name=f"Client de {tag}", email=f"{tag.lower()}@example.fr")
+    user = make_user(other, email=f"{tag.lower()}2@{tag.lower()}.example.fr")
     quote = accepted_quote(other, client, user)
     invoice = issued(make_invoice(other, client, user), user)
     payment = payments.record_payment(invoice, user, PaymentInput(1000, date(2026, 11, 23), PaymentMethod.CASH),
                                       today=date(2026, 11, 23))
-    item = CatalogItem(company_id=other.id, label="Ligne de B", unit_price_cents=100)
+    item = CatalogItem(company_id=other.id, label=f"Ligne de {tag}", unit_price_cents=100)
     db.session.add(item)
     db.session.flush()
     from domain import reminders
 
-    task = reminders.add_task(other.id, user, client_id=client.id, due_on=date(2026, 11, 23), note="Appeler B",
+    task = reminders.add_task(other.id, user, client_id=client.id, due_on=date(2026, 11, 23), note=f"Appeler {tag}",
                               document=invoice)
-    plan = reminders.save_plan(other, None, name="Plan de B", steps=reminders.DEFAULT_STEPS[1:2],
+    plan = reminders.save_plan(other, None, name=f"Plan de {tag}", steps=reminders.DEFAULT_STEPS[1:2],
                                confirm_formal_notice=True)
     return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
             "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id,
-            "task_id": task.id, "plan_id": plan.id}
+            "task_id": task.id, "plan_id": plan.id, "draft_invoice_id": make_invoice(other, client, user).id}
 
 
 # Values for the non-id parts of a route (a valid value, so only the id can make it a 404).
@@ -70,20 +70,113 @@ def id_routes(app):
             yield rule, int_args
 
 
+def _url(rule, ids: dict) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        value = ids[name] if name in ids else OTHER_ARGS[name]
+        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return url
+
+
+# Pages, fragments (htmx), PDFs and downloads of the same URL.
+VARIANTS = ({}, {"HX-Request": "true"})
+
+
 def test_every_id_route_is_scoped(app, logged_in, foreign_ids):
     checked = 0
     for rule, args in id_routes(app):
         missing = [a for a in args if a not in foreign_ids]
         assert not missing, f"{rule.rule}: add {missing} to build_foreign_objects"
-        url = rule.rule
-        for name in rule.arguments:
-            value = foreign_ids[name] if name in args else OTHER_ARGS[name]
-            url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        url = _url(rule, foreign_ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            r = logged_in.open(url, method=method)
-            assert r.status_code == 404, f"{method} {url} -> {r.status_code}"
-            checked += 1
-    assert checked >= 34  # grows with each feature
+            for headers in VARIANTS:
+                query = {"download": "1"} if method == "GET" else {}
+                r = logged_in.open(url, method=method, headers=headers, query_string=query)
+                assert r.status_code == 404, f"{method} {url} {headers} -> {r.status_code}"
+                checked += 1
+    assert checked >= 68  # grows with each feature
+
+
+@pytest.fixture
+def own_ids(app, company, foreign_ids):
+    with app.app_context():
+        ids = build_foreign_objects(db.session.get(Company, company), tag="A")
+        db.session.commit()
+        return ids
+
+
+# Own ids that are a 404 all the same (nothing to show yet).
+OWN_404 = {"reminders.formal_notice_letter"}
+
+
+def test_mixing_own_and_foreign_ids_is_404_and_own_ids_work(app, logged_in, foreign_ids, own_ids):
+    """Every route with two ids refuses any mix; every page answers with the user's own ids
+    (the control that shows the 404s above came from tenancy, not from a wrong URL)."""
+    mixed = 0
+    for rule, args in id_routes(app):
+        if len(args) < 2:
+            continue
+        for foreign in args:
+            ids = {a: (foreign_ids if a == foreign else own_ids)[a] for a in args}
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                r = logged_in.open(_url(rule, ids), method=method)
+                assert r.status_code == 404, f"{method} {_url(rule, ids)} -> {r.status_code}"
+                mixed += 1
+    assert mixed >= 4
+    for rule, args in id_routes(app):
+        if "GET" in rule.methods and rule.endpoint not in OWN_404:
+            with logged_in.get(_url(rule, own_ids), headers={"HX-Request": "true"}) as r:
+                assert r.status_code != 404, f"GET {_url(rule, own_ids)}"
+
+
+FOREIGN_MARKERS = ("Client de B", "Ligne de B", "Appeler B", "Plan de B", "Entreprise B")
+
+
+def test_ids_in_forms_and_query_strings_are_scoped(app, logged_in, foreign_ids, own_ids):
+    """Ids that travel in a query string or a form body, not in the path."""
+    f, own = foreign_ids, own_ids
+    for editor in ("quotes", "invoices"):
+        assert logged_in.get(f"/{editor}/lines/row?item_id={f['item_id']}").status_code == 404
+        assert logged_in.post(f"/{editor}/preview", data={"document_id": f["invoice_id"]}).status_code == 404
+        lines = {"row": "k", "line-k-label": "Pose", "line-k-quantity": "1", "line-k-unit_price": "10",
+                 "line-k-vat_rate": "2000"}
+        r = logged_in.post(f"/{editor}/new", data={"client_id": f["client_id"], "vat_regime": "normal",
+                                                   "token": f"t-{editor}", **lines})
+        assert r.status_code == 200 and "Choisissez un client" in r.text
+        page = logged_in.get(f"/{editor}/new?client_id={f['client_id']}").text
+        assert "Client de B" not in page
+    r = logged_in.post(f"/invoices/{own['draft_invoice_id']}/edit", data={"client_id": f["client_id"],
+                                                                          "vat_regime": "normal", "row": "k",
+                                                                          "line-k-label": "Pose", "line-k-unit_price": "1"})
+    assert r.status_code == 200 and "Choisissez un client" in r.text
+    logged_in.post(f"/reminders/clients/{own['client_id']}/settings", data={"plan": f["plan_id"]})
+    r = logged_in.post(f"/reminders/documents/{own['invoice_id']}/plan", data={"plan": f["plan_id"]},
+                       headers={"HX-Request": "true"})
+    assert "Plan inconnu" in r.text
+    with app.app_context():
+        from domain.models import Client, Document
+
+        assert db.session.get(Client, own["client_id"]).reminder_plan_id is None
+        assert db.session.get(Document, own["invoice_id"]).reminder_plan_id is None
+        assert db.session.scalar(select(db.func.count(Document.id)).where(Document.client_id == f["client_id"])) == 3
+    for url in (f"/invoices/?client_id={f['client_id']}", f"/quotes/?client_id={f['client_id']}",
+                f"/payments/?client_id={f['client_id']}", "/quotes/lines/catalog?catalog_q=Ligne",
+                "/invoices/lines/catalog?catalog_q=Ligne", "/clients/?q=Client", "/catalog/"):
+        page = logged_in.get(url).text
+        assert not [m for m in FOREIGN_MARKERS if m in page], url
+
+
+def test_no_page_shows_another_companys_data(app, logged_in, foreign_ids, own_ids):
+    """Lists, dashboard, fragments: walked from the URL map with the user's own ids."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(PUBLIC_PREFIXES) or "<token>" in rule.rule:
+            continue
+        url = _url(rule, own_ids)
+        for headers in VARIANTS:
+            with logged_in.get(url, headers=headers) as r:
+                if r.mimetype == "text/html":
+                    found = [m for m in FOREIGN_MARKERS if m in r.get_data(as_text=True)]
+                    assert not found, f"GET {url} {headers}: {found}"
 
 
 def test_mixed_ids_are_404(app, logged_in, foreign_ids, company):
