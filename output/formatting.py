@@ -7,7 +7,8 @@ reach a document.
 
 Babel's ``format_currency`` parses the locale and the pattern on every call; the
 locale and the parsed patterns are built once here and applied directly, which keeps
-each value under ~20 µs.
+each value under ~20 µs. Money and dates, by far the most frequent on a page, have the
+fr_FR patterns written out in plain Python (~1 µs; checked against Babel in the tests).
 """
 
 from __future__ import annotations
@@ -43,17 +44,32 @@ def _require_int(value, what: str) -> int:
 
 
 def format_money(cents: int) -> str:
-    """Format integer cents as euros the French way: 123456 -> "1 234,56 €"."""
+    """Format integer cents as euros the French way: 123456 -> "1 234,56 €".
+
+    The fr_FR pattern spelled out in plain Python (about 1 µs instead of Babel's 30, and a
+    list page shows 150 amounts); tests/unit/test_formatting.py checks it against Babel.
+    """
     _require_int(cents, "cents")
+    euros, rest = divmod(-cents if cents < 0 else cents, 100)
+    return f"{'-' if cents < 0 else ''}{euros:,}".replace(",", "\u202f") + f",{rest:02d}\xa0€"
+
+
+def _format_money_babel(cents: int) -> str:
+    """The reference format_money is checked against."""
     return _CURRENCY_PATTERN.apply(Decimal(cents).scaleb(-2), _LOCALE, currency="EUR")
 
 
 def format_date(value: _dt.date) -> str:
-    """Format a date as "23/11/2026" (a datetime is formatted by its date part)."""
+    """Format a date as "23/11/2026" (a datetime is formatted by its date part): fr_FR's short
+    pattern 'dd/MM/y' in plain Python (checked against Babel in the tests)."""
     if isinstance(value, _dt.datetime):
         value = value.date()
     if not isinstance(value, _dt.date):
         raise TypeError(f"value must be a date, got {type(value).__name__}")
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
+def _format_date_babel(value: _dt.date) -> str:
     return _DATE_PATTERN.apply(value, _LOCALE)
 
 
@@ -81,6 +97,11 @@ def format_datetime(value: _dt.datetime, tz: str = DEFAULT_TZ) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         # A naive timestamp has no defined wall-clock time in Paris (DST).
         raise ValueError("format_datetime needs an aware datetime")
+    local = value.astimezone(_zone(tz))
+    return f"{local.day:02d}/{local.month:02d}/{local.year} {local.hour:02d}:{local.minute:02d}"  # 'dd/MM/y HH:mm'
+
+
+def _format_datetime_babel(value: _dt.datetime, tz: str = DEFAULT_TZ) -> str:
     return _DATETIME_PATTERN.apply(value.astimezone(_zone(tz)), _LOCALE)
 
 
