@@ -40,13 +40,14 @@ NAV = (
 
 M = TypeVar("M")
 
-# The largest integer SQLite stores (and a PostgreSQL BIGINT). SQLite refuses to even bind a
-# larger Python int (OverflowError), so an id typed into a URL or a form must stop here.
-DB_INT_MAX = 2**63 - 1
+# The largest id: ids are INTEGER columns (PostgreSQL int4). A larger number typed into a
+# URL or a form must stop here: PostgreSQL refuses it ("integer out of range") and SQLite
+# cannot even bind one above 2**63 (OverflowError), both a 500.
+DB_INT_MAX = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` bounded to a database integer: /clients/99999999999999999999 is a 404, not a 500."""
+    """`<int:…>` bounded to a database id: /clients/99999999999999999999 is a 404, not a 500."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):  # noqa: A002 - werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
@@ -126,6 +127,16 @@ def init_app(app: Flask) -> None:
         if request.method not in SAFE_METHODS:
             g._write_token = database.set_write_intent(True)
 
+    @app.before_request
+    def _refuse_nul_characters():
+        # No keyboard types U+0000, and PostgreSQL text cannot hold it (psycopg refuses the
+        # query: a 500). Refused once here for every field, query string and URL.
+        fields = [*request.args.lists(), *(request.form.lists() if request.method not in SAFE_METHODS else ())]
+        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
+            return render_template("errors/error.html", title="Saisie invalide",
+                                   message="Un caractère invisible (NUL) s'est glissé dans la saisie : il ne peut pas "
+                                           "être enregistré. Retirez-le et recommencez."), 400
+
     @app.teardown_request
     def _clear_write_intent(_exc):
         token = g.pop("_write_token", None)
@@ -197,6 +208,7 @@ def init_app(app: Flask) -> None:
 # --- forms -------------------------------------------------------------------------
 
 from flask_wtf import FlaskForm  # noqa: E402
+from wtforms import IntegerField as _IntegerField  # noqa: E402
 from wtforms.validators import ValidationError  # noqa: E402
 
 
@@ -205,6 +217,19 @@ class FrenchForm(FlaskForm):
 
     class Meta:
         locales = ("fr_FR", "fr")
+
+
+class IntegerField(_IntegerField):
+    """WTForms' IntegerField, refusing a number too long to mean anything: NumberRange would
+    crash on it (its math.isnan() of a 400-digit int raises OverflowError: a 500)."""
+
+    MAX_DIGITS = 12
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.MAX_DIGITS:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
 
 
 def cleaned_by(clean, *, optional: bool = True):

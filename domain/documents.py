@@ -44,6 +44,8 @@ from .money import (
 )
 
 MAX_LINES = 500  # a quote longer than this is a mistake (and would take seconds to render)
+# Totals are stored in INTEGER columns (32-bit on PostgreSQL), like each amount.
+MAX_DOCUMENT_CENTS = MAX_AMOUNT_CENTS
 REDUCED_RATES_BP = (1000, 550)
 
 
@@ -135,6 +137,9 @@ def net_totals(doc: Document) -> Totals:
 
 
 def _store_totals(doc: Document, totals: Totals) -> None:
+    if max(abs(totals.ht_cents), abs(totals.ttc_cents)) > MAX_DOCUMENT_CENTS:
+        raise DocumentError(f"Le total du document dépasse {display_amount(MAX_DOCUMENT_CENTS)} : vérifiez les quantités "
+                            "et les prix unitaires.", field="lines")
     doc.vat_breakdown = [[v.rate_bp, v.base_cents, v.vat_cents] for v in totals.per_rate]
     doc.total_ht_cents = totals.ht_cents
     doc.total_vat_cents = totals.vat_cents

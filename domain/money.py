@@ -44,11 +44,13 @@ __all__ = [
 # historical 19,6 %) are accepted by the totals code, which takes any rate from 0 to 100 %.
 VAT_RATES_BP: tuple[int, ...] = (2000, 1000, 550, 210, 0)
 
-# An artisan's invoice never reaches ten billion euros; anything bigger is a typing accident
-# (an extra row of zeros) or an attempt to overflow something downstream.
-MAX_AMOUNT_CENTS = 10**12
-# One billion units, in thousandths.
-MAX_QUANTITY_MILLI = 10**12
+# Amounts and quantities are stored in INTEGER columns, 32-bit on PostgreSQL: an amount
+# above 21 474 836,47 € (or 2 147 483,647 units) is refused here rather than by the database
+# (a 500). No artisan's price comes near it; a bigger one is a typing accident (a row of
+# zeros too many) or an attempt to overflow something. Documents bound their totals too
+# (domain.documents.MAX_DOCUMENT_CENTS).
+MAX_AMOUNT_CENTS = 2**31 - 1
+MAX_QUANTITY_MILLI = 2**31 - 1
 
 # Longest input we even look at, and most integer digits we convert: keeps the regex and int()
 # on a short leash. The real magnitude limits are checked after parsing.

@@ -1,11 +1,11 @@
 """Client and contact forms."""
 
-from wtforms import EmailField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from domain.models import CLIENT_KINDS, KIND_BUSINESS
 from domain.validators import clean_email, clean_phone, clean_postal_code, clean_siren, clean_vat_number
-from web import FrenchForm, choices, cleaned_by
+from web import FrenchForm, IntegerField, choices, cleaned_by
 
 
 class ContactForm(FrenchForm):

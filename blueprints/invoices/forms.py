@@ -3,13 +3,13 @@ payment cancellation, credit note."""
 
 from dataclasses import replace
 
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from documents_web import DocumentForm, FrenchDateField
 from domain.models import PAYMENT_METHOD_LABELS
 from domain.money import MoneyError, parse_amount
-from web import FrenchForm, choices
+from web import FrenchForm, IntegerField, choices
 
 
 class InvoiceForm(DocumentForm):

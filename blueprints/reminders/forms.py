@@ -1,11 +1,11 @@
 """Sending, reminders, plan, templates and rates forms."""
 
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from domain.messages import TEMPLATE_KEYS
 from domain.penalties import TABLE_KINDS
-from web import FrenchForm, choices
+from web import FrenchForm, IntegerField, choices
 
 
 class SendForm(FrenchForm):

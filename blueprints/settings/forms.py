@@ -1,7 +1,7 @@
 """Company settings, users and password forms."""
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from domain.accounts import PASSWORD_MIN_LENGTH
@@ -17,7 +17,7 @@ from domain.validators import (
     clean_siret,
     clean_vat_number,
 )
-from web import FrenchForm, choices, cleaned_by
+from web import FrenchForm, IntegerField, choices, cleaned_by
 
 TIMEZONES = ("Europe/Paris", "America/Guadeloupe", "America/Martinique", "America/Cayenne",
              "Indian/Reunion", "Indian/Mayotte", "Pacific/Noumea", "Pacific/Tahiti")

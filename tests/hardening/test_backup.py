@@ -139,7 +139,7 @@ def test_postgresql_hint_is_exact_and_keeps_the_password_secret(tmp_path):
 
 
 @pytest.mark.postgres_only
-def test_backup_on_postgresql_prints_pg_dump_and_fails(app, runner, tmp_path):
+def test_backup_on_postgresql_prints_pg_dump_and_fails(app, runner, world, tmp_path):
     result = runner.invoke(args=["backup", str(tmp_path / "x.dump")])
     assert result.exit_code == 2
     assert "pg_dump --format=custom" in result.output

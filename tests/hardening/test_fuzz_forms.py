@@ -486,31 +486,67 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
 # --- what the fuzzing found (kept as plain regression tests) ----------------------------
 
 BIG = "99999999999999999999"  # > 2**63: SQLite could not even bind it (OverflowError → 500)
+INT4 = "2147483648"  # > 2**31 - 1: PostgreSQL's "integer out of range" (→ 500)
 
 
-def test_ids_too_big_for_the_database_are_404_or_ignored(app, client, world):
+@pytest.mark.parametrize("big", [BIG, INT4])
+def test_ids_too_big_for_the_database_are_404_or_ignored(app, client, world, big):
     login(client)
-    assert client.get(f"/clients/{BIG}").status_code == 404
-    assert client.post(f"/invoices/{BIG}/issue").status_code == 404
-    for url in (f"/invoices/?client_id={BIG}", f"/payments/?client_id={BIG}", f"/quotes/lines/row?item_id={BIG}",
-                f"/quotes/new?client_id={BIG}"):
+    assert client.get(f"/clients/{big}").status_code == 404
+    assert client.post(f"/invoices/{big}/issue").status_code == 404
+    for url in (f"/invoices/?client_id={big}", f"/payments/?client_id={big}", f"/quotes/lines/row?item_id={big}",
+                f"/quotes/new?client_id={big}"):
         assert client.get(url).status_code == 200, url
-    assert client.post("/invoices/preview", data={"document_id": BIG, **LINES}).status_code == 200
-    r = client.post("/quotes/new", data={**DOCUMENT, "token": "big-client", "client_id": BIG,
+    assert client.post("/invoices/preview", data={"document_id": big, **LINES}).status_code == 200
+    r = client.post("/quotes/new", data={**DOCUMENT, "token": "big-client", "client_id": big,
                                          "validity_date": _iso(30), **LINES})
     assert r.status_code == 200 and "Choisissez un client" in html_lib.unescape(r.text)
-    for choice in (BIG, "²", "٣"):  # Unicode digits pass str.isdigit() but are no id
+    for choice in (big, "²", "٣"):  # Unicode digits pass str.isdigit() but are no id
         assert client.post(f"/reminders/clients/{world.client_id}/settings", data={"plan": choice}).status_code == 303
         assert client.post(f"/reminders/documents/{world.invoice_id}/plan", data={"plan": choice}).status_code == 200
 
 
-def test_a_line_amount_too_big_to_store_is_a_french_error(app, client, world):
-    """Quantity and unit price are each within bounds, their product (10^21 cents) is not."""
+def test_amounts_too_big_to_store_are_french_errors(app, client, world):
+    """Quantity and unit price are each within bounds, their product is not; nor is the sum of
+    lines that are each within bounds (amounts are 32-bit INTEGER columns on PostgreSQL)."""
     login(client)
-    data = {**DOCUMENT, "token": "huge-line", "client_id": str(world.client_id), "validity_date": _iso(30), **LINES,
-            f"line-{LINE_KEY}-quantity": "999999999", f"line-{LINE_KEY}-unit_price": "9999999999"}
-    r = client.post("/quotes/new", data=data)
+    base = {**DOCUMENT, "client_id": str(world.client_id), "validity_date": _iso(30), **LINES}
+    r = client.post("/quotes/new", data={**base, "token": "huge-line", f"line-{LINE_KEY}-quantity": "2000000",
+                                         f"line-{LINE_KEY}-unit_price": "20000"})
     assert r.status_code == 200
     assert "Le montant de la ligne « Pose » est trop élevé" in html_lib.unescape(r.text)
+    three = {"row": ["a", "b", "c"]}
+    for key in three["row"]:
+        three |= {f"line-{key}-label": f"Lot {key}", f"line-{key}-quantity": "1",
+                  f"line-{key}-unit_price": "10000000", f"line-{key}-vat_rate": "2000"}
+    r = client.post("/quotes/new", data={**{k: v for k, v in base.items() if not k.startswith(("row", "line-"))},
+                                         "token": "huge-total", **three})
+    assert r.status_code == 200
+    assert "Le total du document dépasse 21\u202f474\u202f836,47" in html_lib.unescape(r.text).replace("\xa0", " ")
     with app.app_context():
         assert db.session.scalar(select(Document).where(Document.subject == DOCUMENT["subject"])) is None
+
+
+def test_a_number_too_long_for_a_day_count_is_a_form_error(app, client, world):
+    """WTForms' NumberRange calls math.isnan() on the value: a 400-digit int overflows (a 500)."""
+    login(client)
+    r = client.post("/clients/new", data={**CLIENT, "payment_terms_days": "9" * 400})
+    assert r.status_code == 200
+    assert 'class="field has-error " id="field-payment_terms_days"' in r.text and "N&#39;est pas un entier valide" in r.text
+    r = client.post("/reminders/settings", data={"formal_notice_deadline_days": "9" * 30, "auto_send_hour": "-" + "9" * 30})
+    assert r.status_code == 200
+    r = client.post("/settings/", data={"payment_terms_days": "1" + "0" * 50, "quote_validity_days": "30"})
+    assert r.status_code == 200
+
+
+def test_a_nul_character_is_refused_everywhere(app, client, world):
+    """PostgreSQL text cannot hold U+0000 (psycopg refuses the query: a 500 there)."""
+    login(client)
+    for method, url, data in (("POST", "/clients/new", {**CLIENT, "name": "a\x00b"}),
+                              ("POST", f"/clients/{world.client_id}/contacts", {"name": "x", "role": "\x00"}),
+                              ("GET", "/clients/?q=a%00b", None), ("GET", "/invoices/?q=%00", None),
+                              ("POST", "/c/%00/accept", {"full_name": "x"})):
+        r = client.open(url, method=method, data=data)
+        assert r.status_code == 400 and "caractère invisible" in html_lib.unescape(r.text), url
+    with app.app_context():
+        assert db.session.scalar(select(Client).where(Client.name.like("a%b"))) is None
