@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 
 from . import events, messages, reminders
 from .clock import today_in, zone
-from .models import INVOICE_KINDS, Company, Document, Send
+from .models import INVOICE_KINDS, Client, Company, Document, Send
 from .penalties import load_tables
 from .sending import SendRequest, send_all
 
@@ -127,6 +128,9 @@ def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, ht
 def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None) -> None:
     tables = load_tables(day, company.id)
     templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
+    # The plans once per company (not a query per invoice), as plan_for would find them.
+    default = reminders.default_plan(company)
+    plans = {plan.id: plan for plan in reminders.company_plans(company.id)} | {default.id: default}
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
     last_id = 0
     while True:
@@ -139,9 +143,16 @@ def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, h
             db.session.commit()
             return
         last_id = invoices[-1].id
+        # The batch's clients and their contacts in two queries; invoice.client then finds them in
+        # the session (which holds rows weakly: `clients` keeps them for the batch). Not as loader
+        # options of the invoices: those would be replayed each time send_all re-reads one.
+        clients = {c.id: c for c in db.session.scalars(
+            select(Client).where(Client.id.in_({i.client_id for i in invoices})).options(selectinload(Client.contacts)))}
+        # What the report prints, read now: after send_all's commits every row is expired.
+        labels = {invoice.id: (invoice.number, clients[invoice.client_id].name) for invoice in invoices}
         requests = []
         for invoice in invoices:
-            plan = reminders.plan_for(invoice)
+            plan = reminders.plan_among(invoice, plans, default)
             step = reminders.due_step(invoice, plan, day) if plan else None
             if step is None:
                 continue
@@ -181,7 +192,7 @@ def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, h
             db.session.commit()
             continue
         for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
-            doc = db.session.get(Document, outcome.send.document_id)
-            report.lines.append(RunLine(company.name, doc.number, doc.client.name, outcome.send.template_key,
+            number, client_name = labels[outcome.document_id]
+            report.lines.append(RunLine(company.name, number, client_name, outcome.template_key,
                                         "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),
                                         outcome.message))

@@ -10,6 +10,7 @@ attribute access, no calls, no arithmetic, no loops. `{{ ''.__class__ }}`, `{{ 7
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
@@ -151,11 +152,19 @@ def check(text: str, *, what: str = "Le modèle") -> None:
                                 "{{ nom }} et les conditions {% if nom %}…{% endif %} sont permises.")
 
 
+@lru_cache(maxsize=256)
+def _compiled(text: str):
+    """check() then compile, once per template text (a plan run renders the same few texts
+    thousands of times; compiling took 2.4 ms of the 3.6 ms a message costs)."""
+    check(text)
+    return _env.from_string(text)
+
+
 def render(text: str, context: dict) -> str:
     """Render a checked template in the sandbox with the fixed variable set."""
-    check(text)
+    template = _compiled(text)
     try:
-        return _env.from_string(text).render({k: context.get(k, "") for k in VARIABLES})
+        return template.render({k: context.get(k, "") for k in VARIABLES})
     except (SecurityError, UndefinedError) as exc:  # unreachable after check(), kept as a guard
         raise TemplateError("Ce modèle ne peut pas être affiché.") from exc
 

@@ -188,6 +188,17 @@ def plan_for(invoice: Document) -> ReminderPlan | None:
     return default_plan(invoice.company)
 
 
+def plan_among(invoice: Document, plans: dict[int, ReminderPlan], default: ReminderPlan) -> ReminderPlan | None:
+    """plan_for with the company's plans loaded once (`plans`: id -> plan of the invoice's
+    company, `default`: its default plan): a batch of invoices costs no query each."""
+    if invoice.reminders_disabled or invoice.client.reminders_disabled or not invoice.company.reminders_enabled:
+        return None
+    plan_id = invoice.reminder_plan_id or invoice.client.reminder_plan_id
+    if plan_id and plan_id in plans:
+        return plans[plan_id]
+    return default
+
+
 @dataclass(frozen=True)
 class DueStep:
     index: int
@@ -360,7 +371,7 @@ def summary_line(invoice: Document) -> str:
 
 __all__ = [
     "LEVEL_LABELS", "LEVEL_TEMPLATES", "TEMPLATE_LEVELS", "DEFAULT_STEPS", "ReminderError", "Draft", "DueStep",
-    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "clean_steps", "plan_for",
+    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "clean_steps", "plan_for", "plan_among",
     "due_step", "candidates", "step_action_expr", "claim_step", "planned_today", "pause", "set_enabled", "add_task",
     "complete_task",
     "open_tasks", "last_sends", "summary_line",
