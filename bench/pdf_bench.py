@@ -11,6 +11,7 @@ invoice:
 - pdf_chromium_ms: the same HTML and CSS printed by headless Chromium via Playwright.
 
 Usage: .venv/bin/python bench/pdf_bench.py [--runs 20] [--no-chromium]
+(`make bench` runs the same measure() as part of bench/run.py.)
 """
 
 from __future__ import annotations
@@ -73,12 +74,8 @@ def _chromium_ms(html: str, css: str, runs: int) -> float | None:
             browser.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--no-chromium", action="store_true")
-    args = parser.parse_args()
-
+def measure(runs: int = 20, *, chromium: bool = True) -> dict:
+    """The figures above for the sample invoice, `runs` warm renders each."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -89,29 +86,37 @@ def main() -> None:
     assert len(renderer.render_document(view)) > 1000
 
     results = {
-        "pdf_invoice_render_ms": _median_ms(lambda: pdf.render_document(view), args.runs),
+        "pdf_invoice_render_ms": _median_ms(lambda: pdf.render_document(view), runs),
         "pdf_bare_weasyprint_ms": _median_ms(
-            lambda: weasyprint.HTML(string=html).write_pdf(stylesheets=[css_path]), args.runs
+            lambda: weasyprint.HTML(string=html).write_pdf(stylesheets=[css_path]), runs
         ),
     }
     font_config = FontConfiguration()
     css = weasyprint.CSS(filename=css_path, font_config=font_config)
     results["pdf_bare_weasyprint_preparsed_ms"] = _median_ms(
         lambda: weasyprint.HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config),
-        args.runs,
+        runs,
     )
-    if not args.no_chromium:
-        results["pdf_chromium_ms"] = _chromium_ms(html, Path(css_path).read_text(), args.runs)
-    results["pages"] = len(weasyprint.HTML(string=html).render(stylesheets=[css]).pages)
-    results["runs"] = args.runs
-    results["ratio_render_vs_bare"] = round(
+    if chromium:
+        results["pdf_chromium_ms"] = _chromium_ms(html, Path(css_path).read_text(), runs)
+    results["pdf_pages"] = len(weasyprint.HTML(string=html).render(stylesheets=[css]).pages)
+    results["pdf_runs"] = runs
+    results["pdf_ratio_render_vs_bare"] = round(
         results["pdf_invoice_render_ms"] / results["pdf_bare_weasyprint_ms"], 2
     )
     if results.get("pdf_chromium_ms"):
-        results["ratio_render_vs_chromium"] = round(
+        results["pdf_ratio_render_vs_chromium"] = round(
             results["pdf_invoice_render_ms"] / results["pdf_chromium_ms"], 2
         )
-    print(json.dumps(results, indent=2))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--no-chromium", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.runs, chromium=not args.no_chromium), indent=2))
 
 
 if __name__ == "__main__":

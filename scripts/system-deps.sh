@@ -3,6 +3,7 @@
 #   runtime : WeasyPrint's Pango/HarfBuzz libraries and a font
 #   test    : + Debian's Chromium (browser tests) and poppler-utils (PDF pages to PNG)
 #   postgres: + PostgreSQL server (CI's second run)
+#   bench   : + wrk (the HTTP load of `make bench`)
 set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
@@ -11,6 +12,7 @@ for profile in "$@"; do
     runtime) ;;
     test) packages+=(chromium poppler-utils) ;;
     postgres) packages+=(postgresql) ;;
+    bench) packages+=(wrk) ;;
     *) echo "unknown profile: $profile" >&2; exit 2 ;;
   esac
 done

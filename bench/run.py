@@ -1,0 +1,592 @@
+"""`make bench`: build the benchmark data, measure, write bench/results.json.
+
+One flat JSON object (metric name -> number, plus "dataset", a sentence describing the
+data). What is measured, in this order:
+
+1. PDF (bench/pdf_bench.py): the app's renderer, bare WeasyPrint and headless Chromium on
+   the same one-page invoice, 20 warm renders each, medians and ratios.
+2. Pages through Flask's test client, logged in by a real login POST (CSRF on): the
+   lightest authenticated page (floor), the overdue invoice list (50 rows), the dashboard,
+   an invoice with 30 events, a client with 200 documents; the median of >= 100 requests
+   after a warm-up, and the SQL statements each page runs (a `before_cursor_execute`
+   listener; transaction control, BEGIN, not counted). Also the stored-PDF download and
+   the compressed weight of the dashboard's first load (HTML + CSS + JS, gzip -6).
+3. One-tap reminders (POST /reminders/documents/<id>/send, quick=1, a fresh token each
+   time) on overdue invoices, to a local aiosmtpd server running in its own process.
+4. The reminder plan run (`domain.autopilot.run` as `flask --app app reminders run
+   --company 1` does) with 10 000 invoices due for a step, then an immediate rerun.
+5. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
+   bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
+   with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
+
+Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,load,...]
+  --scale  shrink the data for a quick try (results then say so in "dataset")
+  --reuse  keep bench/data/pristine.sqlite3 between runs when nothing it depends on changed
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DATA = BENCH / "data"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+SECRET_KEY = "bench-secret-key-not-for-production"
+PAGE_SAMPLES = 120
+PAGE_BUDGET_S = 20.0  # a page slower than ~170 ms gets fewer samples (counted in *_samples)
+LOAD_SECONDS = 30
+LOAD_CONNECTIONS = 20
+WARMUP_LOAD_SECONDS = 5
+ONE_TAP_RUNS = 20
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def median(samples: list[float]) -> float:
+    return round(statistics.median(samples), 2)
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+
+def _dataset_key(scale: float, today) -> str:
+    """What the pristine file depends on: the generator, the migrations, the date, the scale."""
+    h = hashlib.sha256()
+    for path in [BENCH / "dataset.py", *sorted((ROOT / "migrations" / "versions").glob("*.py"))]:
+        h.update(path.read_bytes())
+    h.update(f"{scale}:{today}".encode())
+    return h.hexdigest()[:16]
+
+
+def prepare_data(scale: float, reuse: bool) -> tuple[Path, dict, float]:
+    import dataset
+    from domain.clock import today_in
+
+    today = today_in("Europe/Paris")
+    target = DATA / "bench.sqlite3"
+    pristine = DATA / "pristine.sqlite3"
+    key = _dataset_key(scale, today)
+    key_file = DATA / "pristine.key"
+    started = time.perf_counter()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    if reuse and pristine.exists() and key_file.exists() and key_file.read_text() == key:
+        log("reusing bench/data/pristine.sqlite3 (same generator, migrations, date and scale)")
+        shutil.copyfile(pristine, target)
+        meta = json.loads((DATA / "meta.json").read_text())
+    else:
+        log(f"building the dataset (scale {scale}) for today = {today}")
+        meta = dataset.build(target, today=today, scale=scale, log=log)
+        if reuse:
+            shutil.copyfile(target, pristine)
+            key_file.write_text(key)
+    return target, meta, time.perf_counter() - started
+
+
+def dataset_sentence(meta: dict) -> str:
+    a = meta["companies"][0]["counts"]
+    st = a["invoice_statuses"]
+    scale = "" if meta["scale"] == 1 else f", scale {meta['scale']}"
+    return (
+        f"SQLite, 2 companies of the same size, seed {meta['seed']}, today {meta['today']}{scale}; "
+        f"each: {a['clients']} clients, {a['invoices']} invoices ({st.get('paid', 0)} paid, "
+        f"{st.get('overdue', 0)} overdue (10 %), {st.get('open', 0)} open not yet due, {st.get('plan_due', 0)} due "
+        f"for the J-3 plan step today, {st.get('draft', 0)} drafts, {st.get('cancelled', 0)} cancelled by as many "
+        f"credit notes; kinds {a['invoices_by_kind']}), {a['quotes']} quotes, {a['payments']} payments "
+        f"({a['payments_cancelled']} cancelled), {a['events']} events, {a['sends']} reminder sends, "
+        f"{a['client_links']} client links, {a['document_lines']} lines; a client with 200 documents, an invoice "
+        f"with 30 events; frozen PDFs for the {a['stored_pdfs']} invoices the bench sends or downloads"
+    )
+
+
+# --- SMTP sink in its own process ----------------------------------------------------------------
+
+
+def _smtp_sink(port: int, counter, ready) -> None:
+    """aiosmtpd Controller counting the messages it accepts (its own process: no GIL sharing)."""
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server, session, envelope):
+            with counter.get_lock():
+                counter.value += 1
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    signal.sigwait({signal.SIGTERM})
+    controller.stop()
+
+
+class SmtpSink:
+    def __init__(self):
+        ctx = multiprocessing.get_context("spawn")
+        self.port = free_port()
+        self.counter = ctx.Value("i", 0)
+        ready = ctx.Event()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # inherited: sigwait in the child
+        try:
+            self.process = ctx.Process(target=_smtp_sink, args=(self.port, self.counter, ready), daemon=True)
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        if not ready.wait(30):
+            raise RuntimeError("SMTP sink did not start")
+
+    @property
+    def count(self) -> int:
+        return self.counter.value
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
+
+
+# --- the app in this process ---------------------------------------------------------------------
+
+
+def bench_config(db_path: Path, smtp_port: int) -> dict:
+    url = f"sqlite:///{db_path}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": url, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
+        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_SUPPRESS_SEND": False,
+        "MAIL_DEFAULT_SENDER": "Encaisse <factures@bench.test>",
+        "PUBLIC_BASE_URL": "https://factures.bench.test",
+    }
+
+
+class QueryCounter:
+    """SQL statements sent to the database (BEGIN not counted: transaction control)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.count = 0
+        self.active = False
+        self.statements: list[str] = []
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _count(conn, cursor, statement, parameters, context, executemany):
+            if self.active and statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
+                self.count += 1
+                self.statements.append(statement)
+
+    @contextmanager
+    def measure(self):
+        self.count, self.statements, self.active = 0, [], True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
+    if not match:
+        raise RuntimeError("no CSRF token in the page")
+    return match.group(1)
+
+
+def login_test_client(app, email: str, password: str):
+    client = app.test_client()
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    if response.status_code != 303:
+        raise RuntimeError(f"login failed: {response.status_code}")
+    return client
+
+
+def time_page(client, url: str, *, samples: int = PAGE_SAMPLES, warmup: int = 10, headers=None) -> dict:
+    for _ in range(warmup):
+        response = client.get(url, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    times = []
+    started = time.perf_counter()
+    while len(times) < samples and (time.perf_counter() - started < PAGE_BUDGET_S or len(times) < 5):
+        t = time.perf_counter()
+        response = client.get(url, headers=headers)
+        times.append((time.perf_counter() - t) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return {"ms": median(times), "samples": len(times), "bytes": len(response.data)}
+
+
+def measure_pages(app, meta: dict, results: dict) -> object:
+    from extensions import db
+
+    company = meta["companies"][0]
+    client = login_test_client(app, company["email"], meta["password"])
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+
+    hero_invoice = meta["hero_invoice_id"]
+    pages = {
+        "invoice_list": "/invoices/?overdue=1&per_page=50",
+        "dashboard": "/",
+        "invoice_detail": f"/invoices/{hero_invoice}",
+        "client": f"/clients/{meta['hero_client_id']}",
+        "client_documents": f"/invoices/clients/{meta['hero_client_id']}",
+    }
+    # The floor: the lightest of a few simple authenticated pages.
+    floor_candidates = ["/clients/new", "/catalog/", "/settings/", "/reminders/settings"]
+    floor = {}
+    for url in floor_candidates:
+        try:
+            floor[url] = time_page(client, url, samples=30, warmup=5)["ms"]
+        except (RuntimeError, AssertionError) as exc:
+            log(f"  floor candidate {url} skipped ({exc})")
+    floor_url = min(floor, key=floor.get)
+    measured = time_page(client, floor_url)
+    results["page_floor_ms"] = measured["ms"]
+    results["page_floor_samples"] = measured["samples"]
+    log(f"  floor {floor_url}: {measured['ms']} ms (candidates {floor})")
+    for name, url in pages.items():
+        headers = {"HX-Request": "true"} if name == "client_documents" else None
+        measured = time_page(client, url, headers=headers)
+        with counter.measure():
+            client.get(url, headers=headers)
+        results[f"page_{name}_ms"] = measured["ms"]
+        results[f"page_{name}_samples"] = measured["samples"]
+        results[f"queries_{name}"] = counter.count
+        log(f"  {name} {url}: {measured['ms']} ms, {counter.count} SQL, {measured['bytes']} bytes, "
+            f"{measured['samples']} samples")
+        if os.environ.get("BENCH_SHOW_SQL"):
+            for statement in counter.statements:
+                print("     ", " ".join(statement.split())[:200])
+    results["page_floor_url"] = floor_url  # removed from the flat results below (not a number)
+
+    # Tenancy: another company's invoice is a 404, and costs no more than a page of ours.
+    other = client.get(f"/invoices/{meta['other_company_invoice_id']}")
+    assert other.status_code == 404, other.status_code
+
+    # Stored (frozen) PDF download.
+    url = f"/invoices/{hero_invoice}/pdf?download=1"
+    measured = time_page(client, url, samples=100)
+    results["pdf_stored_download_ms"] = measured["ms"]
+    log(f"  stored PDF download: {measured['ms']} ms ({measured['bytes']} bytes)")
+
+    # First load of the dashboard: HTML + CSS + JS, gzip level 6 (what a reverse proxy sends).
+    html = client.get("/").data
+    total = len(gzip.compress(html, 6))
+    assets = re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html) + re.findall(rb'<script src="([^"]+)"', html)
+    for href in assets:
+        body = client.get(href.decode()).data
+        total += len(gzip.compress(body, 6))
+    results["first_load_kb_gz"] = round(total / 1000, 1)
+    log(f"  first load: {results['first_load_kb_gz']} kB gzip ({len(assets)} assets)")
+    return client
+
+
+def measure_one_tap(app, client, meta: dict, sink: SmtpSink, results: dict) -> None:
+    token = csrf_from(client.get("/clients/new").get_data(as_text=True))
+    ids = meta["one_tap_invoice_ids"]
+    warmup = 3
+    if len(ids) < warmup + ONE_TAP_RUNS:
+        raise RuntimeError("not enough one-tap invoices in the data")
+    before = sink.count
+    times = []
+    for i, invoice_id in enumerate(ids[: warmup + ONE_TAP_RUNS]):
+        data = {"quick": "1", "token": secrets.token_urlsafe(16), "csrf_token": token}
+        t = time.perf_counter()
+        response = client.post(f"/reminders/documents/{invoice_id}/send", data=data,
+                               headers={"HX-Request": "true", "X-CSRFToken": token})
+        elapsed = (time.perf_counter() - t) * 1000
+        text = response.get_data(as_text=True)
+        if response.status_code != 200 or "E-mail envoyé" not in text:
+            raise RuntimeError(f"one-tap reminder on {invoice_id} failed: {response.status_code}")
+        if i >= warmup:
+            times.append(elapsed)
+    arrived = sink.count - before
+    if arrived != warmup + ONE_TAP_RUNS:
+        raise RuntimeError(f"{arrived} e-mails arrived, {warmup + ONE_TAP_RUNS} sent")
+    results["reminder_one_tap_ms"] = median(times)
+    log(f"  one-tap reminder: {results['reminder_one_tap_ms']} ms median of {len(times)} "
+        f"(min {min(times):.1f}, max {max(times):.1f}); {arrived} e-mails arrived")
+
+
+def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
+    """As `flask --app app reminders run --today <today> --company 1` does (cli.py)."""
+    from datetime import date
+
+    import database
+    from domain import autopilot
+    from extensions import db
+    from output import document_files
+    from output.links import client_link, tracking_pixel_html
+
+    today = date.fromisoformat(meta["today"])
+    company_id = meta["companies"][0]["id"]
+
+    def attachments(doc, key):
+        return document_files.attachments_for(doc, key, today=today)
+
+    def run():
+        with app.app_context(), database.write_intent():
+            try:
+                return autopilot.run(attachments_for=attachments, link_for=client_link, today=today,
+                                     company_ids=[company_id], html_extra_for=tracking_pixel_html)
+            finally:
+                db.session.remove()
+
+    before = sink.count
+    t = time.perf_counter()
+    report = run()
+    elapsed = time.perf_counter() - t
+    arrived = sink.count - before
+    results["reminders_plan_10k_s"] = round(elapsed, 2)
+    results["reminders_plan_sent"] = report.count("sent")
+    results["reminders_plan_no_email_tasks"] = report.count("no_email")
+    results["reminders_plan_failed"] = report.count("failed")
+    log(f"  plan run: {elapsed:.1f} s, {report.count('sent')} sent, {report.count('no_email')} tasks (no e-mail), "
+        f"{report.count('failed')} failed, {arrived} e-mails arrived")
+    t = time.perf_counter()
+    again = run()
+    results["reminders_plan_rerun_s"] = round(time.perf_counter() - t, 2)
+    results["reminders_plan_rerun_sent"] = again.count("sent")
+    log(f"  immediate rerun: {results['reminders_plan_rerun_s']} s, {again.count('sent')} sent")
+
+
+# --- load: gunicorn + wrk ------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        log("wrk missing: installing it (scripts/system-deps.sh bench)")
+        subprocess.run([str(ROOT / "scripts" / "system-deps.sh"), "bench"], check=True)
+        path = shutil.which("wrk")
+    if path is None:
+        raise RuntimeError("wrk is not installed")
+    return path
+
+
+class Gunicorn:
+    """gunicorn as `make serve` runs it, on the bench database."""
+
+    def __init__(self, db_path: Path, *, workers: int | None = None, threads: int | None = None):
+        self.port = free_port()
+        env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", SECRET_KEY=SECRET_KEY, HOST="127.0.0.1",
+                   PORT=str(self.port))
+        if workers:
+            env["WEB_CONCURRENCY"] = str(workers)
+        if threads:
+            env["GUNICORN_THREADS"] = str(threads)
+        self.log_path = DATA / "gunicorn.log"
+        self.log_file = open(self.log_path, "w")
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen([str(gunicorn), "--config", "gunicorn.conf.py", "app:create_app()"],
+                                        cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                self.request("GET", "/login")
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited, see {self.log_path}") from None
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def request(self, method: str, path: str, body: str | None = None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            conn.close()
+
+    def login(self, email: str, password: str) -> str:
+        """A real login POST; returns the session cookie ("name=value")."""
+        status, headers, body = self.request("GET", "/login")
+        cookie = "; ".join(v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie")
+        token = csrf_from(body.decode())
+        form = urlencode({"email": email, "password": password, "csrf_token": token})
+        status, headers, _ = self.request("POST", "/login", form, {
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        if status != 303:
+            raise RuntimeError(f"login through gunicorn failed: HTTP {status}")
+        return "; ".join(v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie")
+
+    def worker_pids(self) -> list[int]:
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        except FileNotFoundError:
+            return []
+        return [int(pid) for pid in children]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log_file.close()
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
+def run_wrk(wrk: str, port: int, cookie: str, paths_file: Path, seconds: int, peaks: dict, server: Gunicorn) -> dict:
+    env = dict(os.environ, WRK_COOKIE=cookie, WRK_PATHS=str(paths_file))
+    command = [wrk, "-t2", f"-c{LOAD_CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "load.lua"),
+               f"http://127.0.0.1:{port}"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while process.poll() is None:  # sample every worker's peak (workers are recycled by max_requests)
+        for pid in server.worker_pids():
+            mb = vm_hwm_mb(pid)
+            if mb is not None:
+                peaks[pid] = max(peaks.get(pid, 0), mb)
+        time.sleep(0.25)
+    output = process.stdout.read()
+    line = next((l for l in output.splitlines() if l.startswith("{")), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed:\n{output}")
+    return json.loads(line)
+
+
+def measure_load(db_path: Path, meta: dict, results: dict, *, workers=None, threads=None, seconds=LOAD_SECONDS) -> dict:
+    wrk = ensure_wrk()
+    # The invoice list as page_invoice_list_ms measures it (overdue, 50 rows; pages 1 to 3) and
+    # 400 invoice pages (300 of any status, 100 overdue), half and half, interleaved.
+    lists = [f"/invoices/?overdue=1&per_page=50&page={page}" for page in (1, 2, 3)]
+    cycle = []
+    for i, invoice_id in enumerate(meta["load_invoice_ids"]):
+        cycle += [lists[i % len(lists)], f"/invoices/{invoice_id}"]
+    paths_file = DATA / "load-paths.txt"
+    paths_file.write_text("\n".join(cycle) + "\n")
+    server = Gunicorn(db_path, workers=workers, threads=threads)
+    try:
+        email = meta["companies"][0]["email"]
+        cookie = server.login(email, meta["password"])
+        status, _, _ = server.request("GET", cycle[0], headers={"Cookie": cookie})
+        assert status == 200, status
+        peaks: dict[int, float] = {}
+        run_wrk(wrk, server.port, cookie, paths_file, WARMUP_LOAD_SECONDS, peaks, server)
+        out = run_wrk(wrk, server.port, cookie, paths_file, seconds, peaks, server)
+        status, _, _ = server.request("GET", cycle[1], headers={"Cookie": cookie})
+        assert status == 200, f"session lost during the load: HTTP {status}"
+        errors = out["errors_connect"] + out["errors_read"] + out["errors_write"] + out["errors_status"] + \
+            out["errors_timeout"]
+        workers_seen = len(peaks)
+        summary = {
+            "load_rps": round(out["rps"], 1), "load_p95_ms": round(out["p95_ms"], 1), "load_errors": errors,
+            "load_p50_ms": round(out["p50_ms"], 1), "load_p99_ms": round(out["p99_ms"], 1),
+            "load_requests": out["requests"], "load_seconds": round(out["duration_s"], 1),
+            "load_connections": LOAD_CONNECTIONS, "peak_rss_mb": round(max(peaks.values()), 1) if peaks else None,
+            "load_worker_processes_seen": workers_seen,
+        }
+        results.update(summary)
+        log(f"  load ({workers or 'default'} workers x {threads or 'default'} threads): {summary}")
+        return summary
+    finally:
+        server.stop()
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--skip", default="", help="comma-separated: pdf,pages,one_tap,plan,load")
+    parser.add_argument("--out", default=str(BENCH / "results.json"))
+    parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    started = time.perf_counter()
+    results: dict = {"machine_cpus": os.cpu_count(), "machine_load_avg_1m_start": round(os.getloadavg()[0], 2)}
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    if "load" not in skip:
+        ensure_wrk()  # before spending minutes on the rest
+    db_path, meta, build_s = prepare_data(args.scale, args.reuse)
+    results["dataset_build_s"] = round(build_s, 1)
+    log(f"data ready in {build_s:.1f} s ({db_path})")
+
+    if "pdf" not in skip:
+        import pdf_bench
+
+        log("PDF: 20 warm renders each (renderer, bare WeasyPrint, Chromium)")
+        chromium = Path("/usr/bin/chromium").exists()
+        pdf = pdf_bench.measure(20, chromium=chromium)
+        results.update({k: v for k, v in pdf.items() if v is not None})
+        log(f"  {pdf}")
+
+    sink = SmtpSink()
+    try:
+        from app import create_app
+
+        app = create_app(bench_config(db_path, sink.port))
+        client = None
+        if "pages" not in skip:
+            log("pages through the test client")
+            client = measure_pages(app, meta, results)
+        if "one_tap" not in skip:
+            log("one-tap reminders")
+            client = client or login_test_client(app, meta["companies"][0]["email"], meta["password"])
+            measure_one_tap(app, client, meta, sink, results)
+        if args.load_matrix:
+            for combo in args.load_matrix.split(","):
+                workers, threads = (int(x) for x in combo.split("x"))
+                measure_load(db_path, meta, {}, workers=workers, threads=threads)
+        if "load" not in skip:
+            log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
+            measure_load(db_path, meta, results)
+        if "plan" not in skip:
+            log("reminder plan run (10 000 invoices due for a step)")
+            measure_plan(app, meta, sink, results)
+    finally:
+        sink.stop()
+
+    results["machine_load_avg_1m_end"] = round(os.getloadavg()[0], 2)  # other processes on the machine
+    results["bench_total_s"] = round(time.perf_counter() - started, 1)
+    floor_url = results.pop("page_floor_url", None)
+    results["dataset"] = dataset_sentence(meta) + (f"; floor page {floor_url}" if floor_url else "")
+    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    log(f"wrote {args.out} in {results['bench_total_s']} s")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
