@@ -130,9 +130,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_characters():
         # No keyboard types U+0000, and PostgreSQL text cannot hold it (psycopg refuses the
-        # query: a 500). Refused once here for every field, query string and URL.
+        # query: a 500). Refused once here for every field and query string. (URL parts are
+        # ids, keys checked against a list, or portal tokens looked up by their hash.)
         fields = [*request.args.lists(), *(request.form.lists() if request.method not in SAFE_METHODS else ())]
-        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
+        if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
             return render_template("errors/error.html", title="Saisie invalide",
                                    message="Un caractère invisible (NUL) s'est glissé dans la saisie : il ne peut pas "
                                            "être enregistré. Retirez-le et recommencez."), 400
