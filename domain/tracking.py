@@ -130,7 +130,9 @@ def lifecycle(doc: Document) -> Lifecycle:
     from output.formatting import format_date
 
     company = doc.company
-    creator = db.session.scalar(select(User.name).where(User.id == doc.created_by_id)) if doc.created_by_id else None
+    # By primary key: usually the user looking at the page, already in the session (no query).
+    creator_user = db.session.get(User, doc.created_by_id) if doc.created_by_id else None
+    creator = creator_user.name if creator_user else None
     steps = [Step("created", "Créé", "done", doc.created_at, f"par {creator}" if creator else "")]
     track = counters(doc) if doc.is_issued else None
     tracking_on = company.open_tracking_enabled

@@ -61,7 +61,11 @@ def _detail_url(doc: Document) -> str:
 def panel_context(doc: Document, *, send_form: SendForm | None = None, message: tuple[str, str] | None = None) -> dict:
     """Everything the collections panel shows for one document."""
     today = _today()
-    plan = reminders.plan_for(doc) if doc.is_invoice else None
+    plans = reminders.company_plans(doc.company_id) if doc.is_invoice else []
+    plan = None
+    if doc.is_invoice:  # plan_for, with the plans the panel lists anyway (one query, not two)
+        default = next((p for p in plans if p.is_default), None) or reminders.default_plan(doc.company)
+        plan = reminders.plan_among(doc, {p.id: p for p in plans}, default)
     step = reminders.due_step(doc, plan, today) if plan else None
     upcoming = None
     if plan and doc.due_date and doc.remaining_cents > 0:
@@ -83,7 +87,7 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
         "send_form": send_form, "message": message, "emails": doc.client.emails,
         "phones": [c.phone for c in doc.client.contacts if c.phone],
         "letter": document_files.formal_notice_letter(doc) if doc.is_invoice else None,
-        "plans": reminders.company_plans(doc.company_id) if doc.is_invoice else [],
+        "plans": plans,
         "share_channels": reminders.SHARE_CHANNELS,
     }
 
