@@ -228,19 +228,29 @@ def login_test_client(app, email: str, password: str):
     return client
 
 
-def time_page(client, url: str, *, samples: int = PAGE_SAMPLES, warmup: int = 10, headers=None) -> dict:
+def time_page(client, url: str, *, samples: int = PAGE_SAMPLES, warmup: int = 10, headers=None,
+              floor_url: str | None = None) -> dict:
+    """Median time of `url`; with `floor_url`, each request is paired with one of the floor page,
+    so that the ratio page/floor compares requests made under the same load of the machine."""
     for _ in range(warmup):
         response = client.get(url, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"{url}: HTTP {response.status_code}")
-    times = []
+    times, floor_times = [], []
     started = time.perf_counter()
     while len(times) < samples and (time.perf_counter() - started < PAGE_BUDGET_S or len(times) < 5):
+        if floor_url:
+            t = time.perf_counter()
+            client.get(floor_url)
+            floor_times.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         response = client.get(url, headers=headers)
         times.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return {"ms": median(times), "samples": len(times), "bytes": len(response.data)}
+    out = {"ms": median(times), "samples": len(times), "bytes": len(response.data)}
+    if floor_times:
+        out["vs_floor"] = round(statistics.median(times) / statistics.median(floor_times), 2)
+    return out
 
 
 def measure_pages(app, meta: dict, results: dict) -> object:
@@ -276,14 +286,15 @@ def measure_pages(app, meta: dict, results: dict) -> object:
     log(f"  floor {floor_url}: {measured['ms']} ms (candidates {floor})")
     for name, url in pages.items():
         headers = {"HX-Request": "true"} if name == "client_documents" else None
-        measured = time_page(client, url, headers=headers)
+        measured = time_page(client, url, headers=headers, floor_url=floor_url)
         with counter.measure():
             client.get(url, headers=headers)
         results[f"page_{name}_ms"] = measured["ms"]
+        results[f"page_{name}_vs_floor"] = measured["vs_floor"]  # floor requests interleaved: same load
         results[f"page_{name}_samples"] = measured["samples"]
         results[f"queries_{name}"] = counter.count
-        log(f"  {name} {url}: {measured['ms']} ms, {counter.count} SQL, {measured['bytes']} bytes, "
-            f"{measured['samples']} samples")
+        log(f"  {name} {url}: {measured['ms']} ms ({measured['vs_floor']} x floor), {counter.count} SQL, "
+            f"{measured['bytes']} bytes, {measured['samples']} samples")
         if os.environ.get("BENCH_SHOW_SQL"):
             for statement in counter.statements:
                 print("     ", " ".join(statement.split())[:200])
@@ -555,6 +566,8 @@ def main() -> None:
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
+    # The load average before each phase says how much else ran on the machine (this bench alone
+    # counts about 1; more means other work shared the cores and slowed the figures).
     results: dict = {"machine_cpus": os.cpu_count(), "machine_load_avg_1m_start": round(os.getloadavg()[0], 2)}
 
     DATA.mkdir(parents=True, exist_ok=True)
@@ -580,6 +593,7 @@ def main() -> None:
         app = create_app(bench_config(db_path, sink.port))
         client = None
         if "pages" not in skip:
+            results["machine_load_avg_1m_pages"] = round(os.getloadavg()[0], 2)
             log("pages through the test client")
             client = measure_pages(app, meta, results)
         if "one_tap" not in skip:
@@ -591,9 +605,11 @@ def main() -> None:
                 workers, threads = (int(x) for x in combo.split("x"))
                 measure_load(db_path, meta, {}, workers=workers, threads=threads)
         if "load" not in skip:
+            results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
             log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
             measure_load(db_path, meta, results)
         if "plan" not in skip:
+            results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
             log("reminder plan run (10 000 invoices due for a step)")
             measure_plan(app, meta, sink, results)
     finally:

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, defer
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 
@@ -423,16 +423,20 @@ def client_behaviour(company_id: int, client_id: int) -> ClientBehaviour:
 
 def client_activity(company_id: int, client_id: int, today: date, *, limit: int = 10) -> ClientActivity:
     """Collections side of the client page: balance, open invoices, payments, reminders, tasks, habit."""
+    # The page shows numbers, dates and amounts: the parties' snapshot, VAT breakdown and
+    # deductions (JSON, most of a row) are not decoded for each invoice (loaded if ever read).
+    unshown = [defer(column) for column in (Document.snapshot, Document.vat_breakdown, Document.deductions)]
     open_docs = list(db.session.scalars(
         select(Document).where(*open_invoice_conditions(company_id), Document.client_id == client_id)
-        .order_by(Document.due_date, Document.id)))
+        .options(*unshown).order_by(Document.due_date, Document.id)))
     due = Figure(len(open_docs), sum(d.remaining_cents for d in open_docs))
     late_docs = [d for d in open_docs if d.due_date is not None and d.due_date < today]
     overdue = Figure(len(late_docs), sum(d.remaining_cents for d in late_docs))
     # Scoped through the invoice's company (see sends below): with Payment.company_id here,
     # SQLite walks the company's payments by date (ix_payments_company_paid_on).
     pays = list(db.session.scalars(
-        select(Payment).join(Document, Document.id == Payment.document_id).options(contains_eager(Payment.document))
+        select(Payment).join(Document, Document.id == Payment.document_id)
+        .options(contains_eager(Payment.document).options(*unshown))
         .where(Document.company_id == company_id, Payment.client_id == client_id)
         .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit)))
     # Scoped through the document (company and client): with Send.company_id in the WHERE,
