@@ -14,6 +14,8 @@ A crash between 1 and 3 leaves "sending": shown as uncertain, never re-sent by i
 
 from __future__ import annotations
 
+import logging
+
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,8 @@ from . import events
 from .models import Document, Send, utcnow
 from .reminders import TEMPLATE_LEVELS, ReminderError
 from .validators import InvalidValue, clean_email
+
+log = logging.getLogger("encaisse.sending")
 
 MAX_RECIPIENTS = 10
 STALE_AFTER = timedelta(minutes=10)
@@ -192,17 +196,23 @@ def send_all(requests: list[SendRequest], actor, *, attachments_for: Attachments
     for req, send, duplicate in claimed:
         if duplicate:
             continue
-        files = attachments_for(req.document, req.template_key)
-        send.attachments = [f.filename for f in files]
         item = Outgoing(recipients=list(send.recipients), cc=list(send.cc), subject=send.subject, body=send.body,
-                        attachments=files, reply_to=reply_to,
-                        html_extra=html_extra_for(send) if html_extra_for else "")
+                        reply_to=reply_to, html_extra=html_extra_for(send) if html_extra_for else "")
+        try:
+            with db.session.begin_nested():
+                item.attachments = attachments_for(req.document, req.template_key)
+        except Exception as exc:  # noqa: BLE001 - any failure here means nothing may leave
+            # A PDF over its bounds or a render failure: the claim must not stay "sending"
+            # (it would be reported as uncertain although nothing left); it fails cleanly.
+            log.exception("attachments failed for send %s", send.id)
+            item.error = f"Les pièces jointes n'ont pas pu être préparées ({exc}) : l'e-mail n'est pas parti."
+        send.attachments = [f.filename for f in item.attachments]
         outgoing.append((req, send, item))
     # Reading (or freezing) the attachments opened a transaction; end it before the SMTP
     # conversation, which can take seconds: on SQLite it would hold the write lock (every
     # other request waiting), on PostgreSQL a connection idle in transaction.
     _commit_keeping_rows()
-    deliver([item for _, _, item in outgoing])
+    deliver([item for _, _, item in outgoing if not item.error])
 
     outcomes = []
     for req, send, item in outgoing:

@@ -324,3 +324,22 @@ def test_long_paragraph_template_still_delivers(ctx, smtp_server):
     msg = smtp_server.sink.messages[0]
     for part in (msg.get_body(preferencelist=("plain",)), msg.get_body(preferencelist=("html",))):
         assert max(len(line) for line in part.as_string().splitlines()) <= 998
+
+
+def test_attachment_failure_fails_the_send_cleanly(ctx, smtp_server):
+    from output.pdf import PdfRenderError
+
+    company, user, person, _ = ctx
+    doc = issue_invoice(company, person, user)
+    draft = reminders.compose_reminder(doc, date(2026, 10, 12), link="")
+
+    def broken(d, key):
+        raise PdfRenderError("Le relevé dépasse 60 pages.")
+
+    [outcome] = send_all([SendRequest(document=doc, purpose="reminder", template_key="soft", recipients=draft.recipients,
+                                      subject=draft.subject, body=draft.body, idempotency_key="att")], user,
+                         attachments_for=broken)
+    assert not outcome.ok and "pièces jointes" in outcome.message and "60 pages" in outcome.message
+    assert smtp_server.sink.messages == []
+    assert db.session.scalar(select(Send.status).where(Send.idempotency_key == "att")) == "failed"
+    assert db.session.get(Document, doc.id).reminder_level == 0
