@@ -88,7 +88,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Bonjour {{ client }},\n\n"
         "Sauf erreur de notre part, la facture {{ numero }} du {{ date_emission }}, arrivée à échéance le "
         "{{ date_echeance }}, n'est pas encore réglée. Reste dû : {{ montant_du }}.\n\n"
-        "Il s'agit sans doute d'un oubli : vous trouverez la facture et le relevé de votre compte en pièces "
+        "Il s'agit sans doute d'un oubli : vous trouverez la facture et le relevé de ce qui reste dû en pièces "
         "jointes, et pouvez régler par virement (IBAN {{ iban }}, référence {{ numero }}).\n\n"
         "Détails et paiement : {{ lien_client }}\n\n"
         "Si vous avez réglé entre-temps, merci de ne pas tenir compte de ce message.\n\n" + _SIGNATURE,

@@ -383,8 +383,15 @@ def issue_with_pdf(doc: Document, actor, *, today: date):
 # --- statement of account -----------------------------------------------------------
 
 
-def statement_view(client: Client, *, today: date) -> StatementView:
-    """Relevé de compte: open invoices, payments received over the last 12 months, balance."""
+def statement_view(client: Client, *, today: date, balance_only: bool = False) -> StatementView:
+    """Relevé de compte: open invoices, payments received over the last 12 months, balance.
+
+    `balance_only` (the statement a reminder attaches, "relevé du reste à payer"): the open
+    invoices and only the payments received on them, whatever their date. The client sees what
+    is still due and how each figure was reached, without a year of settled history: one page
+    in most cases instead of two, which halves the render time of a one-tap reminder (WeasyPrint
+    lays out every table row in Python: ~5 ms a row).
+    """
     company = client.company
     snap = docs.snapshot_parties(company, client)
     open_docs = db.session.scalars(
@@ -394,10 +401,10 @@ def statement_view(client: Client, *, today: date) -> StatementView:
         .order_by(Document.due_date, Document.id)
     ).all()
     since = today - timedelta(days=365)
+    scope = Payment.document_id.in_([d.id for d in open_docs]) if balance_only else Payment.paid_on >= since
     pays = db.session.execute(
         select(Payment, Document.number).join(Document, Payment.document_id == Document.id)
-        .where(Payment.client_id == client.id, Payment.company_id == company.id, Payment.cancelled_at.is_(None),
-               Payment.paid_on >= since)
+        .where(Payment.client_id == client.id, Payment.company_id == company.id, Payment.cancelled_at.is_(None), scope)
         .order_by(Payment.paid_on.desc(), Payment.id.desc())
     ).all()
     rows = tuple(OpenInvoice(number=d.number, issue_date=d.issue_date, due_date=d.due_date, ttc_cents=d.net_cents,
@@ -412,15 +419,18 @@ def statement_view(client: Client, *, today: date) -> StatementView:
         total_ttc_cents=sum(r.ttc_cents for r in rows), total_paid_cents=sum(r.paid_cents for r in rows),
         total_remaining_cents=sum(r.remaining_cents for r in rows),
         total_overdue_cents=sum(r.remaining_cents for r in rows if r.days_late > 0),
-        period_text=f"depuis le {formatting.format_date(since)}",
+        period_text="sur ces factures" if balance_only else f"depuis le {formatting.format_date(since)}",
+        title="Reste à payer" if balance_only else "Relevé de compte",
         iban=_spaced(company.iban) if company.iban else None, bic=company.bic or None,
     )
 
 
-def statement_pdf(client: Client, *, today: date) -> tuple[str, bytes]:
-    """(file name, bytes) of the client's statement of account today."""
+def statement_pdf(client: Client, *, today: date, balance_only: bool = False) -> tuple[str, bytes]:
+    """(file name, bytes) of the client's statement of account today (see statement_view)."""
     slug = _client_slug(client.name, client.is_business)
-    return f"Releve-{today.isoformat()}-{slug}.pdf", render_statement(statement_view(client, today=today))
+    prefix = "Reste-a-payer" if balance_only else "Releve"
+    view = statement_view(client, today=today, balance_only=balance_only)
+    return f"{prefix}-{today.isoformat()}-{slug}.pdf", render_statement(view)
 
 
 # --- formal notice letter -----------------------------------------------------------
@@ -474,11 +484,12 @@ def formal_notice_pdf(invoice: Document, *, today: date, signature_name: str = "
 
 def attachments_for(doc: Document, template_key: str, *, today: date, with_statement: bool = True,
                     signature_name: str = "") -> list[Attachment]:
-    """The document's PDF, plus (reminders) the statement of account and, for a formal notice, the letter."""
+    """The document's PDF, plus (reminders) the statement of what remains due and, for a formal
+    notice, the letter."""
     name, data = document_pdf(doc, today=today)
     files = [Attachment(name, "application/pdf", data)]
     if template_key in ("soft", "firm", "formal_notice") and with_statement:
-        name, data = statement_pdf(doc.client, today=today)
+        name, data = statement_pdf(doc.client, today=today, balance_only=True)
         files.append(Attachment(name, "application/pdf", data))
     if template_key == "formal_notice":
         letter = _store_formal_notice(doc, today=today, signature_name=signature_name)

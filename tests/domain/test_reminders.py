@@ -72,11 +72,11 @@ def test_one_tap_reminder_arrives_with_pdfs_and_moves_level(ctx, smtp_server):
     body = msg.get_body(preferencelist=("plain",)).get_content()
     assert "1\u202f000,00\xa0€" in body and doc.number in body
     files = {part.get_filename(): part.get_content() for part in msg.iter_attachments()}
-    assert set(files) == {f"Facture-{doc.number}-Dupont.pdf", "Releve-2026-10-12-Dupont.pdf"}
+    assert set(files) == {f"Facture-{doc.number}-Dupont.pdf", "Reste-a-payer-2026-10-12-Dupont.pdf"}
     invoice_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files[f"Facture-{doc.number}-Dupont.pdf"])).pages)
     assert doc.number in invoice_text
-    statement_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["Releve-2026-10-12-Dupont.pdf"])).pages)
-    assert "Relevé de compte" in statement_text and doc.number in statement_text
+    statement_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["Reste-a-payer-2026-10-12-Dupont.pdf"])).pages)
+    assert "Reste à payer" in statement_text and doc.number in statement_text
     doc = db.session.get(Document, doc.id)
     assert doc.reminder_level == 1 and doc.last_reminder_at is not None
     event = db.session.scalar(select(Event).where(Event.document_id == doc.id, Event.kind == "reminder_sent"))

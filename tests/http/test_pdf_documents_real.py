@@ -17,6 +17,7 @@ import subprocess
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
@@ -24,7 +25,7 @@ from pypdf import PdfReader
 from domain import clock
 from domain import documents as docs
 from domain.documents import LineInput
-from domain.models import Company, Document, Kind
+from domain.models import Client, Company, Document, Kind
 from extensions import db
 from output import document_files, pdf
 from output.formatting import format_money as money
@@ -528,6 +529,21 @@ def test_payments_after_issue_go_to_the_statement_not_the_invoice(app, logged_in
     assert f"{first_number} {today - timedelta(days=45):%d/%m/%Y}" not in t
     assert f"Virement VIR {first_number} {money(6500)}" in t and f"CHQ 0012345 {first_number}" in t
     assert f"Reste dû {money(13200)}" in t and "dont échu" not in t
+
+    # What a reminder attaches: the open invoices and only the payments received on them.
+    with app.app_context():
+        pay_second = {**paid, "amount": "32,00", "reference": "ESP", "method": "especes", "token": "pay-3"}
+        second_id = db.session.scalar(select(Document.id).where(Document.number == second_number))
+    logged_in.post(f"/invoices/{second_id}/payments", data=pay_second)
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        name, data = document_files.statement_pdf(client, today=today, balance_only=True)
+    assert name == f"Reste-a-payer-{today.isoformat()}-Dupont.pdf"
+    t = text_of(data)
+    assert "Reste à payer" in t and f"{second_number} {today:%d/%m/%Y}" in t
+    assert f"Espèces ESP {second_number} {money(3200)}" in t
+    assert first_number not in t  # settled: neither its row nor its payments
+    assert f"Reste dû {money(10000)}" in t
 
 
 def test_consumer_quote_states_withdrawal_period_and_business_quote_does_not(app, logged_in, company):
