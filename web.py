@@ -79,10 +79,12 @@ def current_company():
     return current_user.company
 
 
-def get_owned_or_404(model: type[M], object_id: int) -> M:
-    """Load a row of the current company by id; another company's id is a 404, never a 403."""
+def get_owned_or_404(model: type[M], object_id: int, *options) -> M:
+    """Load a row of the current company by id; another company's id is a 404, never a 403.
+
+    `options`: loader options (e.g. joinedload) for what the page shows next to the row."""
     obj = db.session.scalar(
-        select(model).where(model.id == object_id, model.company_id == current_user.company_id)
+        select(model).where(model.id == object_id, model.company_id == current_user.company_id).options(*options)
     )
     if obj is None:
         security_log.warning(

@@ -84,6 +84,11 @@ def sign_up(*, company_name: str, user_name: str, email: str, password: str) -> 
     user = User(company=company, email=email, name=user_name.strip(), password_hash=hash_password(password), role="owner")
     db.session.add_all([company, user])
     db.session.flush()
+    # Its default reminder plan now, so that no page has to create it on first view (a GET
+    # that writes).
+    from .reminders import default_plan
+
+    default_plan(company)
     security_log.info("signup company=%s user=%s", company.id, user.id)
     return user
 

@@ -70,10 +70,13 @@ def _companies(company_ids):
 
 def run(*, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
         now: datetime | None = None, dry_run: bool = False, company_ids=None,
-        html_extra_for: Callable[[Company, Send], str] | None = None) -> RunReport:
+        html_extra_for: Callable[[Company, Send], str] | None = None,
+        shard: tuple[int, int] | None = None) -> RunReport:
     """Handle every company; returns what was (or would be) done.
 
     `html_extra_for(company, send)`: HTML appended to each e-mail (the open-tracking pixel).
+    `shard=(k, n)`: only the invoices whose id is k modulo n, so that n runners started together
+    share the day's work instead of racing for the same invoices (each claim still holds alone).
     """
     from .models import utcnow
 
@@ -82,19 +85,24 @@ def run(*, attachments_for: Callable, link_for: Callable[[Document], str], today
     for company in _companies(company_ids):
         day = today or today_in(company.timezone, now)
         extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
-        _auto_send(company, day, now, report, attachments_for, link_for, dry_run, extra)
+        _auto_send(company, day, now, report, attachments_for, link_for, dry_run, extra, shard)
         if company.reminders_enabled:
-            _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, extra)
+            _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, extra, shard)
     return report
 
 
-def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None) -> None:
+def _in_shard(stmt, shard: tuple[int, int] | None):
+    return stmt if shard is None else stmt.where(Document.id % shard[1] == shard[0])
+
+
+def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None,
+               shard=None) -> None:
     if not company.auto_send_invoices:
         return
-    docs = db.session.scalars(
+    docs = db.session.scalars(_in_shard(
         select(Document).where(Document.company_id == company.id, Document.kind.in_(INVOICE_KINDS),
                                Document.issued_at.is_not(None), Document.sent_at.is_(None))
-        .order_by(Document.id)
+        .order_by(Document.id), shard)
     ).all()
     requests = []
     for doc in docs:
@@ -125,7 +133,8 @@ def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, ht
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 
-def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None) -> None:
+def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None,
+                shard=None) -> None:
     tables = load_tables(day, company.id)
     templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
     # The plans once per company (not a query per invoice), as plan_for would find them.
@@ -134,7 +143,8 @@ def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, h
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
     last_id = 0
     while True:
-        stmt = reminders.candidates(company.id, day).where(Document.id > last_id).order_by(None).order_by(Document.id).limit(BATCH)
+        stmt = _in_shard(reminders.candidates(company.id, day), shard).where(Document.id > last_id)
+        stmt = stmt.order_by(None).order_by(Document.id).limit(BATCH)
         if on_postgres and not dry_run:
             # Concurrent runners each lock a different batch instead of waiting for one another.
             stmt = stmt.with_for_update(skip_locked=True, of=Document)

@@ -77,17 +77,27 @@ class InvoicePenalties:
         return self.interest_cents + self.indemnity_cents
 
 
-def _outstanding_steps(invoice: Document) -> list[tuple[date, int]]:
-    """(from date, amount still due) steps: each payment/credit lowers it from the next day."""
+def _outstanding_steps(invoice: Document, payments: list[Payment] | None = None,
+                       credit_notes: list[Document] | None = None) -> list[tuple[date, int]]:
+    """(from date, amount still due) steps: each payment/credit lowers it from the next day.
+
+    `payments` / `credit_notes`: all of the invoice's, when the caller has them already (the
+    invoice page does); cancelled payments and draft credit notes are left out here."""
     changes: dict[date, int] = {}
-    for paid_on, amount in db.session.execute(
-        select(Payment.paid_on, Payment.amount_cents).where(Payment.document_id == invoice.id, Payment.cancelled_at.is_(None))
-    ):
+    if payments is None:
+        paid = db.session.execute(select(Payment.paid_on, Payment.amount_cents).where(
+            Payment.document_id == invoice.id, Payment.cancelled_at.is_(None))).all()
+    else:
+        paid = [(p.paid_on, p.amount_cents) for p in payments if p.document_id == invoice.id and p.cancelled_at is None]
+    if credit_notes is None:
+        credited = db.session.execute(select(Document.issue_date, Document.total_ttc_cents).where(
+            Document.credited_id == invoice.id, Document.kind == Kind.CREDIT_NOTE, Document.issued_at.is_not(None))).all()
+    else:
+        credited = [(c.issue_date, c.total_ttc_cents) for c in credit_notes
+                    if c.credited_id == invoice.id and c.kind == Kind.CREDIT_NOTE and c.issued_at is not None]
+    for paid_on, amount in paid:
         changes[paid_on + timedelta(days=1)] = changes.get(paid_on + timedelta(days=1), 0) + amount
-    for issue_date, amount in db.session.execute(
-        select(Document.issue_date, Document.total_ttc_cents).where(
-            Document.credited_id == invoice.id, Document.kind == Kind.CREDIT_NOTE, Document.issued_at.is_not(None))
-    ):
+    for issue_date, amount in credited:
         changes[issue_date + timedelta(days=1)] = changes.get(issue_date + timedelta(days=1), 0) + amount
     steps, amount = [(date.min, invoice.net_cents)], invoice.net_cents
     for day in sorted(changes):
@@ -110,8 +120,12 @@ def _interest_on_balance(steps, first_day: date, last_day: date, rate_for) -> in
     return quotient + (1 if 2 * remainder >= denominator else 0)
 
 
-def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | None = None) -> InvoicePenalties:
-    """What the client owes on top of the invoice today (0 when not late or already paid)."""
+def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | None = None,
+                      payments: list[Payment] | None = None, credit_notes: list[Document] | None = None,
+                      ) -> InvoicePenalties:
+    """What the client owes on top of the invoice today (0 when not late or already paid).
+
+    `payments` / `credit_notes`: the invoice's, if already loaded (see _outstanding_steps)."""
     none = InvoicePenalties(0, 0, 0, None, "none", None)
     if not invoice.is_invoice or not invoice.is_issued or invoice.due_date is None:
         return none
@@ -124,7 +138,7 @@ def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | No
     if invoice.remaining_cents <= 0 and invoice.paid_in_full_at is not None:
         end = min(today, invoice.paid_in_full_at.date())  # interest stops when paid
     tables = tables or load_tables(today, invoice.company_id)
-    steps = _outstanding_steps(invoice)
+    steps = _outstanding_steps(invoice, payments, credit_notes)
     buyer = (invoice.snapshot or {}).get("buyer", {})
     professional = buyer.get("is_business", invoice.client.is_business)
     if professional:

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 import documents_web as dw
 from domain import documents as docs
@@ -33,9 +34,9 @@ def _require_login():
     """Every invoice page needs a logged-in user."""
 
 
-def _invoice_or_404(invoice_id: int) -> Document:
+def _invoice_or_404(invoice_id: int, *options) -> Document:
     """An invoice or credit note of the current company (a quote id here is a 404)."""
-    doc = get_owned_or_404(Document, invoice_id)
+    doc = get_owned_or_404(Document, invoice_id, *options)
     if doc.kind not in DOCUMENT_KINDS:
         abort(404)
     return doc
@@ -199,7 +200,9 @@ def _detail_context(doc: Document, **extra) -> dict:
 @bp.get("/<int:invoice_id>")
 def detail(invoice_id: int):
     """The invoice page: status, due date, lines, totals, deductions, balance, payments, history."""
-    return render_template("invoices/detail.html", **_detail_context(_invoice_or_404(invoice_id)))
+    # The client and its contacts come with the invoice (shown in the header and the panel).
+    doc = _invoice_or_404(invoice_id, joinedload(Document.client).joinedload(Client.contacts))
+    return render_template("invoices/detail.html", **_detail_context(doc))
 
 
 @bp.post("/<int:invoice_id>/delete")

@@ -26,11 +26,13 @@ from .forms import TEMPLATE_CHOICES, PauseForm, RateForm, SendForm, SettingsForm
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
 
-def _collections_panel(doc: Document):
-    """Render the panel inside a document page ({{ collections_panel(doc) }})."""
+def _collections_panel(doc: Document, *, payments=None, credit_notes=None):
+    """Render the panel inside a document page ({{ collections_panel(doc) }}); the invoice page
+    passes the payments and credit notes it has loaded, for the penalties (two queries less)."""
     from markupsafe import Markup
 
-    return Markup(render_template("reminders/_panel.html", **panel_context(doc)))
+    return Markup(render_template("reminders/_panel.html",
+                                  **panel_context(doc, payments=payments, credit_notes=credit_notes)))
 
 
 bp.record_once(lambda state: state.app.jinja_env.globals.update(
@@ -58,7 +60,8 @@ def _detail_url(doc: Document) -> str:
     return url_for("quotes.detail", quote_id=doc.id) if doc.is_quote else url_for("invoices.detail", invoice_id=doc.id)
 
 
-def panel_context(doc: Document, *, send_form: SendForm | None = None, message: tuple[str, str] | None = None) -> dict:
+def panel_context(doc: Document, *, send_form: SendForm | None = None, message: tuple[str, str] | None = None,
+                  payments=None, credit_notes=None) -> dict:
     """Everything the collections panel shows for one document."""
     today = _today()
     plans = reminders.company_plans(doc.company_id) if doc.is_invoice else []
@@ -75,7 +78,8 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
                 upcoming = (day, s["template"])
                 break
     return {
-        "doc": doc, "today": today, "penalties": invoice_penalties(doc, today) if doc.is_invoice else None,
+        "doc": doc, "today": today, "penalties": invoice_penalties(doc, today, payments=payments, credit_notes=credit_notes)
+        if doc.is_invoice else None,
         "next_level": reminders.next_level(doc) if doc.is_invoice else None,
         "cannot_remind": reminders.can_remind(doc) if doc.is_invoice else None,
         "level_labels": reminders.LEVEL_LABELS, "template_labels": messages.TEMPLATE_KEYS,

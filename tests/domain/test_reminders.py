@@ -153,6 +153,30 @@ def test_b2b_penalties_by_hand(ctx):
     assert pen.interest_cents == 749 and pen.indemnity_cents == 4000
 
 
+def test_penalties_from_the_page_lists_equal_the_queried_ones(ctx):
+    """The invoice page passes the payments and credit notes it shows (cancelled payment and
+    draft credit note included): the same figure as when penalties read them alone."""
+    from domain import lists
+
+    company, user, _, pro = ctx
+    doc = issue_invoice(company, pro, user, on=date(2026, 3, 1))  # due 31 March 2026
+    payments.record_payment(doc, user, PaymentInput(20000, date(2026, 4, 5), "virement"), today=date(2026, 4, 5))
+    bounced = payments.record_payment(doc, user, PaymentInput(30000, date(2026, 4, 10), "cheque"), today=date(2026, 4, 10))
+    payments.cancel_payment(bounced, user, reason="chèque sans provision")
+    note = docs.create_credit_note(doc, user, today=date(2026, 4, 12), full=False,
+                                   lines=[docs.LineInput(label="Geste", unit_price_cents=10000, vat_rate_bp=0)])
+    document_files.issue_with_pdf(note, user, today=date(2026, 4, 12))
+    docs.create_credit_note(doc, user, today=date(2026, 4, 20), full=False,  # a draft: no effect
+                            lines=[docs.LineInput(label="Brouillon", unit_price_cents=5000, vat_rate_bp=0)])
+    db.session.commit()
+    day = date(2026, 4, 30)
+    alone = invoice_penalties(doc, day)
+    shown = invoice_penalties(doc, day, payments=lists.payments_of(doc), credit_notes=lists.credit_notes_of(doc))
+    # 1–5 April on 1 000 €, 6–12 on 800 €, 13–30 on 700 € at 12,15 %:
+    # 1215 × (5 × 100 000 + 7 × 80 000 + 18 × 70 000) / 3 650 000 = 772,27 → 7,72 €
+    assert alone == shown and alone.interest_cents == 772
+
+
 def test_b2c_interest_only_from_formal_notice(ctx):
     company, user, person, _ = ctx
     doc = issue_invoice(company, person, user, on=date(2026, 3, 1))

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
-from domain.models import Company, LoginAttempt, User
+from domain.models import Company, LoginAttempt, ReminderPlan, User
 from extensions import db
 from tests.conftest import TEST_PASSWORD, page_text
 
@@ -29,6 +29,9 @@ def test_signup_creates_company_and_user(client, app):
         user = db.session.scalar(select(User).where(User.email == "paul@elec.example.fr"))
         assert user.company.name == "Élec Martin"
         assert user.password_hash.startswith("$argon2id$")
+        # with its default reminder plan (J-3, J+7, J+15, J+30), ready for the first invoice
+        plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == user.company_id))
+        assert plan.is_default and [s["offset_days"] for s in plan.steps] == [-3, 7, 15, 30]
     # logged in straight away
     assert client.get("/settings/").status_code == 200
 

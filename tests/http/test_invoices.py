@@ -472,3 +472,58 @@ def test_pages_are_csp_safe(logged_in, app, clients, final_id):
             assert "src=" in tag, (url, tag)
         assert not re.search(r"\son[a-z]+=", html), url
         assert "hx-on" not in html and "style=" not in html, url
+
+
+# --- cost of the invoice page -----------------------------------------------------------
+
+
+def _statements_for(client, app, url) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def before(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_invoice_page_statements_do_not_grow_with_its_rows(logged_in, app, company, clients):
+    """An overdue invoice with one of everything, then with several contacts, payments, a
+    cancelled payment, tasks and events: the page runs the same number of SELECTs."""
+    from domain import reminders
+    from domain.models import Contact
+
+    def build(c, u):
+        reminders.default_plan(c)  # as sign-up creates it
+        late = issued(make_invoice(c, _client(clients[0]), u, today=TODAY - timedelta(days=60)), u,
+                      TODAY - timedelta(days=60))
+        payments.record_payment(late, u, PaymentInput(1000, TODAY - timedelta(days=5), "virement"),
+                                today=TODAY)
+        return late.id
+    invoice_id = with_company(app, company, build)
+    url = f"/invoices/{invoice_id}"
+    logged_in.get(url)  # warm: the first view creates nothing, but caches templates
+    few = _statements_for(logged_in, app, url)
+
+    def grow(c, u):
+        doc, client = _doc(invoice_id), _client(clients[0])
+        for i in range(3):
+            client.contacts.append(Contact(company_id=c.id, name=f"Contact {i}", email=f"c{i}@example.fr",
+                                           phone="0600000000"))
+            p = payments.record_payment(doc, u, PaymentInput(500, TODAY - timedelta(days=4 - i), "cheque"),
+                                        today=TODAY)
+            reminders.add_task(c.id, u, client_id=client.id, due_on=TODAY, document=doc, note=f"Appeler {i}")
+        payments.cancel_payment(p, u, reason="chèque rejeté")
+    with_company(app, company, grow)
+    many = _statements_for(logged_in, app, url)
+    page = logged_in.get(url).text
+    assert "Appeler 2" in page and "chèque rejeté" in page
+    assert many == few, (few, many)
+    assert few <= 14, few  # see README, Performance: what each of them reads
