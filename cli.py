@@ -71,13 +71,17 @@ def init_reminders(app: Flask) -> None:
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="Date du jour à utiliser (par défaut : aujourd'hui dans le fuseau de chaque entreprise).")
     @click.option("--company", "company_ids", type=int, multiple=True, help="Limiter à une entreprise (id).")
-    def run_command(dry_run: bool, today, company_ids):
+    @click.option("--shard", default=None, metavar="K/N",
+                  help="Seulement les factures dont l'id vaut K modulo N : lancez N exécutions en parallèle "
+                       "(0/2 et 1/2 sur deux cœurs) pour partager le travail du jour.")
+    def run_command(dry_run: bool, today, company_ids, shard):
         """Send what the reminder plans and automatic sending have due today."""
         from domain import autopilot
         from output import document_files
         from output.links import client_link, tracking_pixel_html
 
         day = today.date() if today else None
+        part = _parse_shard(shard) if shard else None
 
         def attachments(doc, key):
             from domain.clock import today_in
@@ -87,7 +91,7 @@ def init_reminders(app: Flask) -> None:
         with database.write_intent():
             report = autopilot.run(attachments_for=attachments, link_for=client_link, today=day,
                                    dry_run=dry_run, company_ids=company_ids or None,
-                                   html_extra_for=tracking_pixel_html)
+                                   html_extra_for=tracking_pixel_html, shard=part)
         labels = {"sent": "envoyé", "failed": "ÉCHEC", "would_send": "à envoyer", "would_skip": "étape passée",
                   "skipped": "étape passée", "to_confirm": "à confirmer", "no_email": "pas d'e-mail (tâche créée)",
                   "auto_sent": "facture envoyée", "duplicate": "déjà envoyé",
@@ -99,6 +103,17 @@ def init_reminders(app: Flask) -> None:
         sent = report.count("would_send" if dry_run else "sent") + report.count("auto_sent")
         click.echo(f"{sent} e-mail(s) {done}, {report.count('failed')} échec(s), "
                    f"{report.count('to_confirm')} mise(s) en demeure à confirmer.")
+
+
+def _parse_shard(text: str) -> tuple[int, int]:
+    """"K/N" → (K, N), 0 ≤ K < N."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise click.BadParameter("format attendu : K/N, par exemple 0/2", param_hint="--shard") from None
+    if not 0 <= k < n <= 64:
+        raise click.BadParameter("il faut 0 ≤ K < N ≤ 64", param_hint="--shard")
+    return k, n
 
 
 # --- backups ------------------------------------------------------------------------

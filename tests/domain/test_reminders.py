@@ -340,6 +340,27 @@ def test_two_concurrent_runs_send_each_step_once(ctx, smtp_server, app):
     assert db.session.scalar(select(func.count(Send.id)).where(Send.status == "sent")) == 12
 
 
+def test_sharded_runs_share_the_day_and_send_each_step_once(ctx, smtp_server, app):
+    """`reminders run --shard K/N`: N runs, each on its share of the invoices, together send
+    what one run would, once; a rerun of a shard sends nothing; a bad K/N is refused."""
+    company, user, person, pro = ctx
+    ids = [issue_invoice(company, person if i % 2 else pro, user).id for i in range(7)]
+    numbers = {db.session.get(Document, i).number for i in ids}
+    db.session.remove()
+    cli = app.test_cli_runner()
+    outputs = [cli.invoke(args=["reminders", "run", "--today", "2026-10-08", "--shard", f"{k}/3"]) for k in range(3)]
+    assert [r.exit_code for r in outputs] == [0, 0, 0]
+    sent_per_shard = [r.output.count(" · envoyé") for r in outputs]
+    assert sum(sent_per_shard) == 7 and all(sent_per_shard)  # ids 1..7 modulo 3: every shard has some
+    assert sorted(m["Subject"].split()[-4] for m in smtp_server.sink.messages) == sorted(numbers)
+    again = cli.invoke(args=["reminders", "run", "--today", "2026-10-08", "--shard", "0/3"])
+    assert again.exit_code == 0 and "0 e-mail(s) envoyés" in again.output
+    assert len(smtp_server.sink.messages) == 7
+    for bad in ("3/3", "1", "a/b", "-1/2"):
+        result = cli.invoke(args=["reminders", "run", "--shard", bad])
+        assert result.exit_code == 2 and "--shard" in result.output, bad
+
+
 def test_long_paragraph_template_still_delivers(ctx, smtp_server):
     company, user, person, _ = ctx
     messages.save(company.id, "soft", "Relance {{ numero }}", "Bonjour {{ client }}, " + "nous vous rappelons la facture. " * 120)
