@@ -241,24 +241,32 @@ def refuse(quote_id: int):
                           "Devis marqué comme refusé.")
 
 
-@bp.post("/<int:quote_id>/duplicate")
-def duplicate(quote_id: int):
-    """Copy the quote into a new draft (the way to change an issued quote)."""
+def _create_once(quote_id: int, create, url_of, message):
+    """Create a draft from the quote once per form token (a double tap gets the first answer):
+    `create(quote)` makes it, `url_of(draft)` is where to go next, `message(quote)` is flashed."""
     doc = _quote_or_404(quote_id)
     form = TokenForm()
     replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
     if replay is not None:
         return replay
     try:
-        copy = docs.duplicate(doc, current_user, today=dw.company_today())
+        draft = create(doc)
     except DocumentError as exc:
         db.session.rollback()
         return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
-    url = url_for("quotes.edit", quote_id=copy.id)
+    url, text = url_of(draft), message(doc)
     dw.remember(form.token.data, url)
     db.session.commit()
-    flash(f"Copie créée en brouillon à partir de {doc.display_number}.", "success")
+    flash(text, "success")
     return dw.see_other(url)
+
+
+@bp.post("/<int:quote_id>/duplicate")
+def duplicate(quote_id: int):
+    """Copy the quote into a new draft (the way to change an issued quote)."""
+    return _create_once(quote_id, lambda quote: docs.duplicate(quote, current_user, today=dw.company_today()),
+                        lambda copy: url_for("quotes.edit", quote_id=copy.id),
+                        lambda quote: f"Copie créée en brouillon à partir de {quote.display_number}.")
 
 
 @bp.post("/<int:quote_id>/deposits")
@@ -292,21 +300,9 @@ def create_deposit(quote_id: int):
 @bp.post("/<int:quote_id>/final")
 def create_final(quote_id: int):
     """The final invoice draft: every quote line, each deposit deducted."""
-    doc = _quote_or_404(quote_id)
-    form = TokenForm()
-    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
-    if replay is not None:
-        return replay
-    try:
-        final = docs.create_final(doc, current_user, today=dw.company_today())
-    except DocumentError as exc:
-        db.session.rollback()
-        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
-    url = url_for("invoices.detail", invoice_id=final.id)
-    dw.remember(form.token.data, url)
-    db.session.commit()
-    flash("Facture de solde créée en brouillon : vérifiez-la puis émettez-la.", "success")
-    return dw.see_other(url)
+    return _create_once(quote_id, lambda quote: docs.create_final(quote, current_user, today=dw.company_today()),
+                        lambda final: url_for("invoices.detail", invoice_id=final.id),
+                        lambda _quote: "Facture de solde créée en brouillon : vérifiez-la puis émettez-la.")
 
 
 @bp.get("/<int:quote_id>/pdf")
