@@ -174,7 +174,9 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date, due: date
             mentions.append(
                 "Si ce devis est signé hors de nos locaux (à votre domicile, par exemple), vous disposez d'un "
                 "délai de rétractation de 14 jours à compter de la signature (art. L221-18 du Code de la "
-                "consommation), sauf travaux urgents d'entretien ou de réparation que vous avez demandés (art. L221-28)."
+                "consommation), sauf travaux urgents d'entretien ou de réparation que vous avez demandés (art. L221-28). "
+                "Pour l'exercer, envoyez-nous avant la fin du délai le formulaire joint en dernière page ou toute "
+                "déclaration dénuée d'ambiguïté (art. L221-21)."
             )
     if doc.kind in INVOICE_KINDS:
         if buyer.get("is_business"):
@@ -293,6 +295,10 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         epc_qr=bool(is_invoice and iban and doc.net_cents > 0 and doc.is_issued),
         mentions=legal_mentions(doc, seller, buyer, issue, due if is_invoice else None),
         insurance=insurance, notes=doc.notes or None,
+        # A quote a consumer signs at home is an off-premises contract: it comes with the model
+        # withdrawal form (L221-9), detachable without cutting into the contract (Cass. 1re
+        # civ., 31 août 2022, n° 21-10.075: not on the back of the signed page).
+        withdrawal_form=doc.kind == Kind.QUOTE and not buyer.get("is_business"),
     )
 
 

@@ -122,6 +122,9 @@ class DocumentView:
     mentions: tuple[str, ...] = ()
     insurance: Insurance | None = None
     notes: str | None = None
+    # Quotes to consumers: the model withdrawal form on a page of its own (Code de la
+    # consommation L221-5 7° and L221-9; model in the annex to R221-1).
+    withdrawal_form: bool = False
 
     def __post_init__(self):
         if self.kind not in DOCUMENT_KINDS:

@@ -329,15 +329,16 @@ def test_three_page_quote_repeats_header_number_and_page_counter(app, logged_in,
         db.session.commit()
         quote_id, number = quote.id, quote.number
     _, data = download(logged_in, quote_id, Kind.QUOTE)
-    page_texts = pages_of(data)
+    *page_texts, form = pages_of(data)  # a consumer's quote: the withdrawal form comes last
     assert len(page_texts) == 3
     for n, page_text in enumerate(page_texts, start=1):
-        assert f"{number} · page {n} / 3" in page_text  # number and counter in every footer
+        assert f"{number} · page {n} / 4" in page_text  # number and counter in every footer
         assert "DÉSIGNATION QTÉ UNITÉ PU HT TVA TOTAL HT" in page_text  # <thead> repeated
         if n > 1:
             assert page_text.startswith("DÉSIGNATION QTÉ UNITÉ")
     assert "n° 30, finition chromée" in page_texts[-1]
     assert "BON POUR ACCORD" in page_texts[-1] and "BON POUR ACCORD" not in page_texts[0]
+    assert "Formulaire de rétractation" in form and f"{number} · page 4 / 4" in form
 
 
 # --------------------------------------------------------------- EPC QR, identity
@@ -557,6 +558,19 @@ def test_consumer_quote_states_withdrawal_period_and_business_quote_does_not(app
         pro = _make_client(owner, name="Bâtir SAS", kind="professionnel", email="b@example.fr", siren="552100554")
         ids = [_make_quote(owner, person).id, _make_quote(owner, pro).id]
         db.session.commit()
-    texts = [" ".join(text_of(logged_in.get(f"/quotes/{i}/pdf").data).split()) for i in ids]
+    pdfs = [logged_in.get(f"/quotes/{i}/pdf").data for i in ids]
+    texts = [" ".join(text_of(data).split()) for data in pdfs]
     assert "délai de rétractation de 14 jours" in texts[0] and "L221-18" in texts[0]
     assert "rétractation" not in texts[1]
+    # The consumer's quote ends with the model withdrawal form (R221-1 annex), alone on its
+    # last page: detachable without cutting into the signed quote (L221-9).
+    pages = PdfReader(io.BytesIO(pdfs[0])).pages
+    last = " ".join(pages[-1].extract_text().split())
+    first = " ".join(pages[0].extract_text().split())
+    assert len(pages) == 2 and "Formulaire de rétractation" in last and "Devis reçu" not in last
+    signed = "Devis reçu avant l'exécution des travaux"
+    assert "Formulaire de rétractation" not in first and signed in first
+    for expected in ["À l'attention de", "Je/nous (*) vous notifie/notifions (*)", "Nom du (des) consommateur(s)",
+                     "Signature du (des) consommateur(s)", "(*) Rayez la mention inutile.", "Devis n° (brouillon)"]:
+        assert expected in last, expected
+    assert len(PdfReader(io.BytesIO(pdfs[1])).pages) == 1
