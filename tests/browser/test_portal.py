@@ -78,7 +78,9 @@ def test_client_accepts_on_phone_artisan_sees_it_on_tablet(page, browser, live_s
     expect(panel.locator("#lc-accepted")).to_contain_text("Accepté", timeout=10000)
     expect(panel.locator("#lc-accepted")).to_contain_text("en ligne par Hélène Dupont")
     expect(panel.locator("#lc-viewed")).to_contain_text("1 fois")
-    assert panel.locator("#lc-accepted").get_attribute("class") == "lc-step lc-done"
+    # expect, not a one-off read: htmx settles a swapped element's attributes ~20 ms after its
+    # text (the old class first, for CSS transitions), so an immediate read can see "lc-todo".
+    expect(panel.locator("#lc-accepted")).to_have_class("lc-step lc-done")
     # after a reload the page's own status says it too
     page.reload()
     expect(page.locator("h1 .badge")).to_have_text("Accepté")
