@@ -296,8 +296,8 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         mentions=legal_mentions(doc, seller, buyer, issue, due if is_invoice else None),
         insurance=insurance, notes=doc.notes or None,
         # A quote a consumer signs at home is an off-premises contract: it comes with the model
-        # withdrawal form (L221-9), detachable without cutting into the contract (Cass. 1re
-        # civ., 31 août 2022, n° 21-10.075: not on the back of the signed page).
+        # withdrawal form (L221-9), detachable without cutting into the contract (Cour de
+        # cassation, 1re chambre civile: a form on the back of the signed page voids the contract).
         withdrawal_form=doc.kind == Kind.QUOTE and not buyer.get("is_business"),
     )
 
