@@ -240,57 +240,17 @@ def _tasks(company_id: int, today: date) -> tuple[list[Task], int]:
     return [task for task, _ in rows], int(rows[0][1]) if rows else 0
 
 
-def _plan_of(invoice: Document, company: Company, plans: dict[int, ReminderPlan], default: ReminderPlan):
-    # Same rule as domain.reminders.plan_for, without a query per invoice.
-    if invoice.reminders_disabled or invoice.client.reminders_disabled or not company.reminders_enabled:
-        return None
-    plan_id = invoice.reminder_plan_id or invoice.client.reminder_plan_id
-    if plan_id and plan_id in plans:
-        return plans[plan_id]
-    return default
-
-
-def planned_today(company: Company, today: date) -> tuple[list[PlannedReminder], list[PlannedReminder]]:
-    """What the automatic plan sends today, and the formal notices it waits on (3 queries).
-
-    The same decisions as domain.reminders.planned_today (tested against it), loaded in bulk.
-    """
-    invoices = db.session.scalars(
-        reminders.candidates(company.id, today).join(Client, Client.id == Document.client_id)
-        .options(contains_eager(Document.client).selectinload(Client.contacts))
-    ).unique().all()
-    if not invoices:
-        return [], []
-    plans = {p.id: p for p in db.session.scalars(select(ReminderPlan).where(ReminderPlan.company_id == company.id))}
-    default = next((p for p in plans.values() if p.is_default), None) or ReminderPlan(
-        company_id=company.id, name="Plan standard", steps=[dict(s) for s in reminders.DEFAULT_STEPS],
-        confirm_formal_notice=True, is_default=True)
-    sends, confirms = [], []
-    for invoice in invoices:
-        plan = _plan_of(invoice, company, plans, default)
-        step = reminders.due_step(invoice, plan, today) if plan else None
-        if step is None:
-            continue
-        item = PlannedReminder(invoice, step, bool(invoice.client.emails))
-        if step.action == "send":
-            sends.append(item)
-        elif step.action == "confirm":
-            confirms.append(item)
-    return sends, confirms
-
-
 def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
     """(first sends, total sends, first formal notices to confirm, total to confirm) of today's plan.
 
-    The same decisions as planned_today, counted in SQL (reminders.step_action_expr) so that a
-    day with thousands of reminders due costs one aggregate, and only the first rows are loaded.
+    The same decisions as reminders.planned_today (the Python rule, tested against it), counted
+    in SQL (reminders.step_action_expr) so that a day with thousands of reminders due costs one
+    aggregate, and only the first rows are loaded.
     """
     if not company.reminders_enabled:
         return [], 0, [], 0
     plans = {p.id: p for p in db.session.scalars(select(ReminderPlan).where(ReminderPlan.company_id == company.id))}
-    default = next((p for p in plans.values() if p.is_default), None) or ReminderPlan(
-        company_id=company.id, name="Plan standard", steps=[dict(s) for s in reminders.DEFAULT_STEPS],
-        confirm_formal_notice=True, is_default=True)
+    default = next((p for p in plans.values() if p.is_default), None) or reminders.standard_plan(company.id)
     action = reminders.step_action_expr(plans, default, today).label("action")
     switched_off = select(Client.id).where(Client.company_id == company.id, Client.reminders_disabled.is_(True))
     due = reminders.candidates(company.id, today).where(Document.client_id.not_in(switched_off))
@@ -315,7 +275,7 @@ def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
     sends, confirms = [], []
     for doc_id, sql_action, _, _ in ranked:
         invoice, email = loaded[doc_id]
-        step = reminders.due_step(invoice, _plan_of(invoice, company, plans, default), today)
+        step = reminders.due_step(invoice, reminders.plan_among(invoice, plans, default), today)
         target = sends if sql_action == "send" else confirms
         if len(target) < limit:
             target.append(PlannedReminder(invoice, step, email))

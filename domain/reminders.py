@@ -147,11 +147,17 @@ def default_plan(company: Company) -> ReminderPlan:
     """The company's default plan, created with J-3 / J+7 / J+15 / J+30 on first use."""
     plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == company.id, ReminderPlan.is_default.is_(True)))
     if plan is None:
-        plan = ReminderPlan(company_id=company.id, name="Plan standard", steps=[dict(s) for s in DEFAULT_STEPS],
-                            confirm_formal_notice=True, is_default=True)
+        plan = standard_plan(company.id)
         db.session.add(plan)
         db.session.flush()
     return plan
+
+
+def standard_plan(company_id: int) -> ReminderPlan:
+    """The standard plan (J-3 / J+7 / J+15 / J+30), not saved: what a company without a plan
+    row yet follows (a page that only reads uses it as is)."""
+    return ReminderPlan(company_id=company_id, name="Plan standard", steps=[dict(s) for s in DEFAULT_STEPS],
+                        confirm_formal_notice=True, is_default=True)
 
 
 def clean_steps(raw_steps: list[tuple[int, str]]) -> list[dict]:
@@ -371,7 +377,7 @@ def summary_line(invoice: Document) -> str:
 
 __all__ = [
     "LEVEL_LABELS", "LEVEL_TEMPLATES", "TEMPLATE_LEVELS", "DEFAULT_STEPS", "ReminderError", "Draft", "DueStep",
-    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "clean_steps", "plan_for", "plan_among",
+    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "standard_plan", "clean_steps", "plan_for", "plan_among",
     "due_step", "candidates", "step_action_expr", "claim_step", "planned_today", "pause", "set_enabled", "add_task",
     "complete_task",
     "open_tasks", "last_sends", "summary_line",

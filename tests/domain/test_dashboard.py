@@ -197,7 +197,8 @@ def test_tasks_due_today_include_overdue_ones(data):
 
 def test_plan_of_the_day_matches_the_reminders_dry_run(data):
     company, inv = data["company"], data["invoices"]
-    sends, confirms = dashboard.planned_today(company, T)
+    sends, sends_total, confirms, confirms_total = dashboard.plan_of_the_day(company, T)
+    assert (sends_total, confirms_total) == (len(sends), len(confirms))
     assert [(p.invoice.id, p.step.template, p.has_email) for p in sends] == [
         (inv["2b"].id, "firm", True), (inv["2c"].id, "soft", False)]
     assert [p.invoice.id for p in confirms] == [inv[k].id for k in ("8", "5", "4", "3")]
