@@ -346,9 +346,9 @@ class ClientChoices(list):
     complete = True
 
 
-def clients_for_filter(company_id: int, selected: int | str | None = None) -> ClientChoices:
+def clients_for_filter(company_id: int, selected_id: int | None = None) -> ClientChoices:
     """(id, name) of the company's clients for the client filter of the lists, or only the
-    selected one when there are more than CLIENT_FILTER_MAX."""
+    selected one (the filters' parsed client id) when there are more than CLIENT_FILTER_MAX."""
     scoped = select(Client.id).where(Client.company_id == company_id)
     count = db.session.scalar(select(func.count()).select_from(scoped.limit(CLIENT_FILTER_MAX + 1).subquery()))
     if count <= CLIENT_FILTER_MAX:
@@ -357,10 +357,6 @@ def clients_for_filter(company_id: int, selected: int | str | None = None) -> Cl
             .order_by(func.lower(Client.name), Client.id)))
     choices = ClientChoices()
     choices.complete = False
-    try:
-        selected_id = int(selected) if selected not in (None, "") else None
-    except (TypeError, ValueError):
-        selected_id = None
     if selected_id is not None:
         choices.extend((cid, name) for cid, name in db.session.execute(
             select(Client.id, Client.name).where(Client.company_id == company_id, Client.id == selected_id)))

@@ -48,7 +48,7 @@ def index():
     filters, values, errors = dw.parse_document_filters(request.args, "invoice")
     result = lists.list_documents(current_user.company_id, filters, today=dw.company_today())
     return render_page("invoices/index.html", "invoices/_list.html", result=result, values=values, errors=errors,
-                       clients=lists.clients_for_filter(current_user.company_id, values["client_id"]),
+                       clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
                        statuses=status.INVOICE_STATUSES)
 
 

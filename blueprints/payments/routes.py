@@ -23,4 +23,4 @@ def index():
     filters, values, errors = dw.parse_payment_filters(request.args)
     result = lists.list_payments(current_user.company_id, filters)
     return render_page("payments/index.html", "payments/_list.html", result=result, values=values, errors=errors,
-                       clients=lists.clients_for_filter(current_user.company_id, values["client_id"]))
+                       clients=lists.clients_for_filter(current_user.company_id, filters.client_id))

@@ -44,3 +44,5 @@ def test_client_filter_lists_only_the_chosen_client_beyond_the_limit(app, logged
         page = page_text(logged_in.get(f"{url}?client_id={ids[2]}"))
         assert f'<option value="{ids[2]}" selected>Client 02</option>' in page and "Client 01" not in page, url
     assert "Client" in page_text(logged_in.get("/invoices/?client_id=zzz"))  # a bad id is ignored, not a 500
+    for url in ("/invoices/", "/quotes/", "/payments/"):  # nor one no database column can hold
+        assert logged_in.get(f"{url}?client_id=99999999999999999999999").status_code == 200, url
