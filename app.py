@@ -12,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import database
+import domain
 from config import DefaultConfig
 from extensions import csrf, db, login_manager, mail, migrate
 
@@ -84,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.logger.handlers or not logging.getLogger("encaisse").handlers:
         logging.getLogger("encaisse").setLevel(logging.INFO)
 
+    domain.load_models()
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
@@ -122,7 +124,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from domain.accounts import load_session_user
+    from domain.core.accounts import load_session_user
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

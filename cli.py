@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
 
 def _load_demo(*, only_if_empty: bool) -> None:
     from domain import demo
-    from domain.models import Company
+    from domain.core.models import Company
 
     with database.write_intent():
         if only_if_empty and db.session.scalar(select(Company.id).limit(1)) is not None:
@@ -76,15 +76,15 @@ def init_reminders(app: Flask) -> None:
                        "(0/2 et 1/2 sur deux cœurs) pour partager le travail du jour.")
     def run_command(dry_run: bool, today, company_ids, shard):
         """Send what the reminder plans and automatic sending have due today."""
-        from domain import autopilot
-        from output import document_files
-        from output.links import client_link, tracking_pixel_html
+        from domain.collections import autopilot
+        from domain.billing import printing as document_files
+        from web.urls import client_link, tracking_pixel_html
 
         day = today.date() if today else None
         part = _parse_shard(shard) if shard else None
 
         def attachments(doc, key):
-            from domain.clock import today_in
+            from domain.core.clock import today_in
 
             return document_files.attachments_for(doc, key, today=day or today_in(doc.company.timezone))
 

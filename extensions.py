@@ -6,7 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from domain.orm import Base
+from domain.core.orm import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

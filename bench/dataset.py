@@ -115,7 +115,7 @@ SUBJECTS = ("", "", "Rénovation salle de bain", "Dépannage", "Mise aux normes"
 
 
 def fold(text: str) -> str:
-    from domain.text import fold as app_fold
+    from domain.core.text import fold as app_fold
 
     return app_fold(text)
 
@@ -757,7 +757,7 @@ def _converter(column_type):
     """What SQLAlchemy's SQLite bind processors would store for this column type."""
     from sqlalchemy import JSON, Boolean, Date
 
-    from domain.orm import UTCDateTime
+    from domain.core.orm import UTCDateTime
 
     if isinstance(column_type, UTCDateTime):
         return _utc_text
@@ -773,10 +773,10 @@ def _converter(column_type):
 def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
     from sqlalchemy import create_engine, event, insert
 
-    from domain.models import (
-        Client, Company, Contact, Document, DocumentLine, DocumentLink, DocumentTracking, Event, NumberSequence,
-        Payment, ReminderPlan, Send, StoredFile, Task, User,
-    )
+    from domain.core.models import Client, Company, Contact, Event, User
+    from domain.billing.models import Document, DocumentLine, NumberSequence, Payment, StoredFile
+    from domain.portal.models import DocumentLink, DocumentTracking
+    from domain.collections.models import ReminderPlan, Send, Task
 
     # Global ids, the two companies interleaved in time order (as in a shared database).
     for i, c in enumerate(companies, 1):
@@ -980,7 +980,7 @@ def build(path: Path, *, today: date, scale: float = 1.0, log=print) -> dict:
 
 
 def _build(path: Path, *, today: date, scale: float, log, started: float) -> dict:
-    from domain import accounts
+    from domain.core import accounts
 
     sizes = Sizes().scaled(scale)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1019,7 +1019,7 @@ def _build(path: Path, *, today: date, scale: float, log, started: float) -> dic
 
 
 def main() -> None:
-    from domain.clock import today_in
+    from domain.core.clock import today_in
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "bench" / "data" / "bench.sqlite3"))

@@ -1,0 +1,22 @@
+"""Business rules of Encaisse, grouped by feature (dependencies point down this list):
+
+- ``core``: the company, its users and clients, the event history, the clock, idempotency;
+- ``billing``: money (cents, VAT, rounding), documents, numbering, payments, catalogue,
+  payment terms and late-payment rates, legal mentions, and what is printed and frozen at issue;
+- ``collections``: reminders and plans, penalties, sending (each e-mail once), message
+  templates, the daily run and the dashboard;
+- ``portal``: the client link, the client's answers and the lifecycle of a document.
+
+Nothing here reads the request, the session or the current user: callers pass the company,
+the actor and "today" in, and any side effect (sending a mail) as a function.
+"""
+
+MODEL_MODULES = ("domain.core.models", "domain.billing.models", "domain.collections.models", "domain.portal.models")
+
+
+def load_models() -> None:
+    """Import every table, so the metadata (and Alembic) sees them all."""
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -48,9 +48,9 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import jinja2
 
-from . import formatting
-from .epc_qr import epc_payload, epc_qr_png_data_uri
-from .views import DocumentView, LetterView, StatementView
+from output import formatting
+from output.epc_qr import epc_payload, epc_qr_png_data_uri
+from output.views import DocumentView, LetterView, StatementView
 
 LOGGER = logging.getLogger(__name__)
 

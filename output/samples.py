@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from .formatting import format_money
-from .views import (
+from output.formatting import format_money
+from output.views import (
     Deduction,
     DocumentView,
     Insurance,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import formatting
+from output import formatting
 
 DOCUMENT_KINDS = ("quote", "deposit", "final", "invoice", "credit_note")
 LINE_KINDS = ("item", "section")

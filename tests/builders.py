@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain import documents as docs
-from domain.documents import DraftInput, LineInput
-from domain.models import Document, Kind
+from domain.billing import documents as docs
+from domain.billing.documents import DraftInput, LineInput
+from domain.billing.models import Document, Kind
 
 
 def example_lines() -> list[LineInput]:

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
-from domain import accounts
-from domain.models import Client, Company, Contact, User
+from domain.core import accounts
+from domain.core.models import Client, Company, Contact, User
 from extensions import db
 
 TEST_PASSWORD = "motdepasse-de-test"
@@ -179,7 +179,7 @@ def make_client(company: Company, name: str = "Hélène Dupont", kind: str = "pa
         client.contacts.append(Contact(company_id=company.id, name=name, email=email, is_primary=True))
     db.session.add(client)
     db.session.flush()
-    from domain.clients import _refresh_search_key
+    from domain.core.clients import _refresh_search_key
 
     _refresh_search_key(client)
     return client

@@ -3,8 +3,8 @@
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from domain.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from domain.validators import clean_email
+from domain.core.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from domain.core.validators import clean_email
 from web import FrenchForm, cleaned_by
 
 

@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from domain.accounts import AccountError, Throttle, authenticate, security_log, sign_up
+from domain.core.accounts import AccountError, Throttle, authenticate, security_log, sign_up
 from extensions import db
 from web import client_ip, redirect_see_other
 
-from .forms import LoginForm, SignupForm
+from blueprints.auth.forms import LoginForm, SignupForm
 
 bp = Blueprint("auth", __name__)
 

@@ -3,9 +3,9 @@
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from documents_web import UNITS, VAT_CHOICES
-from domain.catalog import ITEM_KINDS, ItemInput
-from domain.money import MoneyError, parse_amount
+from web.documents import UNITS, VAT_CHOICES
+from domain.billing.catalog import ITEM_KINDS, ItemInput
+from domain.billing.money import MoneyError, parse_amount
 from web import FrenchForm, choices
 
 

@@ -3,14 +3,14 @@
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user, login_required
 
-from domain import catalog
-from domain.models import CatalogItem
-from domain.money import format_amount_input
+from domain.billing import catalog
+from domain.billing.models import CatalogItem
+from domain.billing.money import format_amount_input
 from extensions import db
-from documents_web import UNITS
+from web.documents import UNITS
 from web import choices, get_owned_or_404, redirect_see_other, render_page
 
-from .forms import CatalogItemForm
+from blueprints.catalog.forms import CatalogItemForm
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 

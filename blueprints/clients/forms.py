@@ -3,8 +3,8 @@
 from wtforms import EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from domain.models import CLIENT_KINDS, KIND_BUSINESS
-from domain.validators import clean_email, clean_phone, clean_postal_code, clean_siren, clean_vat_number
+from domain.core.models import CLIENT_KINDS, KIND_BUSINESS
+from domain.core.validators import clean_email, clean_phone, clean_postal_code, clean_siren, clean_vat_number
 from web import FrenchForm, IntegerField, choices, cleaned_by
 
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user, login_required
 
-from domain import dashboard as board
-from domain import messages, reminders
-from domain.clock import today_in
-from domain.company import missing_for_documents
+from domain.collections import dashboard as board
+from domain.collections import messages, reminders
+from domain.core.clock import today_in
+from domain.core.company import missing_for_documents
 from web import render_page
 
 bp = Blueprint("dashboard", __name__)

@@ -6,9 +6,9 @@ from dataclasses import replace
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from documents_web import DocumentForm, FrenchDateField
-from domain.models import PAYMENT_METHOD_LABELS
-from domain.money import MoneyError, parse_amount
+from web.documents import DocumentForm, FrenchDateField
+from domain.billing.models import PAYMENT_METHOD_LABELS
+from domain.billing.money import MoneyError, parse_amount
 from web import FrenchForm, IntegerField, choices
 
 

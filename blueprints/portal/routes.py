@@ -21,16 +21,20 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 import database
-from domain import portal, status, tracking
-from domain.clock import today_in
-from domain.models import ClientResponse, Document, DocumentLink, utcnow
-from domain.portal import PortalError
+from domain.portal import links as portal, tracking
+from domain.billing import status
+from domain.core.clock import today_in
+from domain.portal.models import ClientResponse, DocumentLink
+from domain.billing.models import Document
+from domain.core.orm import utcnow
+from domain.portal.links import PortalError
 from extensions import db
-from output import document_files, links
+from domain.billing import printing as document_files
+from web import urls as links
 from output.epc_qr import epc_payload, epc_qr_svg_data_uri
 from web import client_ip, get_owned_or_404, is_fragment_request, security_log
 
-from .forms import AcceptForm, PromiseForm, RefuseForm
+from blueprints.portal.forms import AcceptForm, PromiseForm, RefuseForm
 
 bp = Blueprint("portal", __name__)
 log = logging.getLogger("encaisse.portal")

@@ -3,8 +3,8 @@
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from documents_web import DocumentForm, FrenchDateField
-from domain.money import MoneyError, parse_amount, parse_percent
+from web.documents import DocumentForm, FrenchDateField
+from domain.billing.money import MoneyError, parse_amount, parse_percent
 from web import FrenchForm
 
 

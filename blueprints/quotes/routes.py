@@ -6,16 +6,17 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-import documents_web as dw
-from domain import documents as docs
-from domain import idempotency, lists, status
-from domain.documents import DocumentError
-from domain.models import Document, Kind
+from web import documents as dw
+from domain.billing import documents as docs
+from domain.core import idempotency
+from domain.billing import lists, status
+from domain.billing.documents import DocumentError
+from domain.billing.models import Document, Kind
 from extensions import db
-from output import document_files
+from domain.billing import printing as document_files
 from web import get_owned_or_404, parse_id, pdf_response, redirect_see_other, render_page
 
-from .forms import DepositForm, QuoteForm, RefuseForm, TokenForm
+from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 dw.register_editor(bp)

@@ -9,19 +9,30 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from domain import events, idempotency, messages, reminders, sending
-from domain.clock import today_in
-from domain.legal import half_year_start
-from domain.models import Client, Document, Event, RateEntry, Send, Task
-from domain.money import MoneyError, parse_percent
-from domain.penalties import TABLE_KINDS, invoice_penalties, load_tables
-from domain.reminders import ReminderError
+from domain.core import events, idempotency
+from domain.collections import messages, reminders, sending
+from domain.core.clock import today_in
+from domain.billing.legal import half_year_start
+from domain.core.models import Client, Event
+from domain.billing.models import Document, RateEntry
+from domain.collections.models import Send, Task
+from domain.billing.money import MoneyError, parse_percent
+from domain.collections.penalties import TABLE_KINDS, invoice_penalties, load_tables
+from domain.collections.reminders import ReminderError
 from extensions import db
-from output import document_files
-from output.links import client_link, tracking_pixel_html
+from domain.billing import printing as document_files
+from web.urls import client_link, tracking_pixel_html
 from web import get_owned_or_404, is_fragment_request, parse_id, redirect_see_other
 
-from .forms import TEMPLATE_CHOICES, PauseForm, RateForm, SendForm, SettingsForm, TaskForm, TemplateForm
+from blueprints.reminders.forms import (
+    TEMPLATE_CHOICES,
+    PauseForm,
+    RateForm,
+    SendForm,
+    SettingsForm,
+    TaskForm,
+    TemplateForm,
+)
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
@@ -406,7 +417,7 @@ def _offset(text: str) -> int:
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
 def plan(plan_id: int | None = None):
     """Create or edit an extra plan (e.g. gentler for regular clients), to pick per client or invoice."""
-    from domain.models import ReminderPlan
+    from domain.collections.models import ReminderPlan
 
     current = get_owned_or_404(ReminderPlan, plan_id) if plan_id is not None else None
     if current is not None and current.is_default:

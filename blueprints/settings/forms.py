@@ -4,11 +4,11 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
-from domain.accounts import PASSWORD_MIN_LENGTH
-from domain.company import clean_timezone
-from domain.models import LEGAL_FORMS, VAT_FRANCHISE, VAT_NORMAL
-from domain.money import MoneyError, parse_amount, parse_percent
-from domain.validators import (
+from domain.core.accounts import PASSWORD_MIN_LENGTH
+from domain.core.company import clean_timezone
+from domain.core.models import LEGAL_FORMS, VAT_FRANCHISE, VAT_NORMAL
+from domain.billing.money import MoneyError, parse_amount, parse_percent
+from domain.core.validators import (
     clean_bic,
     clean_email,
     clean_iban,

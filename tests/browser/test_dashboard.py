@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from domain.clock import today_in
+from domain.core.clock import today_in
 from extensions import db
 from tests.conftest import TEST_PASSWORD, make_company, make_user
 from tests.domain.test_dashboard import build_dataset

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from domain.models import CatalogItem, Document, Kind, Payment
+from domain.billing.models import CatalogItem, Document, Kind, Payment
 from extensions import db
 from tests.conftest import TEST_PASSWORD, make_client, make_company, make_user
 
@@ -134,7 +134,7 @@ def test_invoice_filters_live_in_the_url(page, live_server, app):
     """Filters swap only the list, land in the URL (bookmarkable), and the back button undoes them."""
     from datetime import timedelta
 
-    from domain import clock
+    from domain.core import clock
     from tests.builders import issued, make_invoice
 
     with app.app_context():

@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import select
 
 import database
-from domain import documents as docs
-from domain import payments
-from domain.models import Document, Payment
-from domain.payments import PaymentError, PaymentInput
+from domain.billing import documents as docs
+from domain.billing import payments
+from domain.billing.models import Document, Payment
+from domain.billing.payments import PaymentError, PaymentInput
 from extensions import db
 from tests.builders import issued, make_invoice
 from tests.conftest import make_client, make_company, make_user

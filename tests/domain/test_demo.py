@@ -2,8 +2,11 @@
 
 from sqlalchemy import func, select
 
-from domain import clock, demo, reminders
-from domain.models import Document, Send, Task
+from domain.core import clock
+from domain import demo
+from domain.collections import reminders
+from domain.billing.models import Document
+from domain.collections.models import Send, Task
 from extensions import db
 
 

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event
 
-from domain import documents as docs
-from domain import lists, payments, status
-from domain.documents import LineInput
-from domain.lists import DocumentFilters, PaymentFilters
-from domain.models import PaymentMethod
-from domain.payments import PaymentInput
+from domain.billing import documents as docs
+from domain.billing import lists, payments, status
+from domain.billing.documents import LineInput
+from domain.billing.lists import DocumentFilters, PaymentFilters
+from domain.billing.models import PaymentMethod
+from domain.billing.payments import PaymentInput
 from extensions import db
 from tests.builders import accepted_quote, issued, make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user
@@ -139,7 +139,7 @@ def test_quote_statuses(data):
 
 def test_pagination(app, data):
     with app.app_context():
-        from domain.models import Client, Company, User
+        from domain.core.models import Client, Company, User
 
         company = db.session.get(Company, data["company"])
         user = db.session.scalar(db.select(User).where(User.company_id == company.id))
@@ -206,7 +206,7 @@ def test_payments_list(data):
 
 def test_cancelled_payments(app, data):
     with app.app_context():
-        from domain.models import Payment
+        from domain.billing.models import Payment
 
         payment = db.session.scalar(db.select(Payment).where(Payment.amount_cents == 20000))
         payments.cancel_payment(payment, None, reason="Chèque impayé")
@@ -220,7 +220,8 @@ def test_cancelled_payments(app, data):
 
 def test_related_queries(app, data):
     with app.app_context():
-        from domain.models import Client, Company, Document, User
+        from domain.core.models import Client, Company, User
+        from domain.billing.models import Document
 
         company = db.session.get(Company, data["company"])
         user = db.session.scalar(db.select(User).where(User.company_id == company.id))
@@ -239,8 +240,10 @@ def test_related_queries(app, data):
 
 def test_demo_data_fills_every_filter(app):
     """The demo company shows something under every status filter, with chronological numbers."""
-    from domain import clock, demo
-    from domain.models import Document, Event, Kind
+    from domain.core import clock
+    from domain import demo
+    from domain.billing.models import Document, Kind
+    from domain.core.models import Event
 
     with app.app_context():
         company = demo.load_demo()

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from domain import documents as docs
-from domain import payments, status
-from domain.documents import DocumentError, DraftInput, FrozenDocumentError, LineInput
-from domain.models import Company, Document, Event, Kind, PaymentMethod, VatRegime
-from domain.payments import PaymentError, PaymentInput
+from domain.billing import documents as docs
+from domain.billing import payments, status
+from domain.billing.documents import DocumentError, DraftInput, FrozenDocumentError, LineInput
+from domain.core.models import Company, Event
+from domain.billing.models import Document, Kind, PaymentMethod, VatRegime
+from domain.billing.payments import PaymentError, PaymentInput
 from extensions import db
 from tests.builders import accepted_quote, example_lines, issued, make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain import dashboard, reminders
-from domain.models import Company, ReminderPlan
+from domain.collections import dashboard, reminders
+from domain.core.models import Company
+from domain.collections.models import ReminderPlan
 from extensions import db
 from tests.domain.test_dashboard import T, build_dataset
 

@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from domain import documents as docs
-from domain import portal, tracking
-from domain.models import ClientResponse, Document, DocumentLink, DocumentTracking, Event, Send, StoredFile
-from domain.portal import PortalError
+from domain.billing import documents as docs
+from domain.portal import links as portal, tracking
+from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking
+from domain.billing.models import Document, StoredFile
+from domain.core.models import Event
+from domain.collections.models import Send
+from domain.portal.links import PortalError
 from extensions import db
-from output import document_files
+from domain.billing import printing as document_files
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user
 from tests.domain.test_concurrency import run_concurrently
@@ -257,8 +260,8 @@ def test_lifecycle_steps(ctx):
 
 
 def test_invoice_lifecycle_paid_step(ctx):
-    from domain import payments
-    from domain.payments import PaymentInput
+    from domain.billing import payments
+    from domain.billing.payments import PaymentInput
 
     company, user, client, _ = ctx
     invoice = make_invoice(company, client, user)

@@ -14,8 +14,9 @@ actually send, and check that
 import pytest
 from sqlalchemy import event
 
-from domain import dashboard, lists
-from domain.lists import DocumentFilters
+from domain.collections import dashboard
+from domain.billing import lists
+from domain.billing.lists import DocumentFilters
 from extensions import db
 from tests.conftest import ON_POSTGRES
 from tests.domain.test_dashboard import T, build_dataset
@@ -96,8 +97,8 @@ def test_payments_of_an_invoice_and_a_client_use_their_own_indexes(data):
 
 def test_the_open_terms_match_the_index_condition():
     """The SQL of open_terms() is the index's WHERE clause, term for term (literal 0)."""
-    from domain.models.documents import OPEN_SQL
-    from domain.status import open_terms
+    from domain.billing.models import OPEN_SQL
+    from domain.billing.status import open_terms
 
     compiled = [str(t.compile(compile_kwargs={"literal_binds": True})).replace("documents.", "") for t in open_terms()]
     # (a - b) - c is a - b - c: the same expression tree for SQLite

@@ -9,14 +9,17 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import database
-from domain import autopilot, documents as docs, messages, payments, reminders
-from domain.models import Company, Document, Event, RateEntry, Send, Task
-from domain.payments import PaymentInput
-from domain.penalties import invoice_penalties
-from domain.sending import SendRequest, send_all
+from domain.collections import autopilot, messages, reminders
+from domain.billing import documents as docs, payments
+from domain.core.models import Company, Event
+from domain.billing.models import Document, RateEntry
+from domain.collections.models import Send, Task
+from domain.billing.payments import PaymentInput
+from domain.collections.penalties import invoice_penalties
+from domain.collections.sending import SendRequest, send_all
 from extensions import db
-from output import document_files
-from output.links import client_link
+from domain.billing import printing as document_files
+from web.urls import client_link
 from tests.builders import make_invoice
 from tests.conftest import make_client, make_company, make_user
 
@@ -41,7 +44,7 @@ def ctx(app):
 
 
 def issue_invoice(company, client, user, *, on=ISSUED_ON, cents=100000):
-    from domain.documents import LineInput
+    from domain.billing.documents import LineInput
 
     doc = make_invoice(company, client, user, lines=[LineInput(label="Travaux", unit_price_cents=cents, vat_rate_bp=0)])
     document_files.issue_with_pdf(doc, user, today=on)
@@ -156,7 +159,7 @@ def test_b2b_penalties_by_hand(ctx):
 def test_penalties_from_the_page_lists_equal_the_queried_ones(ctx):
     """The invoice page passes the payments and credit notes it shows (cancelled payment and
     draft credit note included): the same figure as when penalties read them alone."""
-    from domain import lists
+    from domain.billing import lists
 
     company, user, _, pro = ctx
     doc = issue_invoice(company, pro, user, on=date(2026, 3, 1))  # due 31 March 2026

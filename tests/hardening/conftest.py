@@ -14,10 +14,13 @@ from datetime import date, timedelta
 import pytest
 
 from app import create_app
-from domain import payments, portal, reminders
-from domain.clock import today_in
-from domain.models import CatalogItem, Company, PaymentMethod, User
-from domain.payments import PaymentInput
+from domain.billing import payments
+from domain.portal import links as portal
+from domain.collections import reminders
+from domain.core.clock import today_in
+from domain.billing.models import CatalogItem, PaymentMethod
+from domain.core.models import Company, User
+from domain.billing.payments import PaymentInput
 from extensions import db
 from tests.builders import accepted_quote, issued, make_invoice, make_quote
 from tests.conftest import ON_POSTGRES, base_config, make_client, make_company, make_user

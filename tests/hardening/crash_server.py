@@ -24,7 +24,7 @@ def main(job: dict) -> None:
     from app import create_app
 
     if job.get("pause_in_issue"):
-        from domain import numbering
+        from domain.billing import numbering
 
         take_number = numbering.next_number
         marker = Path(job["pause_in_issue"])

@@ -18,9 +18,9 @@ import time
 
 def main(job: dict) -> dict:
     from app import create_app
-    from domain import documents as docs
-    from domain.clock import today_in
-    from domain.models import Document
+    from domain.billing import documents as docs
+    from domain.core.clock import today_in
+    from domain.billing.models import Document
     from database import write_intent
     from extensions import db
 

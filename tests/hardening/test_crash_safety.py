@@ -30,8 +30,11 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from domain import sending
-from domain.models import Company, Document, Event, NumberSequence, Send, StoredFile, utcnow
+from domain.collections import sending
+from domain.core.models import Company, Event
+from domain.billing.models import Document, NumberSequence, StoredFile
+from domain.collections.models import Send
+from domain.core.orm import utcnow
 from extensions import db
 from tests.conftest import ON_POSTGRES, TEST_PASSWORD, SmtpServer, SmtpSink, free_port
 from tests.hardening.conftest import TODAY

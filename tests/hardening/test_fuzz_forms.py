@@ -41,7 +41,8 @@ from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import PauseForm, RateForm, SendForm, SettingsForm, TaskForm, TemplateForm
 from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
-from domain.models import Client, Document
+from domain.core.models import Client
+from domain.billing.models import Document
 from extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.hardening.conftest import TODAY, World, rules, url_of
@@ -438,7 +439,7 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     assert "Client 49" not in body and "Détail 49" not in body
 
     with app.app_context():
-        from domain import portal
+        from domain.portal import links as portal
 
         link = portal.ensure_link(db.session.get(Document, invoice_id), None).token
         db.session.commit()
@@ -452,7 +453,7 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     check(compose, "compose")
     assert str(escape(payloads["name"])) in compose.text
     with app.app_context():
-        from domain import reminders
+        from domain.collections import reminders
 
         draft = reminders.compose(db.session.get(Document, invoice_id), "invoice_send", TODAY, link=link)
         subject, body_text = draft.subject, draft.body

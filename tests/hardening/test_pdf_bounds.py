@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from domain.documents import MAX_LINES, LineInput
-from domain.models import Client, Company
+from domain.billing.documents import MAX_LINES, LineInput
+from domain.core.models import Client, Company
 from extensions import db
 from output import pdf
 from tests.builders import make_quote

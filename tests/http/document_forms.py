@@ -6,8 +6,9 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from domain import documents as docs
-from domain.models import Client, Company, Document, User
+from domain.billing import documents as docs
+from domain.core.models import Client, Company, User
+from domain.billing.models import Document
 from extensions import db
 from tests.builders import accepted_quote, issued, make_invoice, make_quote
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from domain.models import CatalogItem, Company
+from domain.billing.models import CatalogItem
+from domain.core.models import Company
 from extensions import db
 from tests.conftest import make_company, make_user, page_text
 from tests.http.test_quotes import HX, euros

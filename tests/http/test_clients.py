@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from domain.models import Client, Contact
+from domain.core.models import Client, Contact
 from extensions import db
 from tests.conftest import make_client, page_text
 
@@ -54,7 +54,7 @@ def test_particulier_never_keeps_a_siren(logged_in, app):
 
 def _seed(app, company_id, names):
     with app.app_context():
-        from domain.models import Company
+        from domain.core.models import Company
 
         company = db.session.get(Company, company_id)
         for name in names:

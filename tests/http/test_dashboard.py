@@ -6,8 +6,8 @@ from html import unescape
 
 import pytest
 
-from domain.clock import today_in
-from domain.models import Company
+from domain.core.clock import today_in
+from domain.core.models import Company
 from extensions import db
 from output.formatting import format_money
 from tests.conftest import page_text

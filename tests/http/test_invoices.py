@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from domain import documents as docs
-from domain import clock, payments, status
-from domain.documents import FROZEN_MESSAGE
-from domain.models import Client, Document, DocumentLine, Event, Kind, Payment, PaymentMethod
-from domain.payments import PaymentInput
+from domain.billing import documents as docs
+from domain.core import clock
+from domain.billing import payments, status
+from domain.billing.documents import FROZEN_MESSAGE
+from domain.core.models import Client, Event
+from domain.billing.models import Document, DocumentLine, Kind, Payment, PaymentMethod
+from domain.billing.payments import PaymentInput
 from extensions import db
 from tests.conftest import page_text
 from tests.http.document_forms import (
@@ -497,8 +499,8 @@ def _statements_for(client, app, url) -> int:
 def test_invoice_page_statements_do_not_grow_with_its_rows(logged_in, app, company, clients):
     """An overdue invoice with one of everything, then with several contacts, payments, a
     cancelled payment, tasks and events: the page runs the same number of SELECTs."""
-    from domain import reminders
-    from domain.models import Contact
+    from domain.collections import reminders
+    from domain.core.models import Contact
 
     def build(c, u):
         reminders.default_plan(c)  # as sign-up creates it

@@ -2,8 +2,8 @@
 size can be chosen (?per_page=, capped), and the client filter stops listing every client
 once there are too many for a drop-down (10,000 clients made the invoice list 450 kB)."""
 
-from domain import lists
-from domain.models import Company
+from domain.billing import lists
+from domain.core.models import Company
 from extensions import db
 from tests.builders import issued, make_invoice
 from tests.conftest import make_client, page_text

@@ -4,14 +4,15 @@ from datetime import date
 
 import pytest
 
-from domain import payments
-from domain.models import Client, Payment
-from domain.payments import PaymentInput
+from domain.billing import payments
+from domain.core.models import Client
+from domain.billing.models import Payment
+from domain.billing.payments import PaymentInput
 from extensions import db
 from tests.conftest import page_text
 from tests.http.document_forms import issued, make_invoice, setup_objects, with_company
 from tests.http.test_quotes import HX, euros
-from domain.documents import LineInput
+from domain.billing.documents import LineInput
 
 DAY = date(2026, 11, 23)
 

@@ -22,12 +22,14 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from domain import clock
-from domain import documents as docs
-from domain.documents import LineInput
-from domain.models import Client, Company, Document, Kind
+from domain.core import clock
+from domain.billing import documents as docs
+from domain.billing.documents import LineInput
+from domain.core.models import Client, Company
+from domain.billing.models import Document, Kind
 from extensions import db
-from output import document_files, pdf
+from domain.billing import printing as document_files
+from output import pdf
 from output.formatting import format_money as money
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client
@@ -548,7 +550,7 @@ def test_payments_after_issue_go_to_the_statement_not_the_invoice(app, logged_in
 
 
 def test_consumer_quote_states_withdrawal_period_and_business_quote_does_not(app, logged_in, company):
-    from domain.models import Company as _Company
+    from domain.core.models import Company as _Company
     from tests.builders import make_quote as _make_quote
     from tests.conftest import make_client as _make_client
 

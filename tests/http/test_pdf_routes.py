@@ -6,9 +6,10 @@ from datetime import date, timedelta
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from domain import payments
-from domain.models import Company, Document, StoredFile
-from domain.payments import PaymentInput
+from domain.billing import payments
+from domain.core.models import Company
+from domain.billing.models import Document, StoredFile
+from domain.billing.payments import PaymentInput
 from extensions import db
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client
@@ -60,7 +61,7 @@ def test_issue_freezes_the_pdf_and_payments_never_change_it(app, logged_in, comp
 
 
 def test_render_failure_leaves_document_unissued(app, logged_in, company, monkeypatch):
-    from output import document_files
+    from domain.billing import printing as document_files
     from output.pdf import PdfRenderError
 
     invoice_id, _ = _seed(app, company)

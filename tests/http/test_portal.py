@@ -7,25 +7,19 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from domain import documents as docs
-from domain import payments, portal
-from domain.models import (
-    ClientResponse,
-    Company,
-    Document,
-    DocumentLink,
-    DocumentTracking,
-    Event,
-    PortalAttempt,
-    Send,
-    StoredFile,
-)
-from domain.clock import today_in
-from domain.payments import PaymentInput
+from domain.billing import documents as docs
+from domain.billing import payments
+from domain.portal import links as portal
+from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking, PortalAttempt
+from domain.core.models import Company, Event
+from domain.billing.models import Document, StoredFile
+from domain.collections.models import Send
+from domain.core.clock import today_in
+from domain.billing.payments import PaymentInput
 from extensions import db
-from output import document_files
+from domain.billing import printing as document_files
 from output.formatting import format_money
-from output.links import client_link, tracking_pixel_html
+from web.urls import client_link, tracking_pixel_html
 from tests.builders import make_invoice, make_quote
 from tests.conftest import page_text
 from tests.conftest import make_client, make_company, make_user
@@ -382,7 +376,7 @@ def test_pixel_counts_nothing_when_tracking_is_off(app, client, company):
 
 
 def test_pixel_never_errors(app, client, quote, monkeypatch):
-    from domain import tracking
+    from domain.portal import tracking
 
     def boom(*a, **k):
         raise RuntimeError("database down")
@@ -393,8 +387,8 @@ def test_pixel_never_errors(app, client, quote, monkeypatch):
 
 
 def test_sent_email_carries_the_link_and_the_pixel(app, company, smtp_server):
-    from domain import reminders
-    from domain.sending import SendRequest, send_all
+    from domain.collections import reminders
+    from domain.collections.sending import SendRequest, send_all
 
     doc_id, token = _setup(app, kind="invoice")
     with app.app_context():

@@ -5,10 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain import documents as docs
-from domain import status
-from domain.documents import FROZEN_MESSAGE, STALE_MESSAGE
-from domain.models import CatalogItem, Client, Company, Document, DocumentLine, Event, FormSubmission, Kind
+from domain.billing import documents as docs
+from domain.billing import status
+from domain.billing.documents import FROZEN_MESSAGE, STALE_MESSAGE
+from domain.billing.models import CatalogItem, Document, DocumentLine, Kind
+from domain.core.models import Client, Company, Event, FormSubmission
 from extensions import db
 from tests.conftest import make_client, make_company, page_text
 from tests.http.document_forms import (

@@ -7,12 +7,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from domain import documents as docs
-from domain.clock import today_in
-from domain.documents import LineInput
-from domain.models import Company, Document, Event, MessageTemplate, RateEntry, ReminderPlan, Send, Task
+from domain.billing import documents as docs
+from domain.core.clock import today_in
+from domain.billing.documents import LineInput
+from domain.core.models import Company, Event
+from domain.billing.models import Document, RateEntry
+from domain.collections.models import MessageTemplate, ReminderPlan, Send, Task
 from extensions import db
-from output import document_files
+from domain.billing import printing as document_files
 from tests.builders import make_invoice
 from tests.conftest import make_client, page_text
 
@@ -107,7 +109,7 @@ def test_client_without_email_is_told_and_offered_channels(app, logged_in, compa
     with app.app_context():
         company_obj = db.session.get(Company, company)
         client = make_client(company_obj, name="Jeanne Martin", email="")
-        client.contacts.append(__import__("domain.models", fromlist=["Contact"]).Contact(company_id=company, name="Jeanne", phone="06 12 34 56 78"))
+        client.contacts.append(__import__("domain.core.models", fromlist=["Contact"]).Contact(company_id=company, name="Jeanne", phone="06 12 34 56 78"))
         doc = make_invoice(company_obj, client, None)
         document_files.issue_with_pdf(doc, None, today=today_in("Europe/Paris") - timedelta(days=45))
         db.session.commit()

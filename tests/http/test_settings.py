@@ -5,7 +5,7 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
-from domain.models import Company, User
+from domain.core.models import Company, User
 from extensions import db
 from tests.conftest import TEST_PASSWORD, page_text
 

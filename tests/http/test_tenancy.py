@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from domain.models import Company
+from domain.core.models import Company
 from extensions import db
 from tests.conftest import make_client, make_company, make_user
 
@@ -20,9 +20,9 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
     """Objects of another company (or, tagged "A", of the user's own), by URL argument name."""
     from datetime import date
 
-    from domain import payments
-    from domain.models import CatalogItem, PaymentMethod
-    from domain.payments import PaymentInput
+    from domain.billing import payments
+    from domain.billing.models import CatalogItem, PaymentMethod
+    from domain.billing.payments import PaymentInput
     from tests.builders import accepted_quote, issued, make_invoice
 
     client = make_client(other, name=f"Client de {tag}", email=f"{tag.lower()}@example.fr")
@@ -34,7 +34,7 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
     item = CatalogItem(company_id=other.id, label=f"Ligne de {tag}", unit_price_cents=100)
     db.session.add(item)
     db.session.flush()
-    from domain import reminders
+    from domain.collections import reminders
 
     task = reminders.add_task(other.id, user, client_id=client.id, due_on=date(2026, 11, 23), note=f"Appeler {tag}",
                               document=invoice)
@@ -154,7 +154,8 @@ def test_ids_in_forms_and_query_strings_are_scoped(app, logged_in, foreign_ids, 
                        headers={"HX-Request": "true"})
     assert "Plan inconnu" in r.text
     with app.app_context():
-        from domain.models import Client, Document
+        from domain.core.models import Client
+        from domain.billing.models import Document
 
         assert db.session.get(Client, own["client_id"]).reminder_plan_id is None
         assert db.session.get(Document, own["invoice_id"]).reminder_plan_id is None

@@ -8,7 +8,7 @@ from babel.numbers import format_decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from domain.money import (
+from domain.billing.money import (
     MAX_AMOUNT_CENTS,
     MAX_QUANTITY_MILLI,
     VAT_RATES_BP,

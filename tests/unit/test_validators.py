@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.validators import (
+from domain.core.validators import (
     InvalidValue,
     clean_bic,
     clean_email,

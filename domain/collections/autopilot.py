@@ -1,0 +1,211 @@
+"""The daily run (cron): automatic sending of newly issued invoices and reminder plan steps.
+
+Safe to run twice, late, or twice at the same time:
+- each invoice records the last plan step handled; a step is taken with a conditional
+  UPDATE (and on PostgreSQL the batch is selected FOR UPDATE SKIP LOCKED so concurrent
+  runners share the work instead of queueing), so a rerun sends nothing twice;
+- after missed days only the latest due step is sent (domain.reminders.due_step);
+- a send that fails gives its step back, so the next run retries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+
+from domain.core import events
+from domain.collections import messages, reminders
+from domain.core.clock import today_in, zone
+from domain.billing.models import INVOICE_KINDS, Document
+from domain.core.models import Client, Company
+from domain.collections.models import Send
+from domain.collections.penalties import load_tables
+from domain.collections.sending import SendRequest, send_all
+
+BATCH = 200
+
+
+@dataclass
+class RunLine:
+    company: str
+    number: str
+    client: str
+    template: str
+    action: str  # sent | failed | would_send | skipped | to_confirm | no_email | auto_sent…
+    detail: str = ""
+
+
+@dataclass
+class RunReport:
+    dry_run: bool
+    lines: list[RunLine] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for line in self.lines if line.action == action)
+
+
+def auto_send_due(doc: Document, company: Company, now: datetime) -> bool:
+    """Company setting: send a new invoice at the chosen hour on its issue day if issued before
+    that hour, else at that hour on the next weekday."""
+    local_issue = doc.issued_at.astimezone(zone(company.timezone))
+    hour = company.auto_send_hour
+    day = local_issue.date()
+    if local_issue.hour >= hour:
+        day += timedelta(days=1)
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day += timedelta(days=1)
+    scheduled = datetime(day.year, day.month, day.day, hour, tzinfo=zone(company.timezone))
+    return now >= scheduled
+
+
+def _companies(company_ids):
+    stmt = select(Company).order_by(Company.id)
+    if company_ids:
+        stmt = stmt.where(Company.id.in_(company_ids))
+    return list(db.session.scalars(stmt))
+
+
+def run(*, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
+        now: datetime | None = None, dry_run: bool = False, company_ids=None,
+        html_extra_for: Callable[[Company, Send], str] | None = None,
+        shard: tuple[int, int] | None = None) -> RunReport:
+    """Handle every company; returns what was (or would be) done.
+
+    `html_extra_for(company, send)`: HTML appended to each e-mail (the open-tracking pixel).
+    `shard=(k, n)`: only the invoices whose id is k modulo n, so that n runners started together
+    share the day's work instead of racing for the same invoices (each claim still holds alone).
+    """
+    from domain.core.orm import utcnow
+
+    now = now or utcnow()
+    report = RunReport(dry_run=dry_run)
+    for company in _companies(company_ids):
+        day = today or today_in(company.timezone, now)
+        extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
+        _auto_send(company, day, now, report, attachments_for, link_for, dry_run, extra, shard)
+        if company.reminders_enabled:
+            _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, extra, shard)
+    return report
+
+
+def _in_shard(stmt, shard: tuple[int, int] | None):
+    return stmt if shard is None else stmt.where(Document.id % shard[1] == shard[0])
+
+
+def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None,
+               shard=None) -> None:
+    if not company.auto_send_invoices:
+        return
+    docs = db.session.scalars(_in_shard(
+        select(Document).where(Document.company_id == company.id, Document.kind.in_(INVOICE_KINDS),
+                               Document.issued_at.is_not(None), Document.sent_at.is_(None))
+        .order_by(Document.id), shard)
+    ).all()
+    requests = []
+    for doc in docs:
+        if not auto_send_due(doc, company, now):
+            continue
+        key = f"auto-send-{doc.id}"
+        if db.session.scalar(select(Send.id).where(Send.company_id == company.id, Send.idempotency_key == key)):
+            continue  # tried before (sent, failed or uncertain): the artisan decides
+        if db.session.scalar(select(Send.id).where(Send.document_id == doc.id, Send.purpose == "document",
+                                                   Send.status == "sending").limit(1)):
+            # Sent by hand and interrupted (crash): it may have left. Never send it again unasked.
+            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "uncertain"))
+            continue
+        if not doc.client.emails:
+            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "no_email"))
+            continue
+        if dry_run:
+            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "would_send"))
+            continue
+        draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
+        requests.append(SendRequest(document=doc, purpose="document", template_key="invoice_send",
+                                    recipients=draft.recipients, subject=draft.subject, body=draft.body,
+                                    idempotency_key=key, automatic=True))
+    if requests:
+        for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
+            doc = db.session.get(Document, outcome.send.document_id)
+            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send",
+                                        "auto_sent" if outcome.ok else "failed", outcome.message))
+
+
+def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None,
+                shard=None) -> None:
+    tables = load_tables(day, company.id)
+    templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
+    # The plans once per company (not a query per invoice), as plan_for would find them.
+    default = reminders.default_plan(company)
+    plans = {plan.id: plan for plan in reminders.company_plans(company.id)} | {default.id: default}
+    on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    last_id = 0
+    while True:
+        stmt = _in_shard(reminders.candidates(company.id, day), shard).where(Document.id > last_id)
+        stmt = stmt.order_by(None).order_by(Document.id).limit(BATCH)
+        if on_postgres and not dry_run:
+            # Concurrent runners each lock a different batch instead of waiting for one another.
+            stmt = stmt.with_for_update(skip_locked=True, of=Document)
+        invoices = list(db.session.scalars(stmt))
+        if not invoices:
+            db.session.commit()
+            return
+        last_id = invoices[-1].id
+        # The batch's clients and their contacts in two queries; invoice.client then finds them in
+        # the session (which holds rows weakly: `clients` keeps them for the batch). Not as loader
+        # options of the invoices: those would be replayed each time send_all re-reads one.
+        clients = {c.id: c for c in db.session.scalars(
+            select(Client).where(Client.id.in_({i.client_id for i in invoices})).options(selectinload(Client.contacts)))}
+        # What the report prints, read now: after send_all's commits every row is expired.
+        labels = {invoice.id: (invoice.number, clients[invoice.client_id].name) for invoice in invoices}
+        requests = []
+        for invoice in invoices:
+            plan = reminders.plan_among(invoice, plans, default)
+            step = reminders.due_step(invoice, plan, day) if plan else None
+            if step is None:
+                continue
+            line = RunLine(company.name, invoice.number, invoice.client.name, step.template, "", step.why)
+            if dry_run:
+                line.action = {"send": "would_send", "skip": "would_skip", "confirm": "to_confirm"}[step.action]
+                report.lines.append(line)
+                continue
+            previous = invoice.reminder_step_reached
+            if not reminders.claim_step(invoice, step):
+                continue  # another run took this step
+            if step.action == "skip":
+                events.record(company.id, "reminder_step_skipped", document=invoice, actor_label="relances automatiques",
+                              at=now, template=step.template, reason=step.why)
+                line.action = "skipped"
+            elif step.action == "confirm":
+                reminders.add_task(company.id, None, client_id=invoice.client_id, due_on=day, document=invoice,
+                                   kind="confirm_formal_notice",
+                                   note=f"Confirmer la mise en demeure de la facture {invoice.number} (plan de relance)")
+                line.action = "to_confirm"
+            elif not invoice.client.emails:
+                reminders.add_task(company.id, None, client_id=invoice.client_id, due_on=day, document=invoice,
+                                   note=f"Relancer {invoice.client.name} pour la facture {invoice.number} : pas d'e-mail "
+                                        "(téléphone, SMS ou WhatsApp)")
+                line.action = "no_email"
+            else:
+                draft = reminders.compose(invoice, step.template, day, link=link_for(invoice),
+                                          template=templates[step.template], tables=tables)
+                requests.append(SendRequest(document=invoice, purpose="reminder", template_key=step.template,
+                                            recipients=draft.recipients, subject=draft.subject, body=draft.body,
+                                            plan_step=step.index, previous_step=previous, automatic=True))
+                continue
+            report.lines.append(line)
+        if dry_run:
+            continue
+        if not requests:
+            db.session.commit()
+            continue
+        for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
+            number, client_name = labels[outcome.document_id]
+            report.lines.append(RunLine(company.name, number, client_name, outcome.template_key,
+                                        "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),
+                                        outcome.message))

@@ -1,0 +1,1 @@
+"""The company, its users and clients, the event history, the clock, validators and idempotency."""

@@ -1,0 +1,182 @@
+"""Sign-up, password hashing, and login with throttling and an audit trail."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from extensions import db
+
+from domain.core.models import Company, LoginAttempt, User
+from domain.core.orm import utcnow
+from domain.core.validators import InvalidValue, clean_email
+
+security_log = logging.getLogger("encaisse.security")
+
+
+class OneLinePerEvent(logging.Filter):
+    """An audit entry stays one line: control characters in a logged value (an e-mail typed
+    with a newline, a %0A in a URL) are escaped, so nobody can forge a second entry."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_printable(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _printable(arg) for key, arg in record.args.items()}
+        return True
+
+
+def _printable(value):
+    if isinstance(value, str) and not value.isprintable():
+        return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value)
+    return value
+
+
+if not any(isinstance(f, OneLinePerEvent) for f in security_log.filters):
+    security_log.addFilter(OneLinePerEvent())
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this hash when the e-mail is unknown keeps response times equal,
+# so timing does not reveal which addresses have an account.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024  # long passphrases welcome; the cap only stops abuse
+
+
+class AccountError(ValueError):
+    """Sign-up or login refused; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def check_password_strength(password: str) -> None:
+    """Minimum 8 characters, passphrases allowed."""
+    if len(password or "") < PASSWORD_MIN_LENGTH:
+        raise InvalidValue(f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidValue("Le mot de passe est trop long (1 024 caractères au plus).")
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash."""
+    return _hasher.hash(password)
+
+
+def email_taken(email: str) -> bool:
+    """True when a user already has this (normalised) e-mail."""
+    return db.session.scalar(select(User.id).where(User.email == email.lower())) is not None
+
+
+def sign_up(*, company_name: str, user_name: str, email: str, password: str) -> User:
+    """Create a company and its first user (owner)."""
+    email = clean_email(email).lower()
+    check_password_strength(password)
+    if email_taken(email):
+        raise AccountError("Un compte existe déjà avec cette adresse e-mail.", field="email")
+    company = Company(name=company_name.strip())
+    user = User(company=company, email=email, name=user_name.strip(), password_hash=hash_password(password), role="owner")
+    db.session.add_all([company, user])
+    db.session.flush()
+    # Its default reminder plan now, so that no page has to create it on first view (a GET
+    # that writes).
+    from domain.collections.reminders import default_plan
+
+    default_plan(company)
+    security_log.info("signup company=%s user=%s", company.id, user.id)
+    return user
+
+
+def add_user(company: Company, *, name: str, email: str, password: str, role: str = "member") -> User:
+    """Add another user (e.g. whoever does the paperwork) to a company."""
+    email = clean_email(email).lower()
+    check_password_strength(password)
+    if email_taken(email):
+        raise AccountError("Un compte existe déjà avec cette adresse e-mail.", field="email")
+    user = User(company=company, email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    db.session.add(user)
+    db.session.flush()
+    security_log.info("user added user=%s company=%s role=%s", user.id, company.id, role)
+    return user
+
+
+@dataclass(frozen=True)
+class Throttle:
+    max_per_email: int
+    max_per_ip: int
+    window: timedelta
+
+
+def _recent_failures(column, value, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    )
+
+
+def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttle: Throttle, now: datetime | None = None) -> User:
+    """Return the user for these credentials or raise AccountError; every attempt is recorded.
+
+    Throttling counts failures in the database (not in process memory), so it holds
+    across several gunicorn workers and restarts.
+    """
+    now = now or utcnow()
+    email = (email or "").strip().lower()[:254]
+    since = now - throttle.window
+    if _recent_failures(LoginAttempt.email, email, since) >= throttle.max_per_email or (
+        _recent_failures(LoginAttempt.ip, ip, since) >= throttle.max_per_ip
+    ):
+        security_log.warning("login throttled email=%s ip=%s", email, ip)
+        minutes = int(throttle.window.total_seconds() // 60)
+        raise AccountError(f"Trop de tentatives de connexion. Réessayez dans {minutes} minutes.")
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    ok = False
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        ok = user is not None and user.is_active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    db.session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok, user_agent=(user_agent or "")[:500]))
+    if not ok:
+        security_log.warning("login failed email=%s ip=%s", email, ip)
+        db.session.flush()
+        raise AccountError("E-mail ou mot de passe incorrect.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    security_log.info("login ok user=%s company=%s ip=%s", user.id, user.company_id, ip)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password and revoke the user's other sessions."""
+    try:
+        _hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        security_log.warning("password change refused user=%s (wrong current password)", user.id)
+        raise AccountError("Mot de passe actuel incorrect.", field="current_password") from None
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.flush()
+    security_log.info("password changed user=%s company=%s (other sessions revoked)", user.id, user.company_id)
+
+
+def load_session_user(identity: str) -> User | None:
+    """Flask-Login user loader: 'id:version' must match the stored session version."""
+    try:
+        user_id, version = (int(part) for part in identity.split(":", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_active:
+        return None
+    return user

@@ -1,0 +1,91 @@
+"""Company settings: legal identity, bank details, logo, terms, insurance."""
+
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PIL import Image, UnidentifiedImageError
+
+from extensions import db
+
+from domain.core.models import VAT_FRANCHISE, Company
+from domain.core.validators import InvalidValue
+
+COMPANY_FIELDS = (
+    "name", "trade_name", "legal_form", "share_capital_cents", "siret", "rcs_rm", "vat_regime", "vat_number",
+    "vat_on_debits", "address_line1", "address_line2", "postal_code", "city", "country", "email", "phone",
+    "iban", "bic", "payment_terms_days", "late_penalty_rate_bp", "early_payment_discount", "quote_validity_days",
+    "insurer_name", "insurer_address", "insurance_policy", "insurance_coverage_area", "timezone",
+)
+LOGO_MIMES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+LOGO_MAX_PIXELS = 800  # longest side kept; bigger logos only slow every PDF down
+
+
+def clean_timezone(name: str) -> str:
+    """An IANA time zone name such as Europe/Paris."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue("Fuseau horaire inconnu, par exemple Europe/Paris.") from None
+    return name
+
+
+def update_settings(company: Company, **fields) -> Company:
+    """Save the company's settings (documents already issued keep their own copy)."""
+    for key, value in fields.items():
+        if key in COMPANY_FIELDS:
+            setattr(company, key, value)
+    if company.vat_regime == VAT_FRANCHISE:
+        # Franchise en base (CGI art. 293 B): no VAT is charged, so no VAT number is printed.
+        company.vat_on_debits = False
+    db.session.flush()
+    return company
+
+
+def clean_logo(data: bytes, max_bytes: int) -> tuple[bytes, str]:
+    """Check an uploaded logo is a real PNG/JPEG within limits; shrink very large ones."""
+    if not data:
+        raise InvalidValue("Le fichier est vide.")
+    if len(data) > max_bytes:
+        raise InvalidValue(f"Le logo dépasse {max_bytes // 1024} Ko : choisissez une image plus légère.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            probe.verify()  # detects truncated or forged files
+        if fmt not in LOGO_MIMES:
+            raise InvalidValue("Le logo doit être une image PNG ou JPEG.")
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > 40_000_000:
+                raise InvalidValue("Cette image est beaucoup trop grande.")
+            if max(img.size) > LOGO_MAX_PIXELS:
+                img.thumbnail((LOGO_MAX_PIXELS, LOGO_MAX_PIXELS))
+                out = io.BytesIO()
+                img.save(out, format=fmt, optimize=True)
+                data = out.getvalue()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        raise InvalidValue("Le logo doit être une image PNG ou JPEG.") from None
+    return data, LOGO_MIMES[fmt]
+
+
+def set_logo(company: Company, data: bytes | None, mime: str = "") -> None:
+    """Store (or remove, with None) the company logo."""
+    company.logo = data
+    company.logo_mime = mime if data else ""
+    db.session.flush()
+
+
+def missing_for_documents(company: Company) -> list[str]:
+    """Settings a legally complete invoice needs and that are still empty (French labels)."""
+    missing = []
+    checks = [
+        (company.name, "la raison sociale"),
+        (company.siret, "le SIRET"),
+        (company.address_line1 and company.postal_code and company.city, "l'adresse complète"),
+    ]
+    if company.vat_regime != VAT_FRANCHISE:
+        checks.append((company.vat_number, "le numéro de TVA intracommunautaire"))
+    for value, label in checks:
+        if not value:
+            missing.append(label)
+    return missing

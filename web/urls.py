@@ -1,0 +1,90 @@
+"""Absolute links to put in e-mails: the client's page of a document and the open-tracking pixel.
+
+The base URL is the `PUBLIC_BASE_URL` setting (e.g. https://factures.example.fr, what a
+client's phone can reach), else the URL of the current request, else
+http://127.0.0.1:5000 (development, and a warning: cron jobs need PUBLIC_BASE_URL).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import timedelta
+
+from flask import current_app, has_request_context, request
+
+log = logging.getLogger("encaisse")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEV_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url() -> str:
+    """Scheme, host and path prefix the client's browser uses to reach the app (no trailing /)."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    server = current_app.config.get("SERVER_NAME")
+    if server:
+        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
+    log.warning("PUBLIC_BASE_URL is not set: links in e-mails point to %s", DEV_BASE_URL)
+    return DEV_BASE_URL
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """Absolute URL of an endpoint, inside a request or not (cron)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return public_base_url() + path
+
+
+def link_lifetime() -> timedelta | None:
+    """How long a new client link stays valid (`PORTAL_LINK_DAYS`, 0 = forever)."""
+    days = int(current_app.config.get("PORTAL_LINK_DAYS", 365) or 0)
+    return timedelta(days=days) if days > 0 else None
+
+
+def _create_link(doc):
+    import database
+    from domain.portal import links as portal
+    from extensions import db
+
+    if has_request_context() and request.method in SAFE_METHODS:
+        # A GET (a message preview) ends in a rollback, yet the link already sits in the text
+        # the user may send a minute later: store it now, in its own transaction, with the
+        # write lock taken up front (SQLite).
+        db.session.commit()
+        with database.write_intent():
+            link = portal.ensure_link(doc, lifetime=link_lifetime())
+            db.session.commit()
+        return link
+    return portal.ensure_link(doc, lifetime=link_lifetime())  # committed with the caller's send
+
+
+def client_link(doc) -> str:
+    """The client's page of an issued document (created on first use); "" for a draft."""
+    from domain.portal import links as portal
+    from domain.core.orm import utcnow
+
+    if not portal.can_have_link(doc) or "portal.page" not in current_app.view_functions:
+        return ""
+    link = portal.live_link(doc)
+    if link is None or not link.is_live(utcnow()):
+        link = _create_link(doc)
+    return absolute_url("portal.page", token=link.token)
+
+
+def tracking_pixel_html(company, send) -> str:
+    """The open-tracking pixel for an e-mail's HTML part ("" when the company switched tracking off).
+
+    Used as `html_extra_for` by domain.sending.send_all.
+    """
+    if not company.open_tracking_enabled or not getattr(send, "tracking_token", None):
+        return ""
+    if "portal.pixel" not in current_app.view_functions:
+        return ""
+    url = absolute_url("portal.pixel", token=send.tracking_token)
+    # On a line of its own: the HTML part is sent unwrapped (8bit), and SMTP refuses lines
+    # over 998 characters.
+    return (f'\n<img src="{html.escape(url)}" width="1" height="1" alt="" '
+            'style="display:block;width:1px;height:1px;border:0">\n')
