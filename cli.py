@@ -76,8 +76,7 @@ def init_reminders(app: Flask) -> None:
                        "(0/2 et 1/2 sur deux cœurs) pour partager le travail du jour.")
     def run_command(dry_run: bool, today, company_ids, shard):
         """Send what the reminder plans and automatic sending have due today."""
-        from domain.collections import autopilot
-        from domain.billing import printing as document_files
+        from domain.collections import autopilot, letters
         from web.urls import client_link, tracking_pixel_html
 
         day = today.date() if today else None
@@ -86,7 +85,7 @@ def init_reminders(app: Flask) -> None:
         def attachments(doc, key):
             from domain.core.clock import today_in
 
-            return document_files.attachments_for(doc, key, today=day or today_in(doc.company.timezone))
+            return letters.attachments_for(doc, key, today=day or today_in(doc.company.timezone))
 
         with database.write_intent():
             report = autopilot.run(attachments_for=attachments, link_for=client_link, today=day,

@@ -37,9 +37,9 @@ Usage: .venv/bin/python bench/dataset.py [--scale 0.1] [--out bench/data/bench.s
 from __future__ import annotations
 
 import argparse
+import base64
 import bisect
 import gc
-import base64
 import hashlib
 import json
 import random
@@ -773,10 +773,10 @@ def _converter(column_type):
 def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
     from sqlalchemy import create_engine, event, insert
 
-    from domain.core.models import Client, Company, Contact, Event, User
     from domain.billing.models import Document, DocumentLine, NumberSequence, Payment, StoredFile
-    from domain.portal.models import DocumentLink, DocumentTracking
     from domain.collections.models import ReminderPlan, Send, Task
+    from domain.core.models import Client, Company, Contact, Event, User
+    from domain.portal.models import DocumentLink, DocumentTracking
 
     # Global ids, the two companies interleaved in time order (as in a shared database).
     for i, c in enumerate(companies, 1):

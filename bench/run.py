@@ -89,6 +89,7 @@ def _dataset_key(scale: float, today) -> str:
 
 def prepare_data(scale: float, reuse: bool) -> tuple[Path, dict, float]:
     import dataset
+
     from domain.core.clock import today_in
 
     today = today_in("Europe/Paris")
@@ -349,10 +350,10 @@ def measure_one_tap(app, client, meta: dict, sink: SmtpSink, results: dict) -> N
     # due); the client page's full statement of account (12 months of payments) beside it.
     from datetime import date
 
-    from domain.core.models import Client
-    from domain.billing.models import Document
-    from extensions import db
     from domain.billing import printing as document_files
+    from domain.billing.models import Document
+    from domain.core.models import Client
+    from extensions import db
 
     with app.app_context():
         today = date.fromisoformat(meta["today"])
@@ -377,9 +378,9 @@ def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
     from datetime import date
 
     import database
+    from domain.billing import printing as document_files
     from domain.collections import autopilot
     from extensions import db
-    from domain.billing import printing as document_files
     from web.urls import client_link, tracking_pixel_html
 
     today = date.fromisoformat(meta["today"])

@@ -8,19 +8,18 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from extensions import db
-
 from domain.billing import catalog, payments
-from domain.core import clock
-from domain.collections import reminders, sending
-from domain.core import clients as client_rules
 from domain.billing import documents as docs
-from domain.core.accounts import hash_password
 from domain.billing.documents import DraftInput, LineInput
-from domain.core.models import KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Event, User
 from domain.billing.models import Document, Kind, PaymentMethod, VatRegime
-from domain.collections.models import Send
 from domain.billing.payments import PaymentInput
+from domain.collections import reminders, sending
+from domain.collections.models import Send
+from domain.core import clients as client_rules
+from domain.core import clock
+from domain.core.accounts import hash_password
+from domain.core.models import KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Event, User
+from extensions import db
 
 DEMO_EMAIL = "artisan@demo.encaisse.fr"
 DEMO_PASSWORD = "demo-encaisse-2026"

@@ -263,8 +263,8 @@ def pdf_response(doc, *, download: bool):
     same bytes forever), a fresh render of a draft (never cached)."""
     from flask import Response
 
-    from domain.core.clock import today_in
     from domain.billing import printing as document_files
+    from domain.core.clock import today_in
 
     disposition = "attachment" if download else "inline"
     if doc.is_issued:

@@ -18,8 +18,7 @@ from flask_login import current_user
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from domain.billing import catalog, legal, lists, status
-from domain.core import clock, events, idempotency
+from domain.billing import catalog, lists, mentions, status, terms
 from domain.billing.documents import (
     FROZEN_MESSAGE,
     MAX_LINES,
@@ -38,7 +37,6 @@ from domain.billing.models import (
     PaymentMethod,
     VatRegime,
 )
-from domain.core.models import Client
 from domain.billing.money import (
     VAT_RATES_BP,
     MoneyError,
@@ -50,6 +48,8 @@ from domain.billing.money import (
     parse_quantity,
     vat_rate_label,
 )
+from domain.core import clock, events, idempotency
+from domain.core.models import Client
 from extensions import db
 from web import FrenchForm, choices, get_owned_or_404, parse_id
 
@@ -60,11 +60,6 @@ REGIME_LABELS = {
     VatRegime.NORMAL: "TVA normale",
     VatRegime.AUTOLIQUIDATION: "Autoliquidation (sous-traitance BTP)",
     VatRegime.FRANCHISE: "Franchise en base",
-}
-# Legal mentions printed (and shown) for each regime.
-REGIME_MENTIONS = {
-    VatRegime.FRANCHISE: "TVA non applicable, art. 293 B du CGI",
-    VatRegime.AUTOLIQUIDATION: "Autoliquidation – article 283-2 nonies du CGI",
 }
 ATTESTATION_REMINDER = (
     "Taux réduit de TVA (10 % ou 5,5 %) : faites signer au client l'attestation de travaux "
@@ -160,8 +155,8 @@ def check_due_date_input(due: date | None, client: Client | None, today: date) -
     if due is None:
         return None
     try:
-        legal.check_due_date(today, due, professional=bool(client and client.is_business))
-    except legal.LegalError as exc:
+        terms.check_due_date(today, due, professional=bool(client and client.is_business))
+    except terms.LegalError as exc:
         return str(exc)
     return None
 
@@ -570,12 +565,12 @@ TEMPLATE_GLOBALS = {
     "event_label": events.label,
     "event_details": _event_details,
     "event_link_id": _linked_document_id,
-    "days_late": legal.days_late,
+    "days_late": terms.days_late,
     "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
     "payment_methods": [(m.value, label) for m, label in PAYMENT_METHOD_LABELS.items()],
     "vat_choices": VAT_CHOICES,
     "line_units": UNITS,
-    "regime_mentions": REGIME_MENTIONS,
+    "regime_mentions": mentions.REGIME_MENTIONS,
     "attestation_reminder": ATTESTATION_REMINDER,
     "amount_input": format_amount_input,
     "reduced_rate_used": reduced_rate_used,

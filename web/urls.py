@@ -63,8 +63,8 @@ def _create_link(doc):
 
 def client_link(doc) -> str:
     """The client's page of an issued document (created on first use); "" for a draft."""
-    from domain.portal import links as portal
     from domain.core.orm import utcnow
+    from domain.portal import links as portal
 
     if not portal.can_have_link(doc) or "portal.page" not in current_app.view_functions:
         return ""

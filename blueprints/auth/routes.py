@@ -5,11 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from blueprints.auth.forms import LoginForm, SignupForm
 from domain.core.accounts import AccountError, Throttle, authenticate, security_log, sign_up
 from extensions import db
 from web import client_ip, redirect_see_other
-
-from blueprints.auth.forms import LoginForm, SignupForm
 
 bp = Blueprint("auth", __name__)
 

@@ -3,10 +3,10 @@
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from web.documents import UNITS, VAT_CHOICES
 from domain.billing.catalog import ITEM_KINDS, ItemInput
 from domain.billing.money import MoneyError, parse_amount
 from web import FrenchForm, choices
+from web.documents import UNITS, VAT_CHOICES
 
 
 class CatalogItemForm(FrenchForm):

@@ -3,14 +3,13 @@
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user, login_required
 
+from blueprints.catalog.forms import CatalogItemForm
 from domain.billing import catalog
 from domain.billing.models import CatalogItem
 from domain.billing.money import format_amount_input
 from extensions import db
-from web.documents import UNITS
 from web import choices, get_owned_or_404, redirect_see_other, render_page
-
-from blueprints.catalog.forms import CatalogItemForm
+from web.documents import UNITS
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 

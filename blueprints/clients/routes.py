@@ -3,12 +3,11 @@
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user, login_required
 
+from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
 from domain.core import clients as client_rules
 from domain.core.models import Client, Contact
 from extensions import db
 from web import get_owned_or_404, redirect_see_other, render_page
-
-from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -113,11 +112,11 @@ def statement(client_id: int):
     """The client's statement of account today (open invoices, payments received, balance)."""
     from flask import Response
 
+    from domain.collections import letters
     from domain.core.clock import today_in
-    from domain.billing import printing as document_files
 
     client = get_owned_or_404(Client, client_id)
-    name, data = document_files.statement_pdf(client, today=today_in(current_user.company.timezone))
+    name, data = letters.statement_pdf(client, today=today_in(current_user.company.timezone))
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"})

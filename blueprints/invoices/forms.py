@@ -6,10 +6,10 @@ from dataclasses import replace
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from web.documents import DocumentForm, FrenchDateField
 from domain.billing.models import PAYMENT_METHOD_LABELS
 from domain.billing.money import MoneyError, parse_amount
 from web import FrenchForm, IntegerField, choices
+from web.documents import DocumentForm, FrenchDateField
 
 
 class InvoiceForm(DocumentForm):

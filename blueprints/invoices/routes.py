@@ -7,20 +7,19 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from web import documents as dw
+from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
 from domain.billing import documents as docs
-from domain.core import idempotency
 from domain.billing import lists, payments, status
+from domain.billing import printing as document_files
 from domain.billing.documents import DocumentError
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment, VatRegime
-from domain.core.models import Client
 from domain.billing.money import display_amount, format_amount_input
 from domain.billing.payments import PaymentError, PaymentInput
+from domain.core import idempotency
+from domain.core.models import Client
 from extensions import db
-from domain.billing import printing as document_files
+from web import documents as dw
 from web import get_owned_or_404, is_fragment_request, parse_id, pdf_response, redirect_see_other, render_page
-
-from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 dw.register_editor(bp)

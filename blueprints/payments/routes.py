@@ -3,8 +3,8 @@
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
-from web import documents as dw
 from domain.billing import lists
+from web import documents as dw
 from web import render_page
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")

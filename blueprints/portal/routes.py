@@ -21,20 +21,20 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 import database
-from domain.portal import links as portal, tracking
-from domain.billing import status
-from domain.core.clock import today_in
-from domain.portal.models import ClientResponse, DocumentLink
-from domain.billing.models import Document
-from domain.core.orm import utcnow
-from domain.portal.links import PortalError
-from extensions import db
+from blueprints.portal.forms import AcceptForm, PromiseForm, RefuseForm
 from domain.billing import printing as document_files
-from web import urls as links
+from domain.billing import status
+from domain.billing.models import Document
+from domain.core.clock import today_in
+from domain.core.orm import utcnow
+from domain.portal import answers, tracking
+from domain.portal import links as portal
+from domain.portal.links import PortalError
+from domain.portal.models import ClientResponse, DocumentLink
+from extensions import db
 from output.epc_qr import epc_payload, epc_qr_svg_data_uri
 from web import client_ip, get_owned_or_404, is_fragment_request, security_log
-
-from blueprints.portal.forms import AcceptForm, PromiseForm, RefuseForm
+from web import urls as links
 
 bp = Blueprint("portal", __name__)
 log = logging.getLogger("encaisse.portal")
@@ -119,7 +119,7 @@ def _page_context(link: DocumentLink, today, **forms) -> dict:
     iban, bic = seller.get("iban") or company.iban, seller.get("bic") or company.bic
     beneficiary = seller.get("name") or company.name
     remaining = doc.remaining_cents if doc.is_invoice else 0
-    promise_from, promise_to = portal.promise_window(doc, today)
+    promise_from, promise_to = answers.promise_window(doc, today)
     default_pay_on = doc.due_date if doc.due_date and promise_from <= doc.due_date <= promise_to else promise_from
     context = {
         "link": link, "doc": doc, "company": company, "today": today,
@@ -129,9 +129,9 @@ def _page_context(link: DocumentLink, today, **forms) -> dict:
         "iban": " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if iban else "",
         "bic": bic, "beneficiary": beneficiary,
         "qr": _qr_data_uri(doc, remaining, iban, bic, beneficiary) if doc.is_invoice else None,
-        "decision": portal.decision(doc) if doc.is_quote else None,
-        "quote_closed": portal.quote_open_for_answer(doc, today) if doc.is_quote else None,
-        "promise": portal.active_promise(doc, today) if doc.is_invoice else None,
+        "decision": answers.decision(doc) if doc.is_quote else None,
+        "quote_closed": answers.quote_open_for_answer(doc, today) if doc.is_quote else None,
+        "promise": answers.active_promise(doc, today) if doc.is_invoice else None,
         "promise_from": promise_from, "promise_to": promise_to,
         "preview": _is_own_artisan(doc), "form_error": None,
         "accept_form": AcceptForm(formdata=None),
@@ -222,7 +222,7 @@ def _notify_artisan(response_id: int) -> None:
         doc = db.session.get(Document, response.document_id)
         endpoint, arg = ("quotes.detail", "quote_id") if doc.is_quote else ("invoices.detail", "invoice_id")
         doc_url = links.absolute_url(endpoint, **{arg: doc.id}) if endpoint in current_app.view_functions else ""
-        note = portal.notification_for(response, doc, doc_url=doc_url)
+        note = answers.notification_for(response, doc, doc_url=doc_url)
         if note is None:
             return
         item = Outgoing(recipients=note.recipients, subject=note.subject, body=note.body)
@@ -237,7 +237,7 @@ def _notify_artisan(response_id: int) -> None:
 def accept(token: str):
     """"Bon pour accord" on a quote (full name and checkbox). A second tap changes nothing."""
     def run(link, form, today, now):
-        return portal.accept(link, full_name=form.full_name.data, agreed=form.agree.data, ip=client_ip(),
+        return answers.accept(link, full_name=form.full_name.data, agreed=form.agree.data, ip=client_ip(),
                              user_agent=request.user_agent.string, today=today, now=now)
 
     return _answer(token, "accept", AcceptForm, run, "Merci ! Votre accord est enregistré : l'entreprise est prévenue.",
@@ -248,7 +248,7 @@ def accept(token: str):
 def refuse(token: str):
     """Refuse a quote, with an optional reason."""
     def run(link, form, today, now):
-        return portal.refuse(link, reason=form.reason.data or "", ip=client_ip(), user_agent=request.user_agent.string,
+        return answers.refuse(link, reason=form.reason.data or "", ip=client_ip(), user_agent=request.user_agent.string,
                              today=today, now=now)
 
     return _answer(token, "refuse", RefuseForm, run, "Votre réponse est enregistrée : l'entreprise est prévenue.",
@@ -259,7 +259,7 @@ def refuse(token: str):
 def promise(token: str):
     """"Je valide, je vais payer le …" on an invoice: the automatic reminders pause until then."""
     def run(link, form, today, now):
-        return portal.promise(link, full_name=form.full_name.data, pay_on=form.pay_on.data, ip=client_ip(),
+        return answers.promise(link, full_name=form.full_name.data, pay_on=form.pay_on.data, ip=client_ip(),
                               user_agent=request.user_agent.string, today=today, now=now)
 
     return _answer(token, "promise", PromiseForm, run, "Merci ! Votre date de paiement est enregistrée.",

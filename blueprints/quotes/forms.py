@@ -3,9 +3,9 @@
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from web.documents import DocumentForm, FrenchDateField
 from domain.billing.money import MoneyError, parse_amount, parse_percent
 from web import FrenchForm
+from web.documents import DocumentForm, FrenchDateField
 
 
 class QuoteForm(DocumentForm):

@@ -6,17 +6,16 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from web import documents as dw
+from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 from domain.billing import documents as docs
-from domain.core import idempotency
 from domain.billing import lists, status
+from domain.billing import printing as document_files
 from domain.billing.documents import DocumentError
 from domain.billing.models import Document, Kind
+from domain.core import idempotency
 from extensions import db
-from domain.billing import printing as document_files
+from web import documents as dw
 from web import get_owned_or_404, parse_id, pdf_response, redirect_see_other, render_page
-
-from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 dw.register_editor(bp)

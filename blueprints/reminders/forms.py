@@ -3,8 +3,8 @@
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from domain.billing.terms import TABLE_KINDS
 from domain.collections.messages import TEMPLATE_KEYS
-from domain.collections.penalties import TABLE_KINDS
 from web import FrenchForm, IntegerField, choices
 
 

@@ -9,21 +9,6 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from domain.core import events, idempotency
-from domain.collections import messages, reminders, sending
-from domain.core.clock import today_in
-from domain.billing.legal import half_year_start
-from domain.core.models import Client, Event
-from domain.billing.models import Document, RateEntry
-from domain.collections.models import Send, Task
-from domain.billing.money import MoneyError, parse_percent
-from domain.collections.penalties import TABLE_KINDS, invoice_penalties, load_tables
-from domain.collections.reminders import ReminderError
-from extensions import db
-from domain.billing import printing as document_files
-from web.urls import client_link, tracking_pixel_html
-from web import get_owned_or_404, is_fragment_request, parse_id, redirect_see_other
-
 from blueprints.reminders.forms import (
     TEMPLATE_CHOICES,
     PauseForm,
@@ -33,6 +18,19 @@ from blueprints.reminders.forms import (
     TaskForm,
     TemplateForm,
 )
+from domain.billing.models import Document, RateEntry
+from domain.billing.money import MoneyError, parse_percent
+from domain.billing.terms import TABLE_KINDS, half_year_start, load_tables
+from domain.collections import letters, messages, reminders, sending
+from domain.collections.models import Send, Task
+from domain.collections.penalties import invoice_penalties
+from domain.collections.reminders import ReminderError
+from domain.core import events, idempotency
+from domain.core.clock import today_in
+from domain.core.models import Client, Event
+from extensions import db
+from web import get_owned_or_404, is_fragment_request, parse_id, redirect_see_other
+from web.urls import client_link, tracking_pixel_html
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
@@ -101,7 +99,7 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
         "task_form": TaskForm(formdata=None, due_on=today + timedelta(days=1)),
         "send_form": send_form, "message": message, "emails": doc.client.emails,
         "phones": [c.phone for c in doc.client.contacts if c.phone],
-        "letter": document_files.formal_notice_letter(doc) if doc.is_invoice else None,
+        "letter": letters.formal_notice_letter(doc) if doc.is_invoice else None,
         "plans": plans,
         "share_channels": reminders.SHARE_CHANNELS,
     }
@@ -200,7 +198,7 @@ def send(document_id: int):
     today = _today()
     outcome = sending.send_all(
         [req], current_user._get_current_object(),
-        attachments_for=lambda d, k: document_files.attachments_for(d, k, today=today, signature_name=current_user.name),
+        attachments_for=lambda d, k: letters.attachments_for(d, k, today=today, signature_name=current_user.name),
         html_extra_for=lambda s: tracking_pixel_html(doc.company, s), reply_to=doc.company.email or None,
     )[0]
     doc = db.session.get(Document, document_id)
@@ -321,7 +319,7 @@ def add_client_task(client_id: int):
 def formal_notice_letter(document_id: int):
     """The dated formal notice letter, to print and send by registered post."""
     doc = _document(document_id)
-    letter = document_files.formal_notice_letter(doc)
+    letter = letters.formal_notice_letter(doc)
     if letter is None:
         abort(404)
     return Response(letter.data, mimetype="application/pdf",

@@ -2,12 +2,12 @@
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
+from domain.billing.money import MoneyError, parse_amount, parse_percent
 from domain.core.accounts import PASSWORD_MIN_LENGTH
 from domain.core.company import clean_timezone
 from domain.core.models import LEGAL_FORMS, VAT_FRANCHISE, VAT_NORMAL
-from domain.billing.money import MoneyError, parse_amount, parse_percent
 from domain.core.validators import (
     clean_bic,
     clean_email,

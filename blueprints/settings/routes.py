@@ -5,12 +5,12 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, current_app, flash, render_template
 from flask_login import current_user, login_required, login_user
 
-from domain.core import accounts, company as company_rules
+from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
+from domain.core import accounts
+from domain.core import company as company_rules
 from domain.core.validators import InvalidValue
 from extensions import db
 from web import redirect_see_other
-
-from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from extensions import db
-
 from domain.billing.models import CatalogItem
-from domain.core.models import Company
 from domain.billing.money import VAT_RATES_BP
+from domain.core.models import Company
 from domain.core.text import fold
+from extensions import db
 
 ITEM_KINDS = (("prestation", "Prestation"), ("fourniture", "Fourniture"))
 PAGE_SIZE = 50

@@ -14,14 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from extensions import db
-
-from domain.core import events
-from domain.billing import legal, numbering
-from domain.core.company import missing_for_documents
+from domain.billing import numbering, terms
 from domain.billing.models import INVOICE_KINDS, SERIES, Document, DocumentLine, Kind, VatRegime
-from domain.core.models import Client, Company
-from domain.core.orm import utcnow
 from domain.billing.money import (
     MAX_AMOUNT_CENTS,
     VAT_RATES_BP,
@@ -35,6 +29,11 @@ from domain.billing.money import (
     percent_label,
     vat_rate_label,
 )
+from domain.core import events
+from domain.core.company import missing_for_documents
+from domain.core.models import Client, Company
+from domain.core.orm import utcnow
+from extensions import db
 
 MAX_LINES = 500  # a quote longer than this is a mistake (and would take seconds to render)
 # Totals are stored in INTEGER columns (32-bit on PostgreSQL), like each amount.
@@ -421,11 +420,11 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         if doc.validity_date < today:
             raise DocumentError("La date de validité du devis est déjà passée.", field="validity_date")
     elif doc.kind in INVOICE_KINDS:
-        due = doc.requested_due_date or legal.due_date_from_terms(today, customer_terms_days(doc, company))
+        due = doc.requested_due_date or terms.due_date_from_terms(today, customer_terms_days(doc, company))
         try:
             # Code de commerce L441-10: never before issue; between businesses, capped.
-            legal.check_due_date(today, due, professional=client.is_business)
-        except legal.LegalError as exc:
+            terms.check_due_date(today, due, professional=client.is_business)
+        except terms.LegalError as exc:
             raise DocumentError(str(exc), field="requested_due_date") from None
         doc.due_date = due
     doc.snapshot = snapshot_parties(company, client)

@@ -16,12 +16,11 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, defer
 
-from extensions import db
-
 from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment
 from domain.core.models import Client, Event
 from domain.core.text import like_pattern
+from extensions import db
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

@@ -23,9 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-
 from domain.core.orm import UTCDateTime, utcnow
+from extensions import db
 
 if TYPE_CHECKING:
     from domain.core.models import Client, Company

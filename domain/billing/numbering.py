@@ -14,9 +14,8 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from extensions import db
-
 from domain.billing.models import NumberSequence
+from extensions import db
 
 
 def format_number(series: str, year: int, value: int) -> str:

@@ -7,12 +7,11 @@ from datetime import date, datetime
 
 from sqlalchemy import update
 
-from extensions import db
-
-from domain.core import events
 from domain.billing.models import Document, Payment, PaymentMethod
-from domain.core.orm import utcnow
 from domain.billing.money import display_amount
+from domain.core import events
+from domain.core.orm import utcnow
+from extensions import db
 
 
 class PaymentError(ValueError):

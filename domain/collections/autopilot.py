@@ -17,16 +17,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from extensions import db
-
-from domain.core import events
-from domain.collections import messages, reminders
-from domain.core.clock import today_in, zone
 from domain.billing.models import INVOICE_KINDS, Document
-from domain.core.models import Client, Company
+from domain.billing.terms import load_tables
+from domain.collections import messages, reminders
 from domain.collections.models import Send
-from domain.collections.penalties import load_tables
 from domain.collections.sending import SendRequest, send_all
+from domain.core import events
+from domain.core.clock import today_in, zone
+from domain.core.models import Client, Company
+from extensions import db
 
 BATCH = 200
 

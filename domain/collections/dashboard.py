@@ -29,13 +29,12 @@ from sqlalchemy.orm import contains_eager, defer
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Integer
 
-from extensions import db
-
-from domain.collections import reminders
 from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Payment
-from domain.core.models import Client, Company, Contact
+from domain.collections import reminders
 from domain.collections.models import ReminderPlan, Send, Task
+from domain.core.models import Client, Company, Contact
+from extensions import db
 
 DSO_WINDOW_DAYS = 90
 LEVELS = (0, 1, 2, 3)

@@ -17,9 +17,8 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
-from extensions import db
-
 from domain.collections.models import MessageTemplate
+from extensions import db
 
 # key → (label, level it brings the invoice to, or None for document sends / pre-due)
 TEMPLATE_KEYS = {

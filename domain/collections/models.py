@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-
 from domain.core.orm import UTCDateTime, utcnow
+from extensions import db
 
 
 class MessageTemplate(db.Model):

@@ -15,52 +15,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from domain.billing import terms
+from domain.billing.models import Document, Kind, Payment
+from domain.billing.terms import RateTables, load_tables
 from extensions import db
-
-from domain.billing import legal
-from domain.billing.models import Document, Kind, Payment, RateEntry
-
-TABLE_KINDS = {
-    "ecb": ("Taux de refinancement de la BCE", legal.ECB_MRO_RATES),
-    "legal_other": ("Taux de l'intérêt légal (créancier professionnel)", legal.LEGAL_RATES_OTHER),
-    "legal_consumer": ("Taux de l'intérêt légal (créancier particulier)", legal.LEGAL_RATES_CONSUMER_CREDITOR),
-}
-
-
-@dataclass(frozen=True)
-class RateTables:
-    ecb: tuple
-    legal_other: tuple
-    # Half-years for which no sourced rate exists and the last known one was carried forward.
-    provisional_ecb: tuple[date, ...] = ()
-    provisional_legal: tuple[date, ...] = ()
-
-
-def load_tables(up_to: date, company_id: int | None = None) -> RateTables:
-    """Code tables plus the rates the company entered; a missing half-year up to `up_to`
-    takes the last known rate and is reported as provisional (never silently)."""
-    entries = []
-    if company_id is not None:
-        entries = db.session.execute(select(RateEntry.kind, RateEntry.start, RateEntry.rate_bp)
-                                     .where(RateEntry.company_id == company_id)).all()
-    merged: dict[str, dict[date, int]] = {k: dict(t) for k, (_, t) in TABLE_KINDS.items()}
-    for kind, start, rate in entries:
-        if kind in merged:
-            merged[kind][start] = rate
-
-    def complete(table: dict[date, int]) -> tuple[tuple, tuple]:
-        items, carried = sorted(table.items()), []
-        start, last = items[-1]
-        target = legal.half_year_start(up_to)
-        while start < target:
-            start = date(start.year + (start.month == 7), 1 if start.month == 7 else 7, 1)
-            items.append((start, last))
-            carried.append(start)
-        return tuple(items), tuple(carried)
-
-    ecb, ecb_carried = complete(merged["ecb"])
-    legal_other, legal_carried = complete(merged["legal_other"])
-    return RateTables(ecb, legal_other, ecb_carried, legal_carried)
 
 
 @dataclass(frozen=True)
@@ -113,9 +71,9 @@ def _interest_on_balance(steps, first_day: date, last_day: date, rate_for) -> in
         end = steps[i + 1][0] - timedelta(days=1) if i + 1 < len(steps) else last_day
         lo, hi = max(start, first_day), min(end, last_day)
         if amount and lo <= hi:
-            rate_days, _ = legal._rate_days(lo, hi, rate_for)
+            rate_days, _ = terms._rate_days(lo, hi, rate_for)
             numerator += amount * rate_days
-    denominator = 10_000 * legal.DAY_COUNT_BASIS
+    denominator = 10_000 * terms.DAY_COUNT_BASIS
     quotient, remainder = divmod(numerator, denominator)
     return quotient + (1 if 2 * remainder >= denominator else 0)
 
@@ -129,7 +87,7 @@ def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | No
     none = InvoicePenalties(0, 0, 0, None, "none", None)
     if not invoice.is_invoice or not invoice.is_issued or invoice.due_date is None:
         return none
-    late = legal.days_late(invoice.due_date, today)
+    late = terms.days_late(invoice.due_date, today)
     if late == 0:
         return none
     if invoice.remaining_cents <= 0 and invoice.paid_in_full_at is None:
@@ -145,21 +103,21 @@ def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | No
         contract = (invoice.snapshot or {}).get("seller", {}).get("late_penalty_rate_bp", invoice.company.late_penalty_rate_bp)
 
         def rate_for(day):
-            return legal.b2b_penalty_rate_bp(day, contract_rate_bp=contract, ecb_table=tables.ecb)
+            return terms.b2b_penalty_rate_bp(day, contract_rate_bp=contract, ecb_table=tables.ecb)
 
         interest = _interest_on_balance(steps, invoice.due_date + timedelta(days=1), end, rate_for) if end > invoice.due_date else 0
         provisional = None if contract else _first_carried(tables.provisional_ecb, invoice.due_date, end)
-        return InvoicePenalties(interest, legal.RECOVERY_INDEMNITY_CENTS, late, rate_for(end), "b2b", provisional)
+        return InvoicePenalties(interest, terms.RECOVERY_INDEMNITY_CENTS, late, rate_for(end), "b2b", provisional)
     if invoice.formal_notice_at is None:
         return InvoicePenalties(0, 0, late, None, "b2c", None)
     start = max(invoice.formal_notice_at.date(), invoice.due_date)
     if end <= start:
         return InvoicePenalties(0, 0, late, None, "b2c", None)
-    interest = _interest_on_balance(steps, start + timedelta(days=1), end, lambda d: legal.rate_on(tables.legal_other, d))
+    interest = _interest_on_balance(steps, start + timedelta(days=1), end, lambda d: terms.rate_on(tables.legal_other, d))
     provisional = _first_carried(tables.provisional_legal, start, end)
-    return InvoicePenalties(interest, 0, late, legal.rate_on(tables.legal_other, end), "b2c", provisional)
+    return InvoicePenalties(interest, 0, late, terms.rate_on(tables.legal_other, end), "b2c", provisional)
 
 
 def _first_carried(carried: tuple[date, ...], first: date, last: date) -> date | None:
     """The first half-year of [first, last] whose rate was carried forward, if any."""
-    return next((d for d in carried if legal.half_year_start(first) <= d <= last), None)
+    return next((d for d in carried if terms.half_year_start(first) <= d <= last), None)

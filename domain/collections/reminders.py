@@ -12,17 +12,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, null, or_, select, update
 
-from extensions import db
-
-from domain.core import events
-from domain.collections import messages
 from domain.billing import status
-from domain.core.clock import today_in
 from domain.billing.models import INVOICE_KINDS, Document
-from domain.core.models import Client, Company
+from domain.collections import messages
 from domain.collections.models import ReminderPlan, Send, Task
-from domain.core.orm import utcnow
 from domain.collections.penalties import invoice_penalties
+from domain.core import events
+from domain.core.clock import today_in
+from domain.core.models import Client, Company
+from domain.core.orm import utcnow
+from extensions import db
 
 LEVEL_TEMPLATES = {1: "soft", 2: "firm", 3: "formal_notice"}
 TEMPLATE_LEVELS = {"pre_due": 0, "soft": 1, "firm": 2, "formal_notice": 3}
@@ -436,11 +435,10 @@ def create_penalty_invoice(invoice: Document, actor, *, today: date) -> Document
     Late-payment interest and the 40 € indemnity are compensation, outside the scope of VAT
     (BOI-TVA-BASE-10-10-10 §§ 550-560 on indemnités), hence lines at 0 %.
     """
-    from output.formatting import format_date
-
     from domain.billing import documents as docs
     from domain.billing.documents import DraftInput, LineInput
     from domain.billing.models import Kind, VatRegime
+    from output.formatting import format_date
 
     pen = invoice_penalties(invoice, today)
     if pen.total_cents <= 0:

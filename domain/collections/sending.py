@@ -15,7 +15,6 @@ A crash between 1 and 3 leaves "sending": shown as uncertain, never re-sent by i
 from __future__ import annotations
 
 import logging
-
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,14 +23,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from extensions import db
-
-from domain.core import events
 from domain.billing.models import Document
 from domain.collections.models import Send
-from domain.core.orm import utcnow
 from domain.collections.reminders import TEMPLATE_LEVELS, ReminderError
+from domain.core import events
+from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
+from extensions import db
 
 log = logging.getLogger("encaisse.sending")
 

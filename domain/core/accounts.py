@@ -10,11 +10,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from extensions import db
-
 from domain.core.models import Company, LoginAttempt, User
 from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
+from extensions import db
 
 security_log = logging.getLogger("encaisse.security")
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from extensions import db
-
 from domain.core.models import Client, Company, Contact
 from domain.core.orm import utcnow
 from domain.core.text import fold, like_pattern
+from extensions import db
 
 CLIENT_FIELDS = (
     "kind", "name", "siren", "vat_number", "address_line1", "address_line2", "postal_code", "city",

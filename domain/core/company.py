@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PIL import Image, UnidentifiedImageError
 
-from extensions import db
-
 from domain.core.models import VAT_FRANCHISE, Company
 from domain.core.validators import InvalidValue
+from extensions import db
 
 COMPANY_FIELDS = (
     "name", "trade_name", "legal_form", "share_capital_cents", "siret", "rcs_rm", "vat_regime", "vat_number",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from extensions import db
-
 from domain.billing.models import Document
 from domain.core.models import Event
 from domain.core.orm import utcnow
+from extensions import db
 
 # French labels for the timeline; later features add their kinds here.
 EVENT_LABELS = {

@@ -7,9 +7,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from extensions import db
-
 from domain.core.models import FormSubmission
+from extensions import db
 
 
 def new_token() -> str:

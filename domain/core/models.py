@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-
 from domain.core.orm import UTCDateTime, utcnow
+from extensions import db
 
 LEGAL_FORMS = (
     ("EI", "Entreprise individuelle (EI)"),

@@ -9,10 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-
-from domain.core.orm import UTCDateTime, utcnow
 from domain.billing.models import Document
+from domain.core.orm import UTCDateTime, utcnow
+from extensions import db
 
 RESPONSE_ACCEPT = "accept"
 RESPONSE_REFUSE = "refuse"

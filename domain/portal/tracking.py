@@ -13,16 +13,15 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from extensions import db
-
-from domain.core import events
-from domain.portal import links as portal
 from domain.billing.models import Document, Kind
-from domain.portal.models import DocumentLink, DocumentTracking
 from domain.collections.models import Send
+from domain.core import events
 from domain.core.models import User
 from domain.core.orm import utcnow
-from domain.portal.models import RESPONSE_ACCEPT, RESPONSE_PROMISE, RESPONSE_REFUSE
+from domain.portal import answers
+from domain.portal import links as portal
+from domain.portal.models import RESPONSE_ACCEPT, RESPONSE_PROMISE, RESPONSE_REFUSE, DocumentLink, DocumentTracking
+from extensions import db
 
 _COLUMNS = {
     "open": ("opens", "first_opened_at", "last_opened_at", "email_opened"),
@@ -155,7 +154,7 @@ def lifecycle(doc: Document) -> Lifecycle:
 
     response = None
     if doc.is_quote:
-        response = portal.decision(doc)
+        response = answers.decision(doc)
         by = ""
         if response is not None and response.kind == RESPONSE_ACCEPT:
             by = f"en ligne par {response.full_name}"
@@ -172,7 +171,7 @@ def lifecycle(doc: Document) -> Lifecycle:
         steps.append(Step("paid", "Payé intégralement", "done" if paid else "todo", paid,
                           "" if paid else "facture de solde non réglée"))
     elif doc.is_invoice:
-        response = portal.latest_promise(doc)
+        response = answers.latest_promise(doc)
         if response is not None:
             steps.append(Step("accepted", "Validée par le client", "done", response.at,
                               f"par {response.full_name}, paiement promis le {format_date(response.promised_on)}"))

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TABLET = {"width": 1024, "height": 768}
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from domain.billing import printing as document_files
 from domain.core.clock import today_in
 from extensions import db
-from domain.billing import printing as document_files
 from tests.builders import make_quote
 from tests.conftest import TEST_PASSWORD, make_client, make_company, make_user
 

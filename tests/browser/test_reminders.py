@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from domain.core.clock import today_in
+from domain.billing import printing as document_files
 from domain.billing.documents import LineInput
+from domain.core.clock import today_in
 from domain.core.models import Company
 from extensions import db
-from domain.billing import printing as document_files
 from tests.builders import make_invoice
 from tests.conftest import TEST_PASSWORD, make_client
 

@@ -35,13 +35,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select
 
-from domain.collections import dashboard, reminders
 from domain.billing import documents as docs
 from domain.billing import payments
 from domain.billing.documents import LineInput
-from domain.core.models import Company
 from domain.billing.models import Document
 from domain.billing.payments import PaymentInput
+from domain.collections import dashboard, reminders
+from domain.core.models import Company
 from extensions import db
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user

@@ -2,11 +2,11 @@
 
 from sqlalchemy import func, select
 
-from domain.core import clock
 from domain import demo
-from domain.collections import reminders
 from domain.billing.models import Document
+from domain.collections import reminders
 from domain.collections.models import Send, Task
+from domain.core import clock
 from extensions import db
 
 

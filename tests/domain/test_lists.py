@@ -220,8 +220,8 @@ def test_cancelled_payments(app, data):
 
 def test_related_queries(app, data):
     with app.app_context():
-        from domain.core.models import Client, Company, User
         from domain.billing.models import Document
+        from domain.core.models import Client, Company, User
 
         company = db.session.get(Company, data["company"])
         user = db.session.scalar(db.select(User).where(User.company_id == company.id))
@@ -240,9 +240,9 @@ def test_related_queries(app, data):
 
 def test_demo_data_fills_every_filter(app):
     """The demo company shows something under every status filter, with chronological numbers."""
-    from domain.core import clock
     from domain import demo
     from domain.billing.models import Document, Kind
+    from domain.core import clock
     from domain.core.models import Event
 
     with app.app_context():

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from domain.billing import documents as docs
 from domain.billing import payments, status
 from domain.billing.documents import DocumentError, DraftInput, FrozenDocumentError, LineInput
-from domain.core.models import Company, Event
-from domain.billing.models import Document, Kind, PaymentMethod, VatRegime
+from domain.billing.models import Document, PaymentMethod, VatRegime
 from domain.billing.payments import PaymentError, PaymentInput
+from domain.core.models import Event
 from extensions import db
 from tests.builders import accepted_quote, example_lines, issued, make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user

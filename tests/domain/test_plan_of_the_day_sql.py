@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from domain.collections import dashboard, reminders
-from domain.core.models import Company
 from domain.collections.models import ReminderPlan
+from domain.core.models import Company
 from extensions import db
 from tests.domain.test_dashboard import T, build_dataset
 

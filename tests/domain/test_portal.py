@@ -10,14 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain.billing import documents as docs
-from domain.portal import links as portal, tracking
-from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking
-from domain.billing.models import Document, StoredFile
-from domain.core.models import Event
-from domain.collections.models import Send
-from domain.portal.links import PortalError
-from extensions import db
 from domain.billing import printing as document_files
+from domain.billing.models import Document, StoredFile
+from domain.collections.models import Send
+from domain.core.models import Event
+from domain.portal import answers, tracking
+from domain.portal import links as portal
+from domain.portal.links import PortalError
+from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking
+from extensions import db
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user
 from tests.domain.test_concurrency import run_concurrently
@@ -104,7 +105,7 @@ def test_drafts_never_get_a_link(ctx):
 def test_accept_records_evidence_and_is_idempotent(ctx):
     company, user, client, quote = ctx
     link = portal.ensure_link(quote, user, now=NOW)
-    out = portal.accept(link, full_name="  Hélène   Dupont ", agreed=True, ip="203.0.113.7", user_agent="Mozilla/5.0 Test",
+    out = answers.accept(link, full_name="  Hélène   Dupont ", agreed=True, ip="203.0.113.7", user_agent="Mozilla/5.0 Test",
                         today=TODAY, now=NOW)
     assert out.changed
     stored = db.session.scalar(select(StoredFile).where(StoredFile.document_id == quote.id))
@@ -115,7 +116,7 @@ def test_accept_records_evidence_and_is_idempotent(ctx):
     assert response.at == NOW and quote.accepted_at == NOW
     event = db.session.scalar(select(Event).where(Event.document_id == quote.id, Event.kind == "accepted"))
     assert "Hélène Dupont" in event.actor_label and event.data["pdf_sha256"] == response.pdf_sha256
-    again = portal.accept(link, full_name="Quelqu'un d'autre", agreed=True, ip="198.51.100.1", user_agent="x",
+    again = answers.accept(link, full_name="Quelqu'un d'autre", agreed=True, ip="198.51.100.1", user_agent="x",
                           today=TODAY, now=NOW + timedelta(hours=1))
     assert not again.changed and again.response.id == response.id
     assert db.session.scalar(select(func.count(ClientResponse.id))) == 1
@@ -129,13 +130,13 @@ def test_accept_needs_name_and_checkbox_and_an_open_quote(ctx):
     company, user, client, quote = ctx
     link = portal.ensure_link(quote, user)
     with pytest.raises(PortalError) as exc:
-        portal.accept(link, full_name=" ", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY)
+        answers.accept(link, full_name=" ", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY)
     assert exc.value.field == "full_name"
     with pytest.raises(PortalError) as exc:
-        portal.accept(link, full_name="Hélène Dupont", agreed=False, ip="1.2.3.4", user_agent="", today=TODAY)
+        answers.accept(link, full_name="Hélène Dupont", agreed=False, ip="1.2.3.4", user_agent="", today=TODAY)
     assert exc.value.field == "agree"
     with pytest.raises(PortalError, match="plus valable"):
-        portal.accept(link, full_name="Hélène Dupont", agreed=True, ip="1.2.3.4", user_agent="",
+        answers.accept(link, full_name="Hélène Dupont", agreed=True, ip="1.2.3.4", user_agent="",
                       today=quote.validity_date + timedelta(days=1))
     assert quote.accepted_at is None and db.session.scalar(select(func.count(ClientResponse.id))) == 0
 
@@ -143,11 +144,11 @@ def test_accept_needs_name_and_checkbox_and_an_open_quote(ctx):
 def test_refuse_then_accept_is_refused(ctx):
     company, user, client, quote = ctx
     link = portal.ensure_link(quote, user)
-    assert portal.refuse(link, reason="Trop cher", ip="1.2.3.4", user_agent="ua", today=TODAY).changed
+    assert answers.refuse(link, reason="Trop cher", ip="1.2.3.4", user_agent="ua", today=TODAY).changed
     assert quote.refused_at is not None and quote.refusal_reason == "Trop cher"
-    assert not portal.refuse(link, reason="encore", ip="1.2.3.4", user_agent="ua", today=TODAY).changed
+    assert not answers.refuse(link, reason="encore", ip="1.2.3.4", user_agent="ua", today=TODAY).changed
     with pytest.raises(PortalError, match="refusé"):
-        portal.accept(link, full_name="Hélène Dupont", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY)
+        answers.accept(link, full_name="Hélène Dupont", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY)
 
 
 def test_promise_pauses_the_plan_until_the_date(ctx):
@@ -156,23 +157,23 @@ def test_promise_pauses_the_plan_until_the_date(ctx):
     docs.issue(invoice, user, today=TODAY)
     link = portal.ensure_link(invoice, user)
     with pytest.raises(PortalError) as exc:
-        portal.promise(link, full_name="Hélène Dupont", pay_on=TODAY + timedelta(days=61), ip="1.2.3.4",
+        answers.promise(link, full_name="Hélène Dupont", pay_on=TODAY + timedelta(days=61), ip="1.2.3.4",
                        user_agent="", today=TODAY)
     assert exc.value.field == "pay_on"
     with pytest.raises(PortalError):
-        portal.promise(link, full_name="Hélène Dupont", pay_on=TODAY - timedelta(days=1), ip="1.2.3.4",
+        answers.promise(link, full_name="Hélène Dupont", pay_on=TODAY - timedelta(days=1), ip="1.2.3.4",
                        user_agent="", today=TODAY)
-    out = portal.promise(link, full_name="Hélène Dupont", pay_on=date(2026, 12, 10), ip="1.2.3.4", user_agent="ua",
+    out = answers.promise(link, full_name="Hélène Dupont", pay_on=date(2026, 12, 10), ip="1.2.3.4", user_agent="ua",
                          today=TODAY)
     assert out.changed and invoice.reminders_paused_until == date(2026, 12, 10)
     assert events_of(invoice, "client_promised") == 1 and events_of(invoice, "reminders_paused") == 1
     # a second promise while the first runs changes nothing
-    again = portal.promise(link, full_name="Hélène Dupont", pay_on=date(2026, 12, 20), ip="1.2.3.4", user_agent="",
+    again = answers.promise(link, full_name="Hélène Dupont", pay_on=date(2026, 12, 20), ip="1.2.3.4", user_agent="",
                            today=TODAY)
     assert not again.changed and invoice.reminders_paused_until == date(2026, 12, 10)
     # once the date has passed (and it is still unpaid), the client may give a new date
     later = date(2026, 12, 11)
-    assert portal.promise(link, full_name="Hélène Dupont", pay_on=date(2026, 12, 24), ip="1.2.3.4", user_agent="",
+    assert answers.promise(link, full_name="Hélène Dupont", pay_on=date(2026, 12, 24), ip="1.2.3.4", user_agent="",
                           today=later).changed
     assert invoice.reminders_paused_until == date(2026, 12, 24)
 
@@ -185,7 +186,7 @@ def test_concurrent_accepts_record_once(app, ctx):
 
     def accept(i):
         link = portal.resolve(token)
-        return portal.accept(link, full_name=f"Client {i}", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY).changed
+        return answers.accept(link, full_name=f"Client {i}", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY).changed
 
     results, errors = run_concurrently(app, list(range(6)), accept)
     db.session.rollback()  # end the snapshot taken before the threads ran
@@ -248,7 +249,7 @@ def test_lifecycle_steps(ctx):
     tracking.record_open(_send(company, quote).tracking_token, now=NOW)
     tracking.record_view(link, now=NOW + timedelta(minutes=5))
     tracking.record_view(link, now=NOW + timedelta(minutes=6))
-    portal.accept(link, full_name="Hélène Dupont", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY,
+    answers.accept(link, full_name="Hélène Dupont", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY,
                   now=NOW + timedelta(minutes=7))
     lc = tracking.lifecycle(quote)
     assert (lc.step("opened").state, lc.step("opened").count, lc.step("opened").at) == ("done", 1, NOW)

@@ -14,9 +14,9 @@ actually send, and check that
 import pytest
 from sqlalchemy import event
 
-from domain.collections import dashboard
 from domain.billing import lists
 from domain.billing.lists import DocumentFilters
+from domain.collections import dashboard
 from extensions import db
 from tests.conftest import ON_POSTGRES
 from tests.domain.test_dashboard import T, build_dataset

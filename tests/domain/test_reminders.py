@@ -2,26 +2,27 @@
 
 import io
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import database
-from domain.collections import autopilot, messages, reminders
-from domain.billing import documents as docs, payments
-from domain.core.models import Company, Event
+from domain.billing import documents as docs
+from domain.billing import payments
+from domain.billing import printing as document_files
 from domain.billing.models import Document, RateEntry
-from domain.collections.models import Send, Task
 from domain.billing.payments import PaymentInput
+from domain.collections import autopilot, letters, messages, reminders
+from domain.collections.models import Send, Task
 from domain.collections.penalties import invoice_penalties
 from domain.collections.sending import SendRequest, send_all
+from domain.core.models import Event
 from extensions import db
-from domain.billing import printing as document_files
-from web.urls import client_link
 from tests.builders import make_invoice
 from tests.conftest import make_client, make_company, make_user
+from web.urls import client_link
 
 ISSUED_ON = date(2026, 9, 1)  # terms 30 days → due 1 Oct 2026
 
@@ -53,7 +54,7 @@ def issue_invoice(company, client, user, *, on=ISSUED_ON, cents=100000):
 
 
 def attachments(day):
-    return lambda doc, key: document_files.attachments_for(doc, key, today=day)
+    return lambda doc, key: letters.attachments_for(doc, key, today=day)
 
 
 def one_tap(doc, user, day, key="tap-1"):
@@ -133,7 +134,7 @@ def test_formal_notice_sends_letter_and_starts_interest(ctx, smtp_server):
     assert last["Subject"].startswith("Mise en demeure")
     names = [p.get_filename() for p in last.iter_attachments()]
     assert f"Mise-en-demeure-{doc.number}-2026-11-02.pdf" in names
-    letter = document_files.formal_notice_letter(doc)
+    letter = letters.formal_notice_letter(doc)
     text = PdfReader(io.BytesIO(letter.data)).pages[0].extract_text()
     assert "Mise en demeure" in text and "1344-1" in text and "10/11/2026" in text  # deadline: 8 days
     with pytest.raises(reminders.ReminderError, match="recouvrement judiciaire"):

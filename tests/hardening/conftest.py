@@ -15,12 +15,12 @@ import pytest
 
 from app import create_app
 from domain.billing import payments
-from domain.portal import links as portal
+from domain.billing.models import CatalogItem, PaymentMethod
+from domain.billing.payments import PaymentInput
 from domain.collections import reminders
 from domain.core.clock import today_in
-from domain.billing.models import CatalogItem, PaymentMethod
 from domain.core.models import Company, User
-from domain.billing.payments import PaymentInput
+from domain.portal import links as portal
 from extensions import db
 from tests.builders import accepted_quote, issued, make_invoice, make_quote
 from tests.conftest import ON_POSTGRES, base_config, make_client, make_company, make_user

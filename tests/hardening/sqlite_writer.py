@@ -18,10 +18,10 @@ import time
 
 def main(job: dict) -> dict:
     from app import create_app
-    from domain.billing import documents as docs
-    from domain.core.clock import today_in
-    from domain.billing.models import Document
     from database import write_intent
+    from domain.billing import documents as docs
+    from domain.billing.models import Document
+    from domain.core.clock import today_in
     from extensions import db
 
     app = create_app(job["config"])

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 import cli
-from domain.core.models import Client, Company
 from domain.billing.models import Document
+from domain.core.models import Client, Company
 from extensions import db
 from tests.builders import issued, make_invoice
 from tests.conftest import ON_POSTGRES, TEST_PASSWORD, base_config

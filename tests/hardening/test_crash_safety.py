@@ -30,10 +30,10 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from domain.collections import sending
-from domain.core.models import Company, Event
 from domain.billing.models import Document, NumberSequence, StoredFile
+from domain.collections import sending
 from domain.collections.models import Send
+from domain.core.models import Company, Event
 from domain.core.orm import utcnow
 from extensions import db
 from tests.conftest import ON_POSTGRES, TEST_PASSWORD, SmtpServer, SmtpSink, free_port

@@ -41,8 +41,8 @@ from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import PauseForm, RateForm, SendForm, SettingsForm, TaskForm, TemplateForm
 from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
-from domain.core.models import Client
 from domain.billing.models import Document
+from domain.core.models import Client
 from extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.hardening.conftest import TODAY, World, rules, url_of

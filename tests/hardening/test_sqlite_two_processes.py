@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from domain.billing.documents import LineInput
-from domain.core.models import Client, Company
 from domain.billing.models import Document, Payment
+from domain.core.models import Client, Company
 from extensions import db
 from tests.builders import issued, make_invoice
 from tests.conftest import TEST_PASSWORD

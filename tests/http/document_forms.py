@@ -7,8 +7,8 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from domain.billing import documents as docs
-from domain.core.models import Client, Company, User
 from domain.billing.models import Document
+from domain.core.models import Client, Company, User
 from extensions import db
 from tests.builders import accepted_quote, issued, make_invoice, make_quote
 

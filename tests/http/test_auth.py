@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import func, select
 
-from domain.core.models import Company, LoginAttempt, User
 from domain.collections.models import ReminderPlan
+from domain.core.models import Company, LoginAttempt, User
 from extensions import db
 from tests.conftest import TEST_PASSWORD, page_text
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 
 from domain.billing import documents as docs
-from domain.core import clock
 from domain.billing import payments, status
 from domain.billing.documents import FROZEN_MESSAGE
-from domain.core.models import Client, Event
 from domain.billing.models import Document, DocumentLine, Kind, Payment, PaymentMethod
 from domain.billing.payments import PaymentInput
+from domain.core import clock
+from domain.core.models import Client, Event
 from extensions import db
 from tests.conftest import page_text
 from tests.http.document_forms import (

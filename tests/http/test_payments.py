@@ -5,14 +5,14 @@ from datetime import date
 import pytest
 
 from domain.billing import payments
-from domain.core.models import Client
+from domain.billing.documents import LineInput
 from domain.billing.models import Payment
 from domain.billing.payments import PaymentInput
+from domain.core.models import Client
 from extensions import db
 from tests.conftest import page_text
 from tests.http.document_forms import issued, make_invoice, setup_objects, with_company
 from tests.http.test_quotes import HX, euros
-from domain.billing.documents import LineInput
 
 DAY = date(2026, 11, 23)
 

@@ -17,18 +17,19 @@ import subprocess
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from domain.core import clock
 from domain.billing import documents as docs
-from domain.billing.documents import LineInput
-from domain.core.models import Client, Company
-from domain.billing.models import Document, Kind
-from extensions import db
 from domain.billing import printing as document_files
+from domain.billing.documents import LineInput
+from domain.billing.models import Document, Kind
+from domain.collections import letters
+from domain.core import clock
+from domain.core.models import Client, Company
+from extensions import db
 from output import pdf
 from output.formatting import format_money as money
 from tests.builders import make_invoice, make_quote
@@ -540,7 +541,7 @@ def test_payments_after_issue_go_to_the_statement_not_the_invoice(app, logged_in
     logged_in.post(f"/invoices/{second_id}/payments", data=pay_second)
     with app.app_context():
         client = db.session.get(Client, client_id)
-        name, data = document_files.statement_pdf(client, today=today, balance_only=True)
+        name, data = letters.statement_pdf(client, today=today, balance_only=True)
     assert name == f"Reste-a-payer-{today.isoformat()}-Dupont.pdf"
     t = text_of(data)
     assert "Reste à payer" in t and f"{second_number} {today:%d/%m/%Y}" in t

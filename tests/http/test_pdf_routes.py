@@ -1,15 +1,14 @@
 """PDF downloads: frozen bytes for issued documents, drafts watermarked, clear file names."""
 
 import io
-from datetime import date, timedelta
 
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from domain.billing import payments
-from domain.core.models import Company
 from domain.billing.models import Document, StoredFile
 from domain.billing.payments import PaymentInput
+from domain.core.models import Company
 from extensions import db
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client

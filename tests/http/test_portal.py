@@ -9,20 +9,19 @@ from sqlalchemy import func, select
 
 from domain.billing import documents as docs
 from domain.billing import payments
-from domain.portal import links as portal
-from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking, PortalAttempt
-from domain.core.models import Company, Event
+from domain.billing import printing as document_files
 from domain.billing.models import Document, StoredFile
+from domain.billing.payments import PaymentInput
 from domain.collections.models import Send
 from domain.core.clock import today_in
-from domain.billing.payments import PaymentInput
+from domain.core.models import Company, Event
+from domain.portal import links as portal
+from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking, PortalAttempt
 from extensions import db
-from domain.billing import printing as document_files
 from output.formatting import format_money
-from web.urls import client_link, tracking_pixel_html
 from tests.builders import make_invoice, make_quote
-from tests.conftest import page_text
-from tests.conftest import make_client, make_company, make_user
+from tests.conftest import make_client, make_company, make_user, page_text
+from web.urls import client_link, tracking_pixel_html
 
 TODAY = today_in("Europe/Paris")  # the portal reads the company's today: documents are dated around it
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile Safari"

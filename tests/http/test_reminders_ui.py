@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.billing import documents as docs
-from domain.core.clock import today_in
-from domain.billing.documents import LineInput
-from domain.core.models import Company, Event
-from domain.billing.models import Document, RateEntry
-from domain.collections.models import MessageTemplate, ReminderPlan, Send, Task
-from extensions import db
 from domain.billing import printing as document_files
+from domain.billing.documents import LineInput
+from domain.billing.models import Document, RateEntry
+from domain.collections.models import MessageTemplate, ReminderPlan, Task
+from domain.core.clock import today_in
+from domain.core.models import Company, Event
+from extensions import db
 from tests.builders import make_invoice
 from tests.conftest import make_client, page_text
 

@@ -154,8 +154,8 @@ def test_ids_in_forms_and_query_strings_are_scoped(app, logged_in, foreign_ids, 
                        headers={"HX-Request": "true"})
     assert "Plan inconnu" in r.text
     with app.app_context():
-        from domain.core.models import Client
         from domain.billing.models import Document
+        from domain.core.models import Client
 
         assert db.session.get(Client, own["client_id"]).reminder_plan_id is None
         assert db.session.get(Document, own["invoice_id"]).reminder_plan_id is None

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from domain.billing.legal import (
+from domain.billing.terms import (
     ECB_MRO_RATES,
     LEGAL_RATES_CONSUMER_CREDITOR,
     LEGAL_RATES_OTHER,

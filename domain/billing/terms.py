@@ -13,6 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from domain.billing.models import RateEntry
+from extensions import db
+
 __all__ = [
     "B2B_MAX_DAYS_FROM_ISSUE",
     "B2B_MAX_DAYS_END_OF_MONTH",
@@ -440,3 +445,46 @@ def late_penalties(
             interest = b2c_interest_cents(amount, start, today, legal_table=legal_table)
             rate = rate_on(legal_table, today) if today > start else None
     return Penalties(interest, indemnity, interest + indemnity, late, rate)
+
+
+TABLE_KINDS = {
+    "ecb": ("Taux de refinancement de la BCE", ECB_MRO_RATES),
+    "legal_other": ("Taux de l'intérêt légal (créancier professionnel)", LEGAL_RATES_OTHER),
+    "legal_consumer": ("Taux de l'intérêt légal (créancier particulier)", LEGAL_RATES_CONSUMER_CREDITOR),
+}
+
+
+@dataclass(frozen=True)
+class RateTables:
+    ecb: tuple
+    legal_other: tuple
+    # Half-years for which no sourced rate exists and the last known one was carried forward.
+    provisional_ecb: tuple[date, ...] = ()
+    provisional_legal: tuple[date, ...] = ()
+
+
+def load_tables(up_to: date, company_id: int | None = None) -> RateTables:
+    """Code tables plus the rates the company entered; a missing half-year up to `up_to`
+    takes the last known rate and is reported as provisional (never silently)."""
+    entries = []
+    if company_id is not None:
+        entries = db.session.execute(select(RateEntry.kind, RateEntry.start, RateEntry.rate_bp)
+                                     .where(RateEntry.company_id == company_id)).all()
+    merged: dict[str, dict[date, int]] = {k: dict(t) for k, (_, t) in TABLE_KINDS.items()}
+    for kind, start, rate in entries:
+        if kind in merged:
+            merged[kind][start] = rate
+
+    def complete(table: dict[date, int]) -> tuple[tuple, tuple]:
+        items, carried = sorted(table.items()), []
+        start, last = items[-1]
+        target = half_year_start(up_to)
+        while start < target:
+            start = date(start.year + (start.month == 7), 1 if start.month == 7 else 7, 1)
+            items.append((start, last))
+            carried.append(start)
+        return tuple(items), tuple(carried)
+
+    ecb, ecb_carried = complete(merged["ecb"])
+    legal_other, legal_carried = complete(merged["legal_other"])
+    return RateTables(ecb, legal_other, ecb_carried, legal_carried)
