@@ -11,10 +11,16 @@ import html
 import logging
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, request, url_for
+
+import database
+from domain.billing.models import Document, Kind
+from domain.core.orm import utcnow
+from domain.portal import links as portal
+from extensions import db
+from web.http import SAFE_METHODS
 
 log = logging.getLogger("encaisse")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
@@ -45,10 +51,6 @@ def link_lifetime() -> timedelta | None:
 
 
 def _create_link(doc):
-    import database
-    from domain.portal import links as portal
-    from extensions import db
-
     if has_request_context() and request.method in SAFE_METHODS:
         # A GET (a message preview) ends in a rollback, yet the link already sits in the text
         # the user may send a minute later: store it now, in its own transaction, with the
@@ -63,9 +65,6 @@ def _create_link(doc):
 
 def client_link(doc) -> str:
     """The client's page of an issued document (created on first use); "" for a draft."""
-    from domain.core.orm import utcnow
-    from domain.portal import links as portal
-
     if not portal.can_have_link(doc) or "portal.page" not in current_app.view_functions:
         return ""
     link = portal.live_link(doc)
@@ -88,3 +87,10 @@ def tracking_pixel_html(company, send) -> str:
     # over 998 characters.
     return (f'\n<img src="{html.escape(url)}" width="1" height="1" alt="" '
             'style="display:block;width:1px;height:1px;border:0">\n')
+
+
+def document_url(doc: Document) -> str:
+    """The page of a quote, invoice or credit note."""
+    if doc.kind == Kind.QUOTE:
+        return url_for("quotes.detail", quote_id=doc.id)
+    return url_for("invoices.detail", invoice_id=doc.id)

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from domain.core.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from domain.core.validators import clean_email
-from web import FrenchForm, cleaned_by
+from web.forms import FrenchForm, cleaned_by
 
 
 class LoginForm(FrenchForm):

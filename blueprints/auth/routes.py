@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth.forms import LoginForm, SignupForm
 from domain.core.accounts import AccountError, Throttle, authenticate, security_log, sign_up
 from extensions import db
-from web import client_ip, redirect_see_other
+from web.http import client_ip, redirect_see_other
 
 bp = Blueprint("auth", __name__)
 

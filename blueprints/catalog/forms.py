@@ -5,8 +5,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from domain.billing.catalog import ITEM_KINDS, ItemInput
 from domain.billing.money import MoneyError, parse_amount
-from web import FrenchForm, choices
-from web.documents import UNITS, VAT_CHOICES
+from web.editor import UNITS, VAT_CHOICES
+from web.forms import FrenchForm, choices
 
 
 class CatalogItemForm(FrenchForm):

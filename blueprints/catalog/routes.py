@@ -8,8 +8,10 @@ from domain.billing import catalog
 from domain.billing.models import CatalogItem
 from domain.billing.money import format_amount_input
 from extensions import db
-from web import choices, get_owned_or_404, redirect_see_other, render_page
-from web.documents import UNITS
+from web.editor import UNITS
+from web.forms import choices
+from web.http import redirect_see_other, render_page
+from web.tenancy import get_owned_or_404
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 

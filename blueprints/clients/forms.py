@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from domain.core.models import CLIENT_KINDS, KIND_BUSINESS
 from domain.core.validators import clean_email, clean_phone, clean_postal_code, clean_siren, clean_vat_number
-from web import FrenchForm, IntegerField, choices, cleaned_by
+from web.forms import FrenchForm, IntegerField, choices, cleaned_by
 
 
 class ContactForm(FrenchForm):

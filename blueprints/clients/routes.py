@@ -7,7 +7,8 @@ from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
 from domain.core import clients as client_rules
 from domain.core.models import Client, Contact
 from extensions import db
-from web import get_owned_or_404, redirect_see_other, render_page
+from web.http import redirect_see_other, render_page
+from web.tenancy import get_owned_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 

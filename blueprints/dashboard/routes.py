@@ -9,7 +9,7 @@ from domain.collections import dashboard as board
 from domain.collections import messages, reminders
 from domain.core.clock import today_in
 from domain.core.company import missing_for_documents
-from web import render_page
+from web.http import render_page
 
 bp = Blueprint("dashboard", __name__)
 

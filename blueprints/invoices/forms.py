@@ -8,8 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from domain.billing.models import PAYMENT_METHOD_LABELS
 from domain.billing.money import MoneyError, parse_amount
-from web import FrenchForm, IntegerField, choices
-from web.documents import DocumentForm, FrenchDateField
+from web.forms import DocumentForm, FrenchDateField, FrenchForm, IntegerField, choices
 
 
 class InvoiceForm(DocumentForm):

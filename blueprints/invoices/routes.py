@@ -18,11 +18,16 @@ from domain.billing.payments import PaymentError, PaymentInput
 from domain.core import idempotency
 from domain.core.models import Client
 from extensions import db
-from web import documents as dw
-from web import get_owned_or_404, is_fragment_request, parse_id, pdf_response, redirect_see_other, render_page
+from web.documents import frozen_response, pdf_response
+from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
+from web.filters import parse_document_filters
+from web.forms import check_due_date_input
+from web.http import is_fragment_request, redirect_see_other, render_page, see_other
+from web.once import remember, replay_of
+from web.tenancy import company_today, get_owned_or_404, parse_id
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
-dw.register_editor(bp)
+register_editor(bp)
 
 DOCUMENT_KINDS = (*INVOICE_KINDS, Kind.CREDIT_NOTE)
 # Derived documents keep the client and VAT regime of what they derive from.
@@ -46,8 +51,8 @@ def _invoice_or_404(invoice_id: int, *options) -> Document:
 @bp.get("/")
 def index():
     """Invoices, filterable by status, client, period, overdue, amount; searchable; sortable."""
-    filters, values, errors = dw.parse_document_filters(request.args, "invoice")
-    result = lists.list_documents(current_user.company_id, filters, today=dw.company_today())
+    filters, values, errors = parse_document_filters(request.args, "invoice")
+    result = lists.list_documents(current_user.company_id, filters, today=company_today())
     return render_page("invoices/index.html", "invoices/_list.html", result=result, values=values, errors=errors,
                        clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
                        statuses=status.INVOICE_STATUSES)
@@ -64,10 +69,10 @@ def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_er
     regime = doc.vat_regime if doc is not None and doc.kind in FIXED_PARTY_KINDS else (
         form.vat_regime.data or docs.default_regime(current_user.company))
     if parsed is not None and _lines_editable(doc):
-        totals = dw.lines_totals(parsed.lines, regime)
+        totals = lines_totals(parsed.lines, regime)
     else:
-        totals = docs.totals_of(doc) if doc is not None else dw.lines_totals([], regime)
-    deductions, deducted = dw.deductions_of(doc)
+        totals = docs.totals_of(doc) if doc is not None else lines_totals([], regime)
+    deductions, deducted = deductions_of(doc)
     return render_template("invoices/form.html", form=form, rows=rows, doc=doc, totals=totals, regime=regime,
                            deductions=deductions, deducted=deducted, lines_editable=_lines_editable(doc),
                            fixed_party=doc is not None and doc.kind in FIXED_PARTY_KINDS,
@@ -78,14 +83,14 @@ def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_er
 def _due_date_error(form, client: Client | None) -> bool:
     """Refuse now a due date (or terms) the issue, dated today, would refuse: before today,
     or beyond L441-10's cap between businesses."""
-    today = dw.company_today()
+    today = company_today()
     if form.requested_due_date.data is not None:
         field, due = form.requested_due_date, form.requested_due_date.data
     elif form.payment_terms_days.data is not None and not form.payment_terms_days.errors:
         field, due = form.payment_terms_days, today + timedelta(days=form.payment_terms_days.data)
     else:
         return False
-    message = dw.check_due_date_input(due, client, today)
+    message = check_due_date_input(due, client, today)
     if message:
         field.errors = [*field.errors, message]
         return True
@@ -114,24 +119,24 @@ def create():
         client_id = request.args.get("client_id", type=parse_id)
         if client_id:
             form.client_id.data = str(client_id)
-        return _render_form(form, [dw.blank_row("item", franchise=company.is_vat_franchise)])
-    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
+        return _render_form(form, [blank_row("item", franchise=company.is_vat_franchise)])
+    parsed = parse_lines(request.form, franchise=company.is_vat_franchise)
     valid = form.validate()
     if _due_date_error(form, _form_client(form)) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
-    replay = dw.replay_of(form.token.data, url_for("invoices.index"))
+    replay = replay_of(form.token.data, url_for("invoices.index"))
     if replay is not None:
         return replay
     try:
         doc = docs.create_draft(company, current_user, Kind.INVOICE, form.draft_input(parsed.lines),
-                                today=dw.company_today())
+                                today=company_today())
     except DocumentError as exc:
         return _domain_error(form, parsed.rows, None, parsed, exc)
     url = url_for("invoices.detail", invoice_id=doc.id)
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash("Facture enregistrée en brouillon.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 
@@ -141,19 +146,19 @@ def edit(invoice_id: int):
     doc = _invoice_or_404(invoice_id)
     company = current_user.company
     if doc.is_issued:
-        return dw.frozen_response(doc)
+        return frozen_response(doc)
     form = InvoiceForm(obj=None if request.method == "POST" else doc).setup(company, doc)
     if not form.is_submitted():
-        return _render_form(form, dw.rows_of(doc), doc)
-    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise) if _lines_editable(doc) else None
+        return _render_form(form, rows_of(doc), doc)
+    parsed = parse_lines(request.form, franchise=company.is_vat_franchise) if _lines_editable(doc) else None
     valid = form.validate()
     client = doc.client if doc.kind in FIXED_PARTY_KINDS else _form_client(form)
-    rows = parsed.rows if parsed else dw.rows_of(doc)
+    rows = parsed.rows if parsed else rows_of(doc)
     if _due_date_error(form, client) or not valid or (parsed is not None and not parsed.ok):
         return _render_form(form, rows, doc, parsed=parsed)
     fixed = {"client_id": doc.client_id, "vat_regime": doc.vat_regime} if doc.kind in FIXED_PARTY_KINDS else {}
     # A double tap on "Enregistrer" must not come back as "modified in the meantime".
-    replay = dw.replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
+    replay = replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
     if replay is not None:
         return replay
     try:
@@ -161,7 +166,7 @@ def edit(invoice_id: int):
                           expected_version=form.version_value())
     except docs.FrozenDocumentError:
         db.session.rollback()
-        return dw.frozen_response(doc)
+        return frozen_response(doc)
     except DocumentError as exc:
         return _domain_error(form, rows, doc, parsed, exc)
     db.session.commit()
@@ -179,8 +184,8 @@ def _payment_form(doc: Document, today) -> PaymentForm:
 
 
 def _detail_context(doc: Document, **extra) -> dict:
-    today = dw.company_today()
-    deductions, deducted = dw.deductions_of(doc)
+    today = company_today()
+    deductions, deducted = deductions_of(doc)
     context = {
         "doc": doc, "today": today, "status": status.status_of(doc, today), "totals": docs.totals_of(doc),
         "regime": doc.vat_regime,
@@ -211,7 +216,7 @@ def delete(invoice_id: int):
     """Delete a draft (it has no number: no gap). An issued document is never deleted."""
     doc = _invoice_or_404(invoice_id)
     if doc.is_issued:
-        return dw.frozen_response(doc)
+        return frozen_response(doc)
     quote_id, credited_id = doc.quote_id, doc.credited_id
     docs.delete_draft(doc, current_user)
     db.session.commit()
@@ -229,23 +234,23 @@ def issue(invoice_id: int):
     doc = _invoice_or_404(invoice_id)
     url = url_for("invoices.detail", invoice_id=doc.id)
     form = TokenForm()
-    replay = dw.replay_of(form.token.data, url)
+    replay = replay_of(form.token.data, url)
     if replay is not None:
         return replay
     try:
         # The PDF is rendered and its bytes stored in the same transaction: a render failure
         # rolls the issue back, so the document stays an unnumbered draft (no gap).
-        document_files.issue_with_pdf(doc, current_user, today=dw.company_today())
+        document_files.issue_with_pdf(doc, current_user, today=company_today())
     except DocumentError as exc:
         db.session.rollback()
         doc = _invoice_or_404(invoice_id)
         return render_page("invoices/detail.html", "invoices/_actions.html",
                            **_detail_context(doc, action_error=str(exc), action_error_field=exc.field))
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash(f"{doc.kind_label} émise sous le n° {doc.number}." if doc.is_invoice else f"Avoir émis sous le n° {doc.number}.",
           "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 @bp.post("/<int:invoice_id>/sent")
@@ -272,10 +277,10 @@ def record_payment(invoice_id: int):
     if not form.validate():
         return render_page("invoices/detail.html", "invoices/_payment_form.html",
                            **_detail_context(doc, payment_form=form))
-    replay = dw.replay_of(form.token.data, url)
+    replay = replay_of(form.token.data, url)
     if replay is not None:
         return replay
-    today = dw.company_today()
+    today = company_today()
     try:
         payments.record_payment(doc, current_user, PaymentInput(form.amount_cents, form.paid_on.data, form.method.data,
                                                                 form.reference.data or ""), today=today)
@@ -286,11 +291,11 @@ def record_payment(invoice_id: int):
         target.errors = [*target.errors, str(exc)]
         return render_page("invoices/detail.html", "invoices/_payment_form.html",
                            **_detail_context(doc, payment_form=form))
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash(f"Paiement de {display_amount(form.amount_cents)} enregistré. Reste à payer : "
           f"{display_amount(doc.remaining_cents)}.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 @bp.post("/<int:invoice_id>/payments/<int:payment_id>/cancel")
@@ -323,25 +328,25 @@ def credit_full(invoice_id: int):
     """A credit note for everything still due (cancels the invoice once issued)."""
     doc = _invoice_or_404(invoice_id)
     form = CreditNoteForm()
-    replay = dw.replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
+    replay = replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
     if replay is not None:
         return replay
     try:
-        note = docs.create_credit_note(doc, current_user, today=dw.company_today(), full=True,
+        note = docs.create_credit_note(doc, current_user, today=company_today(), full=True,
                                        reason=form.reason.data or "")
     except DocumentError as exc:
         db.session.rollback()
         return render_page("invoices/detail.html", "invoices/_actions.html",
                            **_detail_context(_invoice_or_404(invoice_id), action_error=str(exc)))
     url = url_for("invoices.detail", invoice_id=note.id)
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash("Avoir créé en brouillon : vérifiez-le puis émettez-le.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 def _render_credit_form(invoice, form, rows, *, parsed=None, lines_error=None, status_code=200):
-    totals = dw.lines_totals(parsed.lines if parsed else [], invoice.vat_regime)
+    totals = lines_totals(parsed.lines if parsed else [], invoice.vat_regime)
     return render_template("invoices/credit_note_form.html", invoice=invoice, form=form, rows=rows, totals=totals,
                            regime=invoice.vat_regime, lines_error=lines_error,
                            line_errors=parsed.errors if parsed else [], creditable=docs.creditable_cents(invoice),
@@ -358,25 +363,25 @@ def credit_partial(invoice_id: int):
     form = CreditNoteForm()
     if not form.is_submitted():
         form.token.data = idempotency.new_token()
-        return _render_credit_form(invoice, form, [dw.blank_row("item", franchise=franchise)])
-    parsed = dw.parse_lines(request.form, franchise=franchise)
+        return _render_credit_form(invoice, form, [blank_row("item", franchise=franchise)])
+    parsed = parse_lines(request.form, franchise=franchise)
     if not (form.validate() and parsed.ok):
         return _render_credit_form(invoice, form, parsed.rows, parsed=parsed)
-    replay = dw.replay_of(form.token.data, url_for("invoices.detail", invoice_id=invoice.id))
+    replay = replay_of(form.token.data, url_for("invoices.detail", invoice_id=invoice.id))
     if replay is not None:
         return replay
     try:
-        note = docs.create_credit_note(invoice, current_user, today=dw.company_today(), full=False,
+        note = docs.create_credit_note(invoice, current_user, today=company_today(), full=False,
                                        reason=form.reason.data or "", lines=parsed.lines)
     except DocumentError as exc:
         db.session.rollback()
         return _render_credit_form(_invoice_or_404(invoice_id), form, parsed.rows, parsed=parsed,
                                    lines_error=str(exc))
     url = url_for("invoices.detail", invoice_id=note.id)
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash("Avoir créé en brouillon : vérifiez-le puis émettez-le.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 # --- a client's documents and balance (shown on the client page) ---------------------
@@ -388,7 +393,7 @@ def client_summary(client_id: int):
     client = get_owned_or_404(Client, client_id)
     if not is_fragment_request():
         return redirect_see_other("clients.detail", client_id=client.id)
-    today = dw.company_today()
+    today = company_today()
     return render_template(
         "invoices/_client_summary.html", client=client, today=today,
         balance=docs.client_balance(current_user.company_id, client.id),

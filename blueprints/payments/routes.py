@@ -4,11 +4,10 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from domain.billing import lists
-from web import documents as dw
-from web import render_page
+from web.filters import parse_payment_filters
+from web.http import render_page
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
-dw.init_blueprint(bp)
 
 
 @bp.before_request
@@ -20,7 +19,7 @@ def _require_login():
 @bp.get("/")
 def index():
     """Payments, filterable by period, method, client, search; cancelled ones on demand."""
-    filters, values, errors = dw.parse_payment_filters(request.args)
+    filters, values, errors = parse_payment_filters(request.args)
     result = lists.list_payments(current_user.company_id, filters)
     return render_page("payments/index.html", "payments/_list.html", result=result, values=values, errors=errors,
                        clients=lists.clients_for_filter(current_user.company_id, filters.client_id))

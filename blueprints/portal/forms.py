@@ -3,7 +3,7 @@
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from web import FrenchForm
+from web.forms import FrenchForm
 
 NAME_MESSAGE = "Indiquez votre prénom et votre nom."
 

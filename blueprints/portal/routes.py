@@ -25,6 +25,7 @@ from blueprints.portal.forms import AcceptForm, PromiseForm, RefuseForm
 from domain.billing import printing as document_files
 from domain.billing import status
 from domain.billing.models import Document
+from domain.core.accounts import security_log
 from domain.core.clock import today_in
 from domain.core.orm import utcnow
 from domain.portal import answers, tracking
@@ -33,8 +34,9 @@ from domain.portal.links import PortalError
 from domain.portal.models import ClientResponse, DocumentLink
 from extensions import db
 from output.epc_qr import epc_payload, epc_qr_svg_data_uri
-from web import client_ip, get_owned_or_404, is_fragment_request, security_log
 from web import urls as links
+from web.http import client_ip, is_fragment_request
+from web.tenancy import get_owned_or_404
 
 bp = Blueprint("portal", __name__)
 log = logging.getLogger("encaisse.portal")

@@ -4,8 +4,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from domain.billing.money import MoneyError, parse_amount, parse_percent
-from web import FrenchForm
-from web.documents import DocumentForm, FrenchDateField
+from web.forms import DocumentForm, FrenchDateField, FrenchForm
 
 
 class QuoteForm(DocumentForm):

@@ -14,11 +14,15 @@ from domain.billing.documents import DocumentError
 from domain.billing.models import Document, Kind
 from domain.core import idempotency
 from extensions import db
-from web import documents as dw
-from web import get_owned_or_404, parse_id, pdf_response, redirect_see_other, render_page
+from web.documents import frozen_response, pdf_response
+from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
+from web.filters import parse_document_filters
+from web.http import redirect_see_other, render_page, see_other
+from web.once import remember, replay_of
+from web.tenancy import company_today, get_owned_or_404, parse_id
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
-dw.register_editor(bp)
+register_editor(bp)
 
 
 @bp.before_request
@@ -38,8 +42,8 @@ def _quote_or_404(quote_id: int) -> Document:
 @bp.get("/")
 def index():
     """Quotes, filterable by status, client, period, amount; searchable; sortable; paginated."""
-    filters, values, errors = dw.parse_document_filters(request.args, "quote")
-    result = lists.list_documents(current_user.company_id, filters, today=dw.company_today())
+    filters, values, errors = parse_document_filters(request.args, "quote")
+    result = lists.list_documents(current_user.company_id, filters, today=company_today())
     return render_page("quotes/index.html", "quotes/_list.html", result=result, values=values, errors=errors,
                        clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
                        statuses=status.QUOTE_STATUSES)
@@ -60,9 +64,9 @@ def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_er
     """The editor page; totals are the typed lines' (or the saved draft's on first display)."""
     regime = form.vat_regime.data or docs.default_regime(current_user.company)
     if parsed is not None:
-        totals = dw.lines_totals(parsed.lines, regime)
+        totals = lines_totals(parsed.lines, regime)
     else:
-        totals = docs.totals_of(doc) if doc is not None else dw.lines_totals([], regime)
+        totals = docs.totals_of(doc) if doc is not None else lines_totals([], regime)
     return render_template("quotes/form.html", form=form, rows=rows, doc=doc, totals=totals, regime=regime,
                            form_error=form_error, lines_error=lines_error,
                            line_errors=parsed.errors if parsed else [], editor="quotes")
@@ -73,18 +77,18 @@ def create():
     """A new quote draft (no number until it is issued)."""
     company = current_user.company
     form = QuoteForm().setup(company, None)
-    today = dw.company_today()
+    today = company_today()
     if not form.is_submitted():
         client_id = request.args.get("client_id", type=parse_id)
         if client_id:
             form.client_id.data = str(client_id)
         form.validity_date.data = today + timedelta(days=company.quote_validity_days)
-        return _render_form(form, [dw.blank_row("item", franchise=company.is_vat_franchise)])
-    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
+        return _render_form(form, [blank_row("item", franchise=company.is_vat_franchise)])
+    parsed = parse_lines(request.form, franchise=company.is_vat_franchise)
     valid = form.validate()
     if _validity_error(form, today) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
-    replay = dw.replay_of(form.token.data, url_for("quotes.index"))
+    replay = replay_of(form.token.data, url_for("quotes.index"))
     if replay is not None:
         return replay
     try:
@@ -95,10 +99,10 @@ def create():
         return _render_form(form, parsed.rows, parsed=parsed, form_error=message if exc.field != "lines" else None,
                             lines_error=str(exc) if exc.field == "lines" else None)
     url = url_for("quotes.detail", quote_id=doc.id)
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash("Devis enregistré en brouillon.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 
@@ -108,16 +112,16 @@ def edit(quote_id: int):
     doc = _quote_or_404(quote_id)
     company = current_user.company
     if doc.is_issued:
-        return dw.frozen_response(doc)
+        return frozen_response(doc)
     form = QuoteForm(obj=None if request.method == "POST" else doc).setup(company, doc)
     if not form.is_submitted():
-        return _render_form(form, dw.rows_of(doc), doc)
-    parsed = dw.parse_lines(request.form, franchise=company.is_vat_franchise)
+        return _render_form(form, rows_of(doc), doc)
+    parsed = parse_lines(request.form, franchise=company.is_vat_franchise)
     valid = form.validate()
-    if _validity_error(form, dw.company_today()) or not (valid and parsed.ok):
+    if _validity_error(form, company_today()) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, doc, parsed=parsed)
     # A double tap on "Enregistrer" must not come back as "modified in the meantime".
-    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    replay = replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
     if replay is not None:
         return replay
     try:
@@ -125,7 +129,7 @@ def edit(quote_id: int):
                           expected_version=form.version_value())
     except docs.FrozenDocumentError:
         db.session.rollback()
-        return dw.frozen_response(doc)
+        return frozen_response(doc)
     except DocumentError as exc:
         db.session.rollback()
         message = form.show_domain_error(exc)
@@ -141,14 +145,14 @@ def edit(quote_id: int):
 
 
 def _detail_context(doc: Document, **extra) -> dict:
-    today = dw.company_today()
+    today = company_today()
     new = idempotency.new_token
     context = {
         "doc": doc, "today": today, "status": status.status_of(doc, today), "totals": docs.totals_of(doc),
         "regime": doc.vat_regime,
         "invoices": lists.related_invoices(doc, today=today) if doc.is_issued else [],
         "job": docs.job_balance(doc) if doc.is_issued else None,
-        "left_to_deposit": dw.left_to_deposit_cents(doc) if doc.accepted_at else 0,
+        "left_to_deposit": left_to_deposit_cents(doc) if doc.accepted_at else 0,
         "can_bill": doc.accepted_at is not None and not docs.finals_of(doc),
         "events": lists.document_events(doc), "action_error": None,
         "issue_form": TokenForm(formdata=None, token=new()),
@@ -177,7 +181,7 @@ def delete(quote_id: int):
     """Delete a draft quote (it has no number: no gap). An issued quote is never deleted."""
     doc = _quote_or_404(quote_id)
     if doc.is_issued:
-        return dw.frozen_response(doc)
+        return frozen_response(doc)
     docs.delete_draft(doc, current_user)
     db.session.commit()
     flash("Brouillon supprimé.", "success")
@@ -190,20 +194,20 @@ def issue(quote_id: int):
     doc = _quote_or_404(quote_id)
     url = url_for("quotes.detail", quote_id=doc.id)
     form = TokenForm()
-    replay = dw.replay_of(form.token.data, url)
+    replay = replay_of(form.token.data, url)
     if replay is not None:
         return replay
     try:
         # The PDF is rendered and its bytes stored in the same transaction: a render failure
         # rolls the issue back, so the document stays an unnumbered draft (no gap).
-        document_files.issue_with_pdf(doc, current_user, today=dw.company_today())
+        document_files.issue_with_pdf(doc, current_user, today=company_today())
     except DocumentError as exc:
         db.session.rollback()
         return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash(f"Devis émis sous le n° {doc.number}.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 def _simple_action(quote_id: int, action, success: str):
@@ -246,7 +250,7 @@ def _create_once(quote_id: int, create, url_of, message):
     `create(quote)` makes it, `url_of(draft)` is where to go next, `message(quote)` is flashed."""
     doc = _quote_or_404(quote_id)
     form = TokenForm()
-    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    replay = replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
     if replay is not None:
         return replay
     try:
@@ -255,16 +259,16 @@ def _create_once(quote_id: int, create, url_of, message):
         db.session.rollback()
         return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
     url, text = url_of(draft), message(doc)
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash(text, "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 @bp.post("/<int:quote_id>/duplicate")
 def duplicate(quote_id: int):
     """Copy the quote into a new draft (the way to change an issued quote)."""
-    return _create_once(quote_id, lambda quote: docs.duplicate(quote, current_user, today=dw.company_today()),
+    return _create_once(quote_id, lambda quote: docs.duplicate(quote, current_user, today=company_today()),
                         lambda copy: url_for("quotes.edit", quote_id=copy.id),
                         lambda quote: f"Copie créée en brouillon à partir de {quote.display_number}.")
 
@@ -276,11 +280,11 @@ def create_deposit(quote_id: int):
     form = DepositForm()
     if not form.validate():
         return _render_detail(doc, deposit_form=form)
-    replay = dw.replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
+    replay = replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
     if replay is not None:
         return replay
     try:
-        deposit = docs.create_deposit(doc, current_user, today=dw.company_today(), percent_bp=form.percent_bp,
+        deposit = docs.create_deposit(doc, current_user, today=company_today(), percent_bp=form.percent_bp,
                                       amount_cents=form.amount_cents)
     except DocumentError as exc:
         db.session.rollback()
@@ -291,16 +295,16 @@ def create_deposit(quote_id: int):
             return _render_detail(doc, deposit_form=form)
         return _render_detail(doc, deposit_form=form, action_error=str(exc))
     url = url_for("invoices.detail", invoice_id=deposit.id)
-    dw.remember(form.token.data, url)
+    remember(form.token.data, url)
     db.session.commit()
     flash("Facture d'acompte créée en brouillon : vérifiez-la puis émettez-la.", "success")
-    return dw.see_other(url)
+    return see_other(url)
 
 
 @bp.post("/<int:quote_id>/final")
 def create_final(quote_id: int):
     """The final invoice draft: every quote line, each deposit deducted."""
-    return _create_once(quote_id, lambda quote: docs.create_final(quote, current_user, today=dw.company_today()),
+    return _create_once(quote_id, lambda quote: docs.create_final(quote, current_user, today=company_today()),
                         lambda final: url_for("invoices.detail", invoice_id=final.id),
                         lambda _quote: "Facture de solde créée en brouillon : vérifiez-la puis émettez-la.")
 

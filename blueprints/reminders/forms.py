@@ -1,31 +1,11 @@
 """Sending, reminders, plan, templates and rates forms."""
 
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from domain.billing.terms import TABLE_KINDS
 from domain.collections.messages import TEMPLATE_KEYS
-from web import FrenchForm, IntegerField, choices
-
-
-class SendForm(FrenchForm):
-    token = HiddenField()
-    template_key = HiddenField()
-    extra_recipient = StringField("Autre destinataire", validators=[Length(max=254)])
-    copy_me = BooleanField("M'envoyer une copie")
-    subject = StringField("Objet", validators=[DataRequired(message="L'objet ne peut pas être vide."), Length(max=300)])
-    body = TextAreaField("Message", validators=[DataRequired(message="Le message ne peut pas être vide."),
-                                                Length(max=20000)])
-
-
-class PauseForm(FrenchForm):
-    until = DateField("Suspendre jusqu'au", validators=[InputRequired(message="Choisissez une date.")])
-    reason = StringField("Motif", validators=[Length(max=300)], description="Par exemple : promesse de paiement au téléphone.")
-
-
-class TaskForm(FrenchForm):
-    due_on = DateField("Pour le", validators=[InputRequired(message="Choisissez une date.")])
-    note = StringField("À faire", validators=[DataRequired(message="Décrivez la tâche."), Length(max=2000)])
+from web.forms import FrenchForm, IntegerField, choices
 
 
 class TemplateForm(FrenchForm):

@@ -9,43 +9,23 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.reminders.forms import (
-    TEMPLATE_CHOICES,
-    PauseForm,
-    RateForm,
-    SendForm,
-    SettingsForm,
-    TaskForm,
-    TemplateForm,
-)
+from blueprints.reminders.forms import TEMPLATE_CHOICES, RateForm, SettingsForm, TemplateForm
 from domain.billing.models import Document, RateEntry
 from domain.billing.money import MoneyError, parse_percent
 from domain.billing.terms import TABLE_KINDS, half_year_start, load_tables
 from domain.collections import letters, messages, reminders, sending
 from domain.collections.models import Send, Task
-from domain.collections.penalties import invoice_penalties
 from domain.collections.reminders import ReminderError
 from domain.core import events, idempotency
 from domain.core.clock import today_in
-from domain.core.models import Client, Event
+from domain.core.models import Client
 from extensions import db
-from web import get_owned_or_404, is_fragment_request, parse_id, redirect_see_other
+from web.http import is_fragment_request, redirect_see_other
+from web.panels import PauseForm, SendForm, TaskForm, panel_response
+from web.tenancy import get_owned_or_404, parse_id
 from web.urls import client_link, tracking_pixel_html
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
-
-
-def _collections_panel(doc: Document, *, payments=None, credit_notes=None):
-    """Render the panel inside a document page ({{ collections_panel(doc) }}); the invoice page
-    passes the payments and credit notes it has loaded, for the penalties (two queries less)."""
-    from markupsafe import Markup
-
-    return Markup(render_template("reminders/_panel.html",
-                                  **panel_context(doc, payments=payments, credit_notes=credit_notes)))
-
-
-bp.record_once(lambda state: state.app.jinja_env.globals.update(
-    collections_panel=_collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans))
 
 
 @bp.before_request
@@ -69,56 +49,6 @@ def _detail_url(doc: Document) -> str:
     return url_for("quotes.detail", quote_id=doc.id) if doc.is_quote else url_for("invoices.detail", invoice_id=doc.id)
 
 
-def panel_context(doc: Document, *, send_form: SendForm | None = None, message: tuple[str, str] | None = None,
-                  payments=None, credit_notes=None) -> dict:
-    """Everything the collections panel shows for one document."""
-    today = _today()
-    plans = reminders.company_plans(doc.company_id) if doc.is_invoice else []
-    plan = None
-    if doc.is_invoice:  # plan_for, with the plans the panel lists anyway (one query, not two)
-        default = next((p for p in plans if p.is_default), None) or reminders.default_plan(doc.company)
-        plan = reminders.plan_among(doc, {p.id: p for p in plans}, default)
-    step = reminders.due_step(doc, plan, today) if plan else None
-    upcoming = None
-    if plan and doc.due_date and doc.remaining_cents > 0:
-        for index, s in enumerate(plan.steps):
-            day = doc.due_date + timedelta(days=int(s["offset_days"]))
-            if index > doc.reminder_step_reached and day >= today:
-                upcoming = (day, s["template"])
-                break
-    return {
-        "doc": doc, "today": today, "penalties": invoice_penalties(doc, today, payments=payments, credit_notes=credit_notes)
-        if doc.is_invoice else None,
-        "next_level": reminders.next_level(doc) if doc.is_invoice else None,
-        "cannot_remind": reminders.can_remind(doc) if doc.is_invoice else None,
-        "level_labels": reminders.LEVEL_LABELS, "template_labels": messages.TEMPLATE_KEYS,
-        "plan": plan, "due_step": step, "upcoming": upcoming,
-        "sends": reminders.last_sends(doc.id, limit=8),
-        "tasks": reminders.open_tasks(doc.company_id, document_id=doc.id),
-        "pause_form": PauseForm(formdata=None, until=today + timedelta(days=7)),
-        "task_form": TaskForm(formdata=None, due_on=today + timedelta(days=1)),
-        "send_form": send_form, "message": message, "emails": doc.client.emails,
-        "phones": [c.phone for c in doc.client.contacts if c.phone],
-        "letter": letters.formal_notice_letter(doc) if doc.is_invoice else None,
-        "plans": plans,
-        "share_channels": reminders.SHARE_CHANNELS,
-    }
-
-
-def _panel_response(doc: Document, *, status: int = 200, with_history: bool = False, **kw):
-    """The panel fragment, plus the history timeline swapped out-of-band when it changed.
-
-    Without htmx (no JavaScript), the same panel comes inside a full page."""
-    if not is_fragment_request():
-        return make_response(render_template("reminders/compose_page.html", **panel_context(doc, **kw)), status)
-    html = render_template("reminders/_panel.html", **panel_context(doc, **kw))
-    if with_history:
-        doc_events = db.session.scalars(select(Event).where(Event.document_id == doc.id).order_by(Event.at, Event.id)).all()
-        history = render_template("documents/_history.html", doc=doc, events=doc_events)
-        html += history.replace('<section id="doc-history"', '<section id="doc-history" hx-swap-oob="true"', 1)
-    return make_response(html, status)
-
-
 # --- the panel on a document page -----------------------------------------------------
 
 
@@ -128,7 +58,7 @@ def panel(document_id: int):
     doc = _document(document_id)
     if not is_fragment_request():
         return redirect(_detail_url(doc))
-    return _panel_response(doc)
+    return panel_response(doc)
 
 
 @bp.get("/documents/<int:document_id>/compose")
@@ -139,10 +69,10 @@ def compose(document_id: int):
     try:
         draft = _draft(doc, what)
     except ReminderError as exc:
-        return _panel_response(doc, message=("error", str(exc)))
+        return panel_response(doc, message=("error", str(exc)))
     form = SendForm(formdata=None, subject=draft.subject, body=draft.body, template_key=draft.template_key,
                     token=idempotency.new_token(), copy_me=doc.company.copy_company_on_sends)
-    return _panel_response(doc, send_form=form)
+    return panel_response(doc, send_form=form)
 
 
 def _draft(doc: Document, what: str) -> reminders.Draft:
@@ -168,7 +98,7 @@ def send(document_id: int):
         try:
             draft = _draft(doc, "reminder")
         except ReminderError as exc:
-            return _panel_response(doc, message=("error", str(exc)))
+            return panel_response(doc, message=("error", str(exc)))
         key, subject, body, recipients = draft.template_key, draft.subject, draft.body, draft.recipients
         copy_me = doc.company.copy_company_on_sends
     else:
@@ -190,7 +120,7 @@ def send(document_id: int):
         except ReminderError as exc:
             error = str(exc)
     if error:
-        return _panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), message=("error", error))
+        return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), message=("error", error))
 
     cc = [doc.company.email] if copy_me and doc.company.email else []
     req = sending.SendRequest(document=doc, purpose=purpose, template_key=key, recipients=recipients, cc=cc,
@@ -207,12 +137,12 @@ def send(document_id: int):
     elif outcome.ok:
         message = ("success", "E-mail envoyé à " + ", ".join(recipients) + "." + (f" {outcome.message}" if outcome.message else ""))
     else:
-        return _panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), with_history=True,
+        return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), with_history=True,
                                message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
     if not is_fragment_request():
         flash(message[1], message[0])
         return redirect(_detail_url(doc), code=303)
-    return _panel_response(doc, with_history=True, message=message)
+    return panel_response(doc, with_history=True, message=message)
 
 
 def _fresh_form(key: str, subject: str, body: str, copy_me: bool) -> SendForm:
@@ -235,7 +165,7 @@ def share(document_id: int, channel: str):
     sending.record_share(doc, current_user._get_current_object(), channel=channel, template_key="share", body=text)
     db.session.commit()
     if channel == "link":
-        return _panel_response(doc, with_history=True, message=("success", f"Lien à copier : {link or '(lien client indisponible)'}"))
+        return panel_response(doc, with_history=True, message=("success", f"Lien à copier : {link or '(lien client indisponible)'}"))
     return redirect(reminders.share_url(channel, phone=phone, text=text, link=link), code=303)
 
 
@@ -250,9 +180,9 @@ def pause(document_id: int):
         else:
             reminders.pause(doc, current_user._get_current_object(), form.until.data, reason=form.reason.data or "")
             db.session.commit()
-            return _panel_response(doc, with_history=True, message=("success", "Relances automatiques suspendues."))
+            return panel_response(doc, with_history=True, message=("success", "Relances automatiques suspendues."))
     errors = " ".join(e for errs in form.errors.values() for e in errs)
-    return _panel_response(doc, message=("error", errors or "Date invalide."))
+    return panel_response(doc, message=("error", errors or "Date invalide."))
 
 
 @bp.post("/documents/<int:document_id>/resume")
@@ -261,7 +191,7 @@ def resume(document_id: int):
     doc = _document(document_id)
     reminders.pause(doc, current_user._get_current_object(), None)
     db.session.commit()
-    return _panel_response(doc, with_history=True, message=("success", "Relances automatiques reprises."))
+    return panel_response(doc, with_history=True, message=("success", "Relances automatiques reprises."))
 
 
 @bp.post("/documents/<int:document_id>/automatic")
@@ -270,7 +200,7 @@ def automatic(document_id: int):
     doc = _document(document_id)
     reminders.set_enabled(doc, current_user._get_current_object(), request.form.get("enabled") == "1")
     db.session.commit()
-    return _panel_response(doc, with_history=True)
+    return panel_response(doc, with_history=True)
 
 
 @bp.post("/documents/<int:document_id>/tasks")
@@ -282,9 +212,9 @@ def add_task(document_id: int):
         reminders.add_task(doc.company_id, current_user._get_current_object(), client_id=doc.client_id,
                            due_on=form.due_on.data, note=form.note.data, document=doc)
         db.session.commit()
-        return _panel_response(doc, with_history=True, message=("success", "Tâche ajoutée."))
+        return panel_response(doc, with_history=True, message=("success", "Tâche ajoutée."))
     errors = " ".join(e for errs in form.errors.values() for e in errs)
-    return _panel_response(doc, message=("error", errors))
+    return panel_response(doc, message=("error", errors))
 
 
 @bp.post("/tasks/<int:task_id>/done")
@@ -294,7 +224,7 @@ def task_done(task_id: int):
     reminders.complete_task(task, current_user._get_current_object())
     db.session.commit()
     if task.document_id and is_fragment_request() and request.form.get("from") == "panel":
-        return _panel_response(db.session.get(Document, task.document_id), with_history=True)
+        return panel_response(db.session.get(Document, task.document_id), with_history=True)
     if is_fragment_request():
         return make_response("", 200)
     return redirect(request.referrer or url_for("reminders.index"), code=303)
@@ -333,7 +263,7 @@ def penalty_invoice(document_id: int):
     try:
         draft = reminders.create_penalty_invoice(doc, current_user._get_current_object(), today=_today())
     except ReminderError as exc:
-        return _panel_response(doc, message=("error", str(exc)))
+        return panel_response(doc, message=("error", str(exc)))
     db.session.commit()
     flash("Facture de pénalités créée en brouillon : vérifiez-la puis émettez-la.", "success")
     return redirect_see_other("invoices.detail", invoice_id=draft.id)
@@ -465,9 +395,9 @@ def document_plan(document_id: int):
         reminders.set_invoice_plan(doc, current_user._get_current_object(), parse_id(choice))
     except ReminderError as exc:
         db.session.rollback()
-        return _panel_response(doc, message=("error", str(exc)))
+        return panel_response(doc, message=("error", str(exc)))
     db.session.commit()
-    return _panel_response(doc, with_history=True, message=("success", "Plan de relance de la facture enregistré."))
+    return panel_response(doc, with_history=True, message=("success", "Plan de relance de la facture enregistré."))
 
 
 @bp.route("/templates/<key>", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from domain.core.validators import (
     clean_siret,
     clean_vat_number,
 )
-from web import FrenchForm, IntegerField, choices, cleaned_by
+from web.forms import FrenchForm, IntegerField, choices, cleaned_by
 
 TIMEZONES = ("Europe/Paris", "America/Guadeloupe", "America/Martinique", "America/Cayenne",
              "Indian/Reunion", "Indian/Mayotte", "Pacific/Noumea", "Pacific/Tahiti")

@@ -10,7 +10,7 @@ from domain.core import accounts
 from domain.core import company as company_rules
 from domain.core.validators import InvalidValue
 from extensions import db
-from web import redirect_see_other
+from web.http import redirect_see_other
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from domain.billing.models import CatalogItem
 from domain.billing.money import VAT_RATES_BP
+from domain.core.errors import UserError
 from domain.core.models import Company
 from domain.core.text import fold
 from extensions import db
@@ -20,12 +21,8 @@ PAGE_SIZE = 50
 _SEARCH_SCAN_LIMIT = 5000
 
 
-class CatalogError(ValueError):
+class CatalogError(UserError):
     """A catalogue rule refused the change; str(e) is French, `field` the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from domain.billing.money import (
 )
 from domain.core import events
 from domain.core.company import missing_for_documents
+from domain.core.errors import UserError
 from domain.core.models import Client, Company
 from domain.core.orm import utcnow
 from extensions import db
@@ -41,12 +42,8 @@ MAX_DOCUMENT_CENTS = MAX_AMOUNT_CENTS
 REDUCED_RATES_BP = (1000, 550)
 
 
-class DocumentError(ValueError):
+class DocumentError(UserError):
     """A rule refused the change; str(e) is a French sentence."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class FrozenDocumentError(DocumentError):

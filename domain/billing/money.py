@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+from domain.core.errors import UserError
+
 __all__ = [
     "MAX_AMOUNT_CENTS",
     "MAX_QUANTITY_MILLI",
@@ -63,15 +65,8 @@ _MAX_INTEGER_DIGITS = 20
 _DEPOSIT_ROUNDING_SLACK_CENTS_PER_RATE = 5
 
 
-class MoneyError(ValueError):
+class MoneyError(UserError):
     """A user-facing money error; str(error) is a French sentence ready to show next to a field."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,16 +10,13 @@ from sqlalchemy import update
 from domain.billing.models import Document, Payment, PaymentMethod
 from domain.billing.money import display_amount
 from domain.core import events
+from domain.core.errors import UserError
 from domain.core.orm import utcnow
 from extensions import db
 
 
-class PaymentError(ValueError):
+class PaymentError(UserError):
     """A payment refused; str(e) is French, `field` the form field concerned."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from domain.billing.models import RateEntry
+from domain.core.errors import UserError
 from extensions import db
 
 __all__ = [
@@ -51,15 +52,8 @@ __all__ = [
 RateTable = Sequence[tuple[date, int]]
 
 
-class LegalError(ValueError):
+class LegalError(UserError):
     """A rule of law is not met; str(error) is a French sentence for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class MissingRateError(LegalError):

@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from domain.collections.models import MessageTemplate
+from domain.core.errors import UserError
 from extensions import db
 
 # key → (label, level it brings the invoice to, or None for document sends / pre-due)
@@ -123,7 +124,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
-class TemplateError(ValueError):
+class TemplateError(UserError):
     """A template cannot be saved; str(e) is a French sentence."""
 
 

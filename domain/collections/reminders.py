@@ -19,6 +19,7 @@ from domain.collections.models import ReminderPlan, Send, Task
 from domain.collections.penalties import invoice_penalties
 from domain.core import events
 from domain.core.clock import today_in
+from domain.core.errors import UserError
 from domain.core.models import Client, Company
 from domain.core.orm import utcnow
 from extensions import db
@@ -36,12 +37,8 @@ DEFAULT_STEPS = [
 ]
 
 
-class ReminderError(ValueError):
+class ReminderError(UserError):
     """A reminder cannot be sent or a plan saved; str(e) is French."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- levels ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from domain.core.errors import UserError
 from domain.core.models import Company, LoginAttempt, User
 from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
@@ -48,12 +49,8 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024  # long passphrases welcome; the cap only stops abuse
 
 
-class AccountError(ValueError):
+class AccountError(UserError):
     """Sign-up or login refused; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def check_password_strength(password: str) -> None:

@@ -9,8 +9,10 @@ from email_validator import EmailNotValidError, validate_email
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from domain.core.errors import UserError
 
-class InvalidValue(ValueError):
+
+class InvalidValue(UserError):
     """A value the user typed is not acceptable; str(e) is the French message."""
 
 

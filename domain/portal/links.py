@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 
 from domain.billing.models import Document
 from domain.core import events
+from domain.core.errors import UserError
 from domain.core.orm import utcnow
 from domain.portal.models import (
     DocumentLink,
@@ -32,12 +33,8 @@ DEFAULT_LIFETIME = timedelta(days=365)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
-class PortalError(ValueError):
+class PortalError(UserError):
     """The client's request cannot be done; str(e) is a polite French sentence."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- links -------------------------------------------------------------------------

@@ -39,8 +39,9 @@ from blueprints.portal.forms import AcceptForm, PromiseForm
 from blueprints.portal.forms import RefuseForm as PortalRefuseForm
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
-from blueprints.reminders.forms import PauseForm, RateForm, SendForm, SettingsForm, TaskForm, TemplateForm
+from blueprints.reminders.forms import RateForm, SettingsForm, TemplateForm
 from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
+from web.panels import PauseForm, SendForm, TaskForm
 from domain.billing.models import Document
 from domain.core.models import Client
 from extensions import db

@@ -1,0 +1,147 @@
+"""Everything templates can call, registered in one place: filters (money, dates,
+percentages) and globals (labels, choices, panels, the navigation)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_login import current_user
+
+from domain.billing import lists, mentions, status, terms
+from domain.billing.models import KIND_LABELS, PAYMENT_METHOD_LABELS, PaymentMethod
+from domain.billing.money import format_amount_input
+from domain.collections import dashboard as board
+from domain.collections import reminders
+from domain.core import events, idempotency
+from domain.portal import tracking
+from domain.portal.models import DocumentLink
+from output.formatting import JINJA_FILTERS, format_date
+from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
+from web.http import is_fragment_request
+from web.panels import collections_panel
+from web.tenancy import company_today
+from web.urls import absolute_url
+
+NAV = (
+    ("dashboard.index", "Tableau de bord"),
+    ("quotes.index", "Devis"),
+    ("invoices.index", "Factures"),
+    ("payments.index", "Paiements"),
+    ("reminders.index", "Relances"),
+    ("clients.index", "Clients"),
+    ("settings.index", "Réglages"),
+)
+
+ATTESTATION_REMINDER = (
+    "Taux réduit de TVA (10 % ou 5,5 %) : faites signer au client l'attestation de travaux "
+    "dans un logement de plus de deux ans, et conservez-la."
+)
+
+
+def combine_attrs(attrs: dict, errors, err_id: str) -> dict:
+    """Add aria-invalid/aria-describedby to a form control that has errors."""
+    attrs = dict(attrs)
+    if errors:
+        attrs.update({"aria-invalid": "true", "aria-describedby": err_id})
+    return attrs
+
+
+def event_details(event) -> str:
+    data = event.data or {}
+    parts = []
+    if data.get("number"):
+        parts.append(f"n° {data['number']}")
+    if data.get("method"):
+        try:
+            parts.append(PAYMENT_METHOD_LABELS[PaymentMethod(data["method"])])
+        except ValueError:
+            parts.append(str(data["method"]))
+    if data.get("reference"):
+        parts.append(f"réf. {data['reference']}")
+    if data.get("reason"):
+        parts.append(f"motif : {data['reason']}")
+    if data.get("credit_note_number"):
+        parts.append(f"avoir {data['credit_note_number']}")
+    if data.get("invoice_number"):
+        parts.append(f"facture {data['invoice_number']}")
+    if data.get("duplicated_from"):
+        parts.append(f"copie de {data['duplicated_from']}")
+    if data.get("channel"):
+        parts.append(str(data["channel"]))
+    return " · ".join(parts)
+
+
+def linked_document_id(event) -> int | None:
+    data = event.data or {}
+    for key in ("deposit_id", "final_id", "credit_note_id", "copy_id"):
+        if data.get(key):
+            return int(data[key])
+    return None
+
+
+TEMPLATE_GLOBALS = {
+    "status_label": status.label,
+    "status_badge": status.badge,
+    "event_label": events.label,
+    "event_details": event_details,
+    "event_link_id": linked_document_id,
+    "days_late": terms.days_late,
+    "kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
+    "payment_methods": [(m.value, label) for m, label in PAYMENT_METHOD_LABELS.items()],
+    "vat_choices": VAT_CHOICES,
+    "line_units": UNITS,
+    "regime_mentions": mentions.REGIME_MENTIONS,
+    "attestation_reminder": ATTESTATION_REMINDER,
+    "amount_input": format_amount_input,
+    "reduced_rate_used": reduced_rate_used,
+    "iso_date": date.fromisoformat,
+    "document_sorts": lists.DOCUMENT_SORTS,
+    "payment_sorts": lists.PAYMENT_SORTS,
+    "invoice_kind_filters": lists.INVOICE_KIND_FILTERS,
+}
+
+
+
+
+def client_activity(client):
+    """Data of templates/clients/_activity.html."""
+    return board.client_activity(current_user.company_id, client.id, company_today())
+
+
+def level_short(level: int) -> str:
+    """"R2" for reminder level 2."""
+    return reminders.LEVEL_SHORT.get(level, "")
+
+
+def date_arg_label(value: str) -> str:
+    """A date from the query string (ISO or 23/11/2026) in French, or as typed."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return format_date(datetime.strptime(value, fmt).date())
+        except ValueError:
+            continue
+    return value
+
+
+def client_link_url(link: DocumentLink | None) -> str:
+    """Absolute URL of a client link, to copy."""
+    return absolute_url("portal.page", token=link.token) if link is not None else ""
+
+
+def init_app(app: Flask) -> None:
+    """Register every filter and global (before the first template is rendered)."""
+    app.jinja_env.filters.update(JINJA_FILTERS)
+    app.jinja_env.filters["combine_attrs"] = combine_attrs
+    app.jinja_env.globals.update(
+        TEMPLATE_GLOBALS,
+        collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
+        client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
+        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url,
+    )
+
+    @app.context_processor
+    def _page_context():
+        # Only link the sections whose blueprint is registered.
+        nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
+        return {"is_fragment": is_fragment_request(), "nav": nav}
