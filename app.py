@@ -14,7 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import database
 import domain
 from config import DefaultConfig
-from extensions import csrf, db, login_manager, mail, migrate
+from extensions import csrf, db, login_manager, migrate
+from output.mail import Mailer, SmtpSettings
 
 # Environment variables honoured under their usual names (12-factor style).
 PLAIN_ENV_KEYS = (
@@ -91,7 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    mail.init_app(app)
+    app.extensions["encaisse.mailer"] = Mailer(SmtpSettings.from_config(app.config))
     _init_login(app)
 
     import web
@@ -117,9 +118,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(reminders_bp)
 
-    import cli
+    import commands
 
-    cli.init_app(app)
+    commands.init_app(app)
     return app
 
 

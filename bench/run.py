@@ -350,8 +350,8 @@ def measure_one_tap(app, client, meta: dict, sink: SmtpSink, results: dict) -> N
     # due); the client page's full statement of account (12 months of payments) beside it.
     from datetime import date
 
-    from domain.billing import printing as document_files
     from domain.billing.models import Document
+    from domain.collections import letters
     from domain.core.models import Client
     from extensions import db
 
@@ -362,7 +362,7 @@ def measure_one_tap(app, client, meta: dict, sink: SmtpSink, results: dict) -> N
             statement = []
             for client_row in clients[:2] + clients:
                 t = time.perf_counter()
-                document_files.statement_pdf(db.session.get(Client, client_row.id), today=today,
+                letters.statement_pdf(db.session.get(Client, client_row.id), today=today,
                                              balance_only=balance_only)
                 statement.append((time.perf_counter() - t) * 1000)
             results[key] = median(statement[2:])
@@ -374,25 +374,25 @@ def measure_one_tap(app, client, meta: dict, sink: SmtpSink, results: dict) -> N
 
 
 def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
-    """As `flask --app app reminders run --today <today> --company 1` does (cli.py)."""
+    """As `flask --app app reminders run --today <today> --company 1` does (commands/reminders.py)."""
     from datetime import date
 
     import database
-    from domain.billing import printing as document_files
-    from domain.collections import autopilot
+    from domain.collections import autopilot, letters
     from extensions import db
+    from web.http import mailer
     from web.urls import client_link, tracking_pixel_html
 
     today = date.fromisoformat(meta["today"])
     company_id = meta["companies"][0]["id"]
 
     def attachments(doc, key):
-        return document_files.attachments_for(doc, key, today=today)
+        return letters.attachments_for(doc, key, today=today)
 
     def run():
         with app.app_context(), database.write_intent():
             try:
-                return autopilot.run(attachments_for=attachments, link_for=client_link, today=today,
+                return autopilot.run(deliver=mailer().deliver, attachments_for=attachments, link_for=client_link, today=today,
                                      company_ids=[company_id], html_extra_for=tracking_pixel_html)
             finally:
                 db.session.remove()

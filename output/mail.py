@@ -1,14 +1,18 @@
-"""E-mail through Flask-Mail to the configured SMTP server, with a timeout, one connection
-per batch, and per-recipient refusals reported instead of ignored."""
+"""E-mail over SMTP: one connection per batch, a timeout, and per-recipient refusals reported
+instead of ignored.
+
+A leaf like the rest of output/: the application builds one `Mailer` from its settings and
+passes its `deliver` to the domain code that sends (see domain.collections.sending).
+"""
 
 from __future__ import annotations
 
 import html
 import smtplib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-from flask import current_app
-from flask_mail import Connection, Message, sanitize_address, sanitize_addresses
+from email.message import EmailMessage
+from email.utils import getaddresses, make_msgid, parseaddr
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class Attachment:
 
 @dataclass
 class Outgoing:
-    """One message to send; `result` is filled by deliver()."""
+    """One message to send; `delivered` and `error` are filled by Mailer.deliver()."""
 
     recipients: list[str]
     subject: str
@@ -33,35 +37,10 @@ class Outgoing:
     error: str = ""  # why it was not delivered (French)
 
 
-class _Connection(Connection):
-    """Flask-Mail's connection with a socket timeout (a hung server must not hang a request)."""
+Deliver = Callable[[list[Outgoing]], None]
 
-    def configure_host(self):
-        timeout = current_app.config.get("MAIL_TIMEOUT", 10)
-        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = cls(self.mail.server, self.mail.port, timeout=timeout)
-        host.set_debuglevel(int(self.mail.debug))
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-    def send_checked(self, message: Message) -> dict:
-        """Send and return the recipients the server refused ({} when all accepted)."""
-        if message.has_bad_headers():
-            raise ValueError("en-tête invalide (retour à la ligne)")
-        refused = {}
-        if self.host is not None:
-            refused = self.host.sendmail(
-                sanitize_address(message.sender), list(sanitize_addresses(message.send_to)), message.as_bytes(),
-                message.mail_options, message.rcpt_options,
-            )
-        return refused
-
-
-# RFC 5322 §2.1.1: a line is at most 998 characters. Flask-Mail sends UTF-8 bodies as
-# 8bit without re-wrapping, and strict servers refuse longer lines: break them at spaces.
+# RFC 5322 §2.1.1: a line is at most 998 characters, and strict servers refuse longer ones:
+# break long lines at spaces before they are encoded.
 MAX_LINE = 900
 
 
@@ -85,42 +64,131 @@ def text_to_html(body: str) -> str:
     return "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
 
-def _build(item: Outgoing, sender: str) -> Message:
-    msg = Message(subject=item.subject.replace("\r", " ").replace("\n", " "), recipients=item.recipients,
-                  cc=item.cc or None, body=wrap_long_lines(item.body), sender=sender, reply_to=item.reply_to)
-    msg.html = wrap_long_lines(
-        '<!doctype html><html lang="fr"><body style="font-family:Arial,sans-serif;font-size:15px;color:#14213d">\n'
-        + text_to_html(item.body) + "\n" + item.html_extra + "\n</body></html>"
-    )
-    for att in item.attachments:
-        msg.attach(att.filename, att.mimetype, att.data)
-    return msg
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send; `suppress` (tests, demo without a server) sends nothing and
+    reports every message delivered, keeping a copy in `Mailer.outbox`."""
+
+    server: str = "127.0.0.1"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: float = 10
+    default_sender: str = "Encaisse <no-reply@encaisse.local>"
+    suppress: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> SmtpSettings:
+        """From Flask-style settings (MAIL_SERVER, MAIL_PORT, …; MAIL_SUPPRESS_SEND defaults to TESTING)."""
+        return cls(
+            server=config.get("MAIL_SERVER") or "127.0.0.1", port=int(config.get("MAIL_PORT") or 25),
+            username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
+            use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=bool(config.get("MAIL_USE_SSL")),
+            timeout=float(config.get("MAIL_TIMEOUT") or 10),
+            default_sender=config.get("MAIL_DEFAULT_SENDER") or cls.default_sender,
+            suppress=bool(config.get("MAIL_SUPPRESS_SEND", config.get("TESTING", False))),
+        )
 
 
-def deliver(items: list[Outgoing], *, sender: str | None = None) -> None:
-    """Send every message over one SMTP connection; sets each item's `delivered` / `error` (French).
+class Mailer:
+    """Sends `Outgoing` messages with the given settings."""
 
-    A failure to connect marks every item failed; a refused recipient fails only its message.
-    """
-    sender = sender or current_app.config["MAIL_DEFAULT_SENDER"]
-    state = current_app.extensions["mail"]
-    try:
-        with _Connection(state) as conn:
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.outbox: list[EmailMessage] = []  # what a suppressed mailer would have sent
+
+    def build(self, item: Outgoing, sender: str) -> EmailMessage:
+        """The MIME message: text and HTML alternatives, then the attachments."""
+        msg = EmailMessage()
+        for name, value in (("Subject", " ".join(item.subject.splitlines())), ("From", sender),
+                            ("To", ", ".join(item.recipients)), ("Cc", ", ".join(item.cc)),
+                            ("Reply-To", item.reply_to or "")):
+            if any(c in value for c in "\r\n"):
+                raise ValueError("en-tête invalide (retour à la ligne)")
+            if value:
+                msg[name] = value
+        msg["Message-ID"] = make_msgid(domain=_domain_of(sender))
+        msg.set_content(wrap_long_lines(item.body))
+        msg.add_alternative(wrap_long_lines(
+            '<!doctype html><html lang="fr"><body style="font-family:Arial,sans-serif;font-size:15px;color:#14213d">\n'
+            + text_to_html(item.body) + "\n" + item.html_extra + "\n</body></html>"), subtype="html")
+        for att in item.attachments:
+            maintype, _, subtype = att.mimetype.partition("/")
+            msg.add_attachment(att.data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename)
+        return msg
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        cls = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
+        host = cls(s.server, s.port, timeout=s.timeout)
+        if s.use_tls:
+            host.starttls()
+        if s.username and s.password:
+            host.login(s.username, s.password)
+        return host
+
+    def deliver(self, items: list[Outgoing], *, sender: str | None = None) -> None:
+        """Send every message over one SMTP connection; sets each item's `delivered` / `error` (French).
+
+        A failure to connect marks every item failed; a refused recipient fails only its message.
+        """
+        sender = sender or self.settings.default_sender
+        if not items:
+            return
+        if self.settings.suppress:
             for item in items:
                 try:
-                    refused = conn.send_checked(_build(item, sender))
-                except smtplib.SMTPRecipientsRefused as exc:
-                    item.error = "Adresse refusée par le serveur : " + ", ".join(exc.recipients)
-                except (smtplib.SMTPException, OSError, ValueError) as exc:
+                    self.outbox.append(self.build(item, sender))
+                except ValueError as exc:
                     item.error = f"Le serveur d'e-mail a refusé l'envoi ({exc.__class__.__name__})."
                 else:
-                    # Partly refused: the message left for the others; say who did not get it.
                     item.delivered = True
-                    item.error = ("Adresse refusée par le serveur : " + ", ".join(refused)) if refused else ""
-    except (smtplib.SMTPException, OSError) as exc:
-        # Connection lost or never made: whatever was not handed over did not leave.
-        message = ("Le serveur d'e-mail est injoignable : l'e-mail n'est pas parti. Réessayez dans un instant "
-                   f"({exc.__class__.__name__}).")
-        for item in items:
-            if not item.delivered and not item.error:
-                item.error = message
+            return
+        try:
+            host = self._connect()
+        except (smtplib.SMTPException, OSError) as exc:
+            _fail_all(items, exc)
+            return
+        try:
+            for item in items:
+                self._send_one(host, item, sender)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            _fail_all(items, exc)  # connection lost: whatever was not handed over did not leave
+        finally:
+            try:
+                host.quit()
+            except (smtplib.SMTPException, OSError):
+                host.close()
+
+    def _send_one(self, host: smtplib.SMTP, item: Outgoing, sender: str) -> None:
+        try:
+            msg = self.build(item, sender)
+            envelope_from = parseaddr(sender)[1]
+            to = [addr for _, addr in getaddresses([*item.recipients, *item.cc]) if addr]
+            # send_message asks for 8BITMIME / SMTPUTF8 when the message needs them.
+            refused = host.send_message(msg, envelope_from, to)
+        except smtplib.SMTPRecipientsRefused as exc:
+            item.error = "Adresse refusée par le serveur : " + ", ".join(exc.recipients)
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except (smtplib.SMTPException, ValueError) as exc:
+            item.error = f"Le serveur d'e-mail a refusé l'envoi ({exc.__class__.__name__})."
+        else:
+            # Partly refused: the message left for the others; say who did not get it.
+            item.delivered = True
+            item.error = ("Adresse refusée par le serveur : " + ", ".join(refused)) if refused else ""
+
+
+def _fail_all(items: list[Outgoing], exc: BaseException) -> None:
+    message = ("Le serveur d'e-mail est injoignable : l'e-mail n'est pas parti. Réessayez dans un instant "
+               f"({exc.__class__.__name__}).")
+    for item in items:
+        if not item.delivered and not item.error:
+            item.error = message
+
+
+def _domain_of(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "encaisse.local"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
+
+from output.mail import Mailer
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -35,3 +37,8 @@ def see_other(url: str):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def mailer() -> Mailer:
+    """The application's mailer (built from its MAIL_* settings in create_app)."""
+    return current_app.extensions["encaisse.mailer"]

@@ -34,8 +34,9 @@ from domain.portal.links import PortalError
 from domain.portal.models import ClientResponse, DocumentLink
 from extensions import db
 from output.epc_qr import epc_payload, epc_qr_svg_data_uri
+from output.mail import Outgoing
 from web import urls as links
-from web.http import client_ip, is_fragment_request
+from web.http import client_ip, is_fragment_request, mailer
 from web.tenancy import get_owned_or_404
 
 bp = Blueprint("portal", __name__)
@@ -217,8 +218,6 @@ def _answer(token: str, action: str, form_cls, run, done_message: str, again_mes
 
 def _notify_artisan(response_id: int) -> None:
     """E-mail the artisan, after the answer is committed: a failed e-mail never loses it."""
-    from output.mail import Outgoing, deliver
-
     try:
         response = db.session.get(ClientResponse, response_id)
         doc = db.session.get(Document, response.document_id)
@@ -228,7 +227,7 @@ def _notify_artisan(response_id: int) -> None:
         if note is None:
             return
         item = Outgoing(recipients=note.recipients, subject=note.subject, body=note.body)
-        deliver([item])
+        mailer().deliver([item])
         if not item.delivered:
             log.warning("artisan notification not delivered response=%s: %s", response_id, item.error)
     except Exception:  # noqa: BLE001 - the answer is saved; a notification problem must not show to the client

@@ -20,7 +20,7 @@ from domain.core import events, idempotency
 from domain.core.clock import today_in
 from domain.core.models import Client
 from extensions import db
-from web.http import is_fragment_request, redirect_see_other
+from web.http import is_fragment_request, mailer, redirect_see_other
 from web.panels import PauseForm, SendForm, TaskForm, panel_response
 from web.tenancy import get_owned_or_404, parse_id
 from web.urls import client_link, tracking_pixel_html
@@ -127,7 +127,7 @@ def send(document_id: int):
                               subject=subject, body=body, idempotency_key=request.form.get("token") or None)
     today = _today()
     outcome = sending.send_all(
-        [req], current_user._get_current_object(),
+        [req], current_user._get_current_object(), deliver=mailer().deliver,
         attachments_for=lambda d, k: letters.attachments_for(d, k, today=today, signature_name=current_user.name),
         html_extra_for=lambda s: tracking_pixel_html(doc.company, s), reply_to=doc.company.email or None,
     )[0]

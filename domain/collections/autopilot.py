@@ -25,7 +25,9 @@ from domain.collections.sending import SendRequest, send_all
 from domain.core import events
 from domain.core.clock import today_in, zone
 from domain.core.models import Client, Company
+from domain.core.orm import utcnow
 from extensions import db
+from output.mail import Deliver
 
 BATCH = 200
 
@@ -70,7 +72,7 @@ def _companies(company_ids):
     return list(db.session.scalars(stmt))
 
 
-def run(*, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
+def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
         now: datetime | None = None, dry_run: bool = False, company_ids=None,
         html_extra_for: Callable[[Company, Send], str] | None = None,
         shard: tuple[int, int] | None = None) -> RunReport:
@@ -80,16 +82,14 @@ def run(*, attachments_for: Callable, link_for: Callable[[Document], str], today
     `shard=(k, n)`: only the invoices whose id is k modulo n, so that n runners started together
     share the day's work instead of racing for the same invoices (each claim still holds alone).
     """
-    from domain.core.orm import utcnow
-
     now = now or utcnow()
     report = RunReport(dry_run=dry_run)
     for company in _companies(company_ids):
         day = today or today_in(company.timezone, now)
         extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
-        _auto_send(company, day, now, report, attachments_for, link_for, dry_run, extra, shard)
+        _auto_send(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
         if company.reminders_enabled:
-            _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, extra, shard)
+            _plan_steps(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
     return report
 
 
@@ -97,7 +97,7 @@ def _in_shard(stmt, shard: tuple[int, int] | None):
     return stmt if shard is None else stmt.where(Document.id % shard[1] == shard[0])
 
 
-def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None,
+def _auto_send(company, day, now, report, deliver, attachments_for, link_for, dry_run, html_extra_for=None,
                shard=None) -> None:
     if not company.auto_send_invoices:
         return
@@ -129,13 +129,13 @@ def _auto_send(company, day, now, report, attachments_for, link_for, dry_run, ht
                                     recipients=draft.recipients, subject=draft.subject, body=draft.body,
                                     idempotency_key=key, automatic=True))
     if requests:
-        for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
+        for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
             doc = db.session.get(Document, outcome.send.document_id)
             report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send",
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 
-def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, html_extra_for=None,
+def _plan_steps(company, day, now, report, deliver, attachments_for, link_for, dry_run, html_extra_for=None,
                 shard=None) -> None:
     tables = load_tables(day, company.id)
     templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
@@ -203,7 +203,7 @@ def _plan_steps(company, day, now, report, attachments_for, link_for, dry_run, h
         if not requests:
             db.session.commit()
             continue
-        for outcome in send_all(requests, None, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
+        for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
             number, client_name = labels[outcome.document_id]
             report.lines.append(RunLine(company.name, number, client_name, outcome.template_key,
                                         "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),

@@ -30,6 +30,7 @@ from domain.core import events
 from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
 from extensions import db
+from output.mail import Deliver, Outgoing
 
 log = logging.getLogger("encaisse.sending")
 
@@ -179,12 +180,11 @@ def _commit_keeping_rows() -> None:
         session.expire_on_commit = expire
 
 
-def send_all(requests: list[SendRequest], actor, *, attachments_for: AttachmentsFor,
+def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachments_for: AttachmentsFor,
              html_extra_for: HtmlExtraFor | None = None, reply_to: str | None = None,
              now: datetime | None = None) -> list[SendOutcome]:
-    """Claim, deliver over one SMTP connection, complete. Commits twice (see module doc)."""
-    from output.mail import Outgoing, deliver  # the SMTP side
-
+    """Claim, deliver (the mailer's, passed in) over one SMTP connection, complete. Commits
+    twice (see module doc)."""
     now = now or utcnow()
     claimed: list[tuple[SendRequest, Send, bool]] = []
     for req in requests:

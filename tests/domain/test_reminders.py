@@ -22,6 +22,7 @@ from domain.core.models import Event
 from extensions import db
 from tests.builders import make_invoice
 from tests.conftest import make_client, make_company, make_user
+from web.http import mailer
 from web.urls import client_link
 
 ISSUED_ON = date(2026, 9, 1)  # terms 30 days → due 1 Oct 2026
@@ -61,7 +62,8 @@ def one_tap(doc, user, day, key="tap-1"):
     draft = reminders.compose_reminder(doc, day, link="")
     return send_all([SendRequest(document=doc, purpose="reminder", template_key=draft.template_key,
                                  recipients=draft.recipients, subject=draft.subject, body=draft.body,
-                                 idempotency_key=key)], user, attachments_for=attachments(day))
+                                 idempotency_key=key)], user, deliver=mailer().deliver,
+                    attachments_for=attachments(day))
 
 
 def test_one_tap_reminder_arrives_with_pdfs_and_moves_level(ctx, smtp_server):
@@ -235,7 +237,7 @@ def test_custom_template_used(ctx, smtp_server):
 
 def run(day, dry_run=False):
     with database.write_intent():
-        return autopilot.run(attachments_for=attachments(day), link_for=client_link, today=day, dry_run=dry_run)
+        return autopilot.run(deliver=mailer().deliver, attachments_for=attachments(day), link_for=client_link, today=day, dry_run=dry_run)
 
 
 def sent_templates(smtp_server):
@@ -387,7 +389,7 @@ def test_attachment_failure_fails_the_send_cleanly(ctx, smtp_server):
 
     [outcome] = send_all([SendRequest(document=doc, purpose="reminder", template_key="soft", recipients=draft.recipients,
                                       subject=draft.subject, body=draft.body, idempotency_key="att")], user,
-                         attachments_for=broken)
+                         deliver=mailer().deliver, attachments_for=broken)
     assert not outcome.ok and "pièces jointes" in outcome.message and "60 pages" in outcome.message
     assert smtp_server.sink.messages == []
     assert db.session.scalar(select(Send.status).where(Send.idempotency_key == "att")) == "failed"

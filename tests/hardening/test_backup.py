@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-import cli
+from commands import backup
 from domain.billing.models import Document
 from domain.core.models import Client, Company
 from extensions import db
@@ -132,7 +132,7 @@ def test_backup_never_overwrites_the_live_database(app, runner, data):
 
 def test_postgresql_hint_is_exact_and_keeps_the_password_secret(tmp_path):
     url = make_url("postgresql+psycopg://encaisse:s3cret-pw@db.example.fr:5433/encaisse_prod")
-    hint = cli._pg_dump_hint(url, tmp_path / "encaisse.dump")
+    hint = backup._pg_dump_hint(url, tmp_path / "encaisse.dump")
     assert (f"pg_dump --format=custom --no-owner --file={tmp_path}/encaisse.dump --host=db.example.fr --port=5433 "
             "--username=encaisse encaisse_prod") in hint
     assert f"pg_restore --list {tmp_path}/encaisse.dump" in hint

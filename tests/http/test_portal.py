@@ -21,6 +21,7 @@ from extensions import db
 from output.formatting import format_money
 from tests.builders import make_invoice, make_quote
 from tests.conftest import make_client, make_company, make_user, page_text
+from web.http import mailer
 from web.urls import client_link, tracking_pixel_html
 
 TODAY = today_in("Europe/Paris")  # the portal reads the company's today: documents are dated around it
@@ -397,7 +398,7 @@ def test_sent_email_carries_the_link_and_the_pixel(app, company, smtp_server):
         draft = reminders.compose(doc, "invoice_send", TODAY, link=link)
         [outcome] = send_all([SendRequest(document=doc, purpose="document", template_key="invoice_send",
                                           recipients=draft.recipients, subject=draft.subject, body=draft.body)],
-                             None, attachments_for=lambda d, k: [],
+                             None, deliver=mailer().deliver, attachments_for=lambda d, k: [],
                              html_extra_for=lambda s: tracking_pixel_html(doc.company, s))
         send_token = outcome.send.tracking_token
     msg = smtp_server.sink.messages[0]
