@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth.forms import LoginForm, SignupForm
-from domain.core.accounts import AccountError, Throttle, authenticate, security_log, sign_up
+from domain.core.accounts import AccountError, Throttle, authenticate, security_log
+from domain.onboarding import sign_up
 from extensions import db
 from web.http import client_ip, redirect_see_other
 

@@ -71,25 +71,6 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(select(User.id).where(User.email == email.lower())) is not None
 
 
-def sign_up(*, company_name: str, user_name: str, email: str, password: str) -> User:
-    """Create a company and its first user (owner)."""
-    email = clean_email(email).lower()
-    check_password_strength(password)
-    if email_taken(email):
-        raise AccountError("Un compte existe déjà avec cette adresse e-mail.", field="email")
-    company = Company(name=company_name.strip())
-    user = User(company=company, email=email, name=user_name.strip(), password_hash=hash_password(password), role="owner")
-    db.session.add_all([company, user])
-    db.session.flush()
-    # Its default reminder plan now, so that no page has to create it on first view (a GET
-    # that writes).
-    from domain.collections.reminders import default_plan
-
-    default_plan(company)
-    security_log.info("signup company=%s user=%s", company.id, user.id)
-    return user
-
-
 def add_user(company: Company, *, name: str, email: str, password: str, role: str = "member") -> User:
     """Add another user (e.g. whoever does the paperwork) to a company."""
     email = clean_email(email).lower()

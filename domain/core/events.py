@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from domain.billing.models import Document
+from typing import TYPE_CHECKING
+
 from domain.core.models import Event
 from domain.core.orm import utcnow
 from extensions import db
+
+if TYPE_CHECKING:
+    from domain.billing.models import Document
 
 # French labels for the timeline; later features add their kinds here.
 EVENT_LABELS = {
