@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash
 from flask_login import current_user
 
 from domain.core import idempotency
+from domain.core.errors import UserError
 from extensions import db
 from web.http import see_other
 
@@ -23,4 +29,36 @@ def replay_of(token: str | None, fallback_url: str):
 
 
 def remember(token: str | None, url: str) -> None:
+    """Store where this token's first use led (before the commit)."""
     idempotency.remember_result(current_user.company_id, token or "", url)
+
+
+@dataclass(frozen=True)
+class Done:
+    """Where a successful action leads, and what to tell the user there."""
+
+    url: str
+    message: str = ""
+
+
+def run_once(token: str | None, *, fallback_url: str, act: Callable[[], Done], fail: Callable[[UserError], Any]):
+    """The sequence every state-changing POST follows: a form token already used gets the
+    first answer again; else `act()` (one domain call) runs, a UserError rolls everything
+    back and `fail(error)` answers (the form again, the message next to its field); success
+    remembers the token with the URL, commits once, flashes the message and redirects (303,
+    or HX-Redirect for htmx). `token=None` acts without deduplication (idempotent actions)."""
+    if token is not None:
+        replay = replay_of(token, fallback_url)
+        if replay is not None:
+            return replay
+    try:
+        done = act()
+    except UserError as exc:
+        db.session.rollback()
+        return fail(exc)
+    if token is not None:
+        remember(token, done.url)
+    db.session.commit()
+    if done.message:
+        flash(done.message, "success")
+    return see_other(done.url)

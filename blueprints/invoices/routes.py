@@ -9,8 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
 from domain.billing import documents as docs
-from domain.billing import lists, payments, status
-from domain.billing import printing as document_files
+from domain.billing import lists, payments, printing, status
 from domain.billing.documents import DocumentError
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment, VatRegime
 from domain.billing.money import display_amount, format_amount_input
@@ -22,8 +21,8 @@ from web.documents import frozen_response, pdf_response
 from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
 from web.filters import parse_document_filters
 from web.forms import check_due_date_input
-from web.http import is_fragment_request, redirect_see_other, render_page, see_other
-from web.once import remember, replay_of
+from web.http import is_fragment_request, redirect_see_other, render_page
+from web.once import Done, run_once
 from web.tenancy import company_today, get_owned_or_404, parse_id
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -32,6 +31,7 @@ register_editor(bp)
 DOCUMENT_KINDS = (*INVOICE_KINDS, Kind.CREDIT_NOTE)
 # Derived documents keep the client and VAT regime of what they derive from.
 FIXED_PARTY_KINDS = (Kind.DEPOSIT, Kind.FINAL, Kind.CREDIT_NOTE)
+CREDIT_NOTE_CREATED = "Avoir créé en brouillon : vérifiez-le puis émettez-le."
 
 
 @bp.before_request
@@ -102,8 +102,10 @@ def _form_client(form) -> Client | None:
                                                       Client.company_id == current_user.company_id))
 
 
-def _domain_error(form, rows, doc, parsed, exc: DocumentError):
-    db.session.rollback()
+def _form_error(form, rows, doc, parsed, exc: DocumentError):
+    """The editor again with a domain error next to its field (or above the lines)."""
+    if isinstance(exc, docs.FrozenDocumentError):
+        return frozen_response(doc)
     message = form.show_domain_error(exc)
     if exc.field == "lines":
         return _render_form(form, rows, doc, parsed=parsed, lines_error=str(exc))
@@ -124,19 +126,14 @@ def create():
     valid = form.validate()
     if _due_date_error(form, _form_client(form)) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
-    replay = replay_of(form.token.data, url_for("invoices.index"))
-    if replay is not None:
-        return replay
-    try:
+
+    def act() -> Done:
         doc = docs.create_draft(company, current_user, Kind.INVOICE, form.draft_input(parsed.lines),
                                 today=company_today())
-    except DocumentError as exc:
-        return _domain_error(form, parsed.rows, None, parsed, exc)
-    url = url_for("invoices.detail", invoice_id=doc.id)
-    remember(form.token.data, url)
-    db.session.commit()
-    flash("Facture enregistrée en brouillon.", "success")
-    return see_other(url)
+        return Done(url_for("invoices.detail", invoice_id=doc.id), "Facture enregistrée en brouillon.")
+
+    return run_once(form.token.data, fallback_url=url_for("invoices.index"), act=act,
+                    fail=lambda exc: _form_error(form, parsed.rows, None, parsed, exc))
 
 
 
@@ -157,21 +154,16 @@ def edit(invoice_id: int):
     if _due_date_error(form, client) or not valid or (parsed is not None and not parsed.ok):
         return _render_form(form, rows, doc, parsed=parsed)
     fixed = {"client_id": doc.client_id, "vat_regime": doc.vat_regime} if doc.kind in FIXED_PARTY_KINDS else {}
-    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
-    replay = replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
-    if replay is not None:
-        return replay
-    try:
+    url = url_for("invoices.detail", invoice_id=doc.id)
+
+    def act() -> Done:
         docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines if parsed else [], **fixed),
                           expected_version=form.version_value())
-    except docs.FrozenDocumentError:
-        db.session.rollback()
-        return frozen_response(doc)
-    except DocumentError as exc:
-        return _domain_error(form, rows, doc, parsed, exc)
-    db.session.commit()
-    flash("Brouillon enregistré.", "success")
-    return redirect_see_other("invoices.detail", invoice_id=doc.id)
+        return Done(url, "Brouillon enregistré.")
+
+    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
+    return run_once(form.token.data, fallback_url=url, act=act,
+                    fail=lambda exc: _form_error(form, rows, doc, parsed, exc))
 
 
 # --- the invoice page -----------------------------------------------------------------
@@ -232,40 +224,38 @@ def delete(invoice_id: int):
 def issue(invoice_id: int):
     """Issue: the next F- (or A-) number, due date from the terms, frozen. A double tap issues once."""
     doc = _invoice_or_404(invoice_id)
-    url = url_for("invoices.detail", invoice_id=doc.id)
-    form = TokenForm()
-    replay = replay_of(form.token.data, url)
-    if replay is not None:
-        return replay
-    try:
+
+    def act() -> Done:
         # The PDF is rendered and its bytes stored in the same transaction: a render failure
         # rolls the issue back, so the document stays an unnumbered draft (no gap).
-        document_files.issue_with_pdf(doc, current_user, today=company_today())
-    except DocumentError as exc:
-        db.session.rollback()
-        doc = _invoice_or_404(invoice_id)
+        printing.issue_with_pdf(doc, current_user, today=company_today())
+        return Done(url_for("invoices.detail", invoice_id=doc.id),
+                    f"{doc.kind_label} émise sous le n° {doc.number}." if doc.is_invoice
+                    else f"Avoir émis sous le n° {doc.number}.")
+
+    return _on_invoice(invoice_id, TokenForm().token.data, act)
+
+
+def _on_invoice(invoice_id: int, token: str | None, act):
+    """run_once on the invoice page: an error comes back in its actions panel."""
+    def fail(exc):
         return render_page("invoices/detail.html", "invoices/_actions.html",
-                           **_detail_context(doc, action_error=str(exc), action_error_field=exc.field))
-    remember(form.token.data, url)
-    db.session.commit()
-    flash(f"{doc.kind_label} émise sous le n° {doc.number}." if doc.is_invoice else f"Avoir émis sous le n° {doc.number}.",
-          "success")
-    return see_other(url)
+                           **_detail_context(_invoice_or_404(invoice_id), action_error=str(exc),
+                                             action_error_field=exc.field))
+
+    return run_once(token, fallback_url=url_for("invoices.detail", invoice_id=invoice_id), act=act, fail=fail)
 
 
 @bp.post("/<int:invoice_id>/sent")
 def mark_sent(invoice_id: int):
     """Record that the invoice reached the client (by hand, post, e-mail)."""
     doc = _invoice_or_404(invoice_id)
-    try:
+
+    def act() -> Done:
         docs.mark_sent(doc, current_user, channel="manuel")
-    except DocumentError as exc:
-        db.session.rollback()
-        return render_page("invoices/detail.html", "invoices/_actions.html",
-                           **_detail_context(_invoice_or_404(invoice_id), action_error=str(exc)))
-    db.session.commit()
-    flash("Marquée comme envoyée.", "success")
-    return redirect_see_other("invoices.detail", invoice_id=doc.id)
+        return Done(url_for("invoices.detail", invoice_id=doc.id), "Marquée comme envoyée.")
+
+    return _on_invoice(invoice_id, None, act)
 
 
 @bp.post("/<int:invoice_id>/payments")
@@ -277,25 +267,20 @@ def record_payment(invoice_id: int):
     if not form.validate():
         return render_page("invoices/detail.html", "invoices/_payment_form.html",
                            **_detail_context(doc, payment_form=form))
-    replay = replay_of(form.token.data, url)
-    if replay is not None:
-        return replay
-    today = company_today()
-    try:
+
+    def act() -> Done:
         payments.record_payment(doc, current_user, PaymentInput(form.amount_cents, form.paid_on.data, form.method.data,
-                                                                form.reference.data or ""), today=today)
-    except PaymentError as exc:
-        db.session.rollback()
-        doc = _invoice_or_404(invoice_id)
+                                                                form.reference.data or ""), today=company_today())
+        return Done(url, f"Paiement de {display_amount(form.amount_cents)} enregistré. Reste à payer : "
+                         f"{display_amount(doc.remaining_cents)}.")
+
+    def fail(exc: PaymentError):
         target = {"amount": form.amount, "paid_on": form.paid_on, "method": form.method}.get(exc.field, form.amount)
         target.errors = [*target.errors, str(exc)]
         return render_page("invoices/detail.html", "invoices/_payment_form.html",
-                           **_detail_context(doc, payment_form=form))
-    remember(form.token.data, url)
-    db.session.commit()
-    flash(f"Paiement de {display_amount(form.amount_cents)} enregistré. Reste à payer : "
-          f"{display_amount(doc.remaining_cents)}.", "success")
-    return see_other(url)
+                           **_detail_context(_invoice_or_404(invoice_id), payment_form=form))
+
+    return run_once(form.token.data, fallback_url=url, act=act, fail=fail)
 
 
 @bp.post("/<int:invoice_id>/payments/<int:payment_id>/cancel")
@@ -309,15 +294,15 @@ def cancel_payment(invoice_id: int, payment_id: int):
     if not form.validate():
         return render_page("invoices/detail.html", "invoices/_payments.html",
                            **_detail_context(doc, cancel_errors={payment.id: form.reason.errors[0]}))
-    try:
+
+    def act() -> Done:
         payments.cancel_payment(payment, current_user, reason=form.reason.data)
-    except PaymentError as exc:
-        db.session.rollback()
-        return render_page("invoices/detail.html", "invoices/_payments.html",
-                           **_detail_context(_invoice_or_404(invoice_id), cancel_errors={payment_id: str(exc)}))
-    db.session.commit()
-    flash(f"Paiement de {display_amount(payment.amount_cents)} annulé.", "success")
-    return redirect_see_other("invoices.detail", invoice_id=doc.id)
+        return Done(url_for("invoices.detail", invoice_id=doc.id),
+                    f"Paiement de {display_amount(payment.amount_cents)} annulé.")
+
+    return run_once(None, fallback_url="", act=act, fail=lambda exc: render_page(
+        "invoices/detail.html", "invoices/_payments.html",
+        **_detail_context(_invoice_or_404(invoice_id), cancel_errors={payment_id: str(exc)})))
 
 
 # --- credit notes -------------------------------------------------------------------
@@ -328,21 +313,13 @@ def credit_full(invoice_id: int):
     """A credit note for everything still due (cancels the invoice once issued)."""
     doc = _invoice_or_404(invoice_id)
     form = CreditNoteForm()
-    replay = replay_of(form.token.data, url_for("invoices.detail", invoice_id=doc.id))
-    if replay is not None:
-        return replay
-    try:
+
+    def act() -> Done:
         note = docs.create_credit_note(doc, current_user, today=company_today(), full=True,
                                        reason=form.reason.data or "")
-    except DocumentError as exc:
-        db.session.rollback()
-        return render_page("invoices/detail.html", "invoices/_actions.html",
-                           **_detail_context(_invoice_or_404(invoice_id), action_error=str(exc)))
-    url = url_for("invoices.detail", invoice_id=note.id)
-    remember(form.token.data, url)
-    db.session.commit()
-    flash("Avoir créé en brouillon : vérifiez-le puis émettez-le.", "success")
-    return see_other(url)
+        return Done(url_for("invoices.detail", invoice_id=note.id), CREDIT_NOTE_CREATED)
+
+    return _on_invoice(invoice_id, form.token.data, act)
 
 
 def _render_credit_form(invoice, form, rows, *, parsed=None, lines_error=None, status_code=200):
@@ -367,21 +344,15 @@ def credit_partial(invoice_id: int):
     parsed = parse_lines(request.form, franchise=franchise)
     if not (form.validate() and parsed.ok):
         return _render_credit_form(invoice, form, parsed.rows, parsed=parsed)
-    replay = replay_of(form.token.data, url_for("invoices.detail", invoice_id=invoice.id))
-    if replay is not None:
-        return replay
-    try:
+
+    def act() -> Done:
         note = docs.create_credit_note(invoice, current_user, today=company_today(), full=False,
                                        reason=form.reason.data or "", lines=parsed.lines)
-    except DocumentError as exc:
-        db.session.rollback()
-        return _render_credit_form(_invoice_or_404(invoice_id), form, parsed.rows, parsed=parsed,
-                                   lines_error=str(exc))
-    url = url_for("invoices.detail", invoice_id=note.id)
-    remember(form.token.data, url)
-    db.session.commit()
-    flash("Avoir créé en brouillon : vérifiez-le puis émettez-le.", "success")
-    return see_other(url)
+        return Done(url_for("invoices.detail", invoice_id=note.id), CREDIT_NOTE_CREATED)
+
+    return run_once(form.token.data, fallback_url=url_for("invoices.detail", invoice_id=invoice.id), act=act,
+                    fail=lambda exc: _render_credit_form(_invoice_or_404(invoice_id), form, parsed.rows,
+                                                         parsed=parsed, lines_error=str(exc)))
 
 
 # --- a client's documents and balance (shown on the client page) ---------------------

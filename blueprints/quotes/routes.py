@@ -8,8 +8,7 @@ from flask_login import current_user, login_required
 
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 from domain.billing import documents as docs
-from domain.billing import lists, status
-from domain.billing import printing as document_files
+from domain.billing import lists, printing, status
 from domain.billing.documents import DocumentError
 from domain.billing.models import Document, Kind
 from domain.core import idempotency
@@ -17,8 +16,8 @@ from extensions import db
 from web.documents import frozen_response, pdf_response
 from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
 from web.filters import parse_document_filters
-from web.http import redirect_see_other, render_page, see_other
-from web.once import remember, replay_of
+from web.http import redirect_see_other, render_page
+from web.once import Done, run_once
 from web.tenancy import company_today, get_owned_or_404, parse_id
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
@@ -60,6 +59,15 @@ def _validity_error(form, today) -> bool:
     return False
 
 
+def _form_error(form, parsed, doc, exc: DocumentError):
+    """The editor again with a domain error next to its field (or above the lines)."""
+    if isinstance(exc, docs.FrozenDocumentError):
+        return frozen_response(doc)
+    message = form.show_domain_error(exc)
+    return _render_form(form, parsed.rows, doc, parsed=parsed, form_error=message if exc.field != "lines" else None,
+                        lines_error=str(exc) if exc.field == "lines" else None)
+
+
 def _render_form(form, rows, doc=None, *, parsed=None, form_error=None, lines_error=None):
     """The editor page; totals are the typed lines' (or the saved draft's on first display)."""
     regime = form.vat_regime.data or docs.default_regime(current_user.company)
@@ -88,22 +96,13 @@ def create():
     valid = form.validate()
     if _validity_error(form, today) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
-    replay = replay_of(form.token.data, url_for("quotes.index"))
-    if replay is not None:
-        return replay
-    try:
-        doc = docs.create_draft(company, current_user, Kind.QUOTE, form.draft_input(parsed.lines), today=today)
-    except DocumentError as exc:
-        db.session.rollback()
-        message = form.show_domain_error(exc)
-        return _render_form(form, parsed.rows, parsed=parsed, form_error=message if exc.field != "lines" else None,
-                            lines_error=str(exc) if exc.field == "lines" else None)
-    url = url_for("quotes.detail", quote_id=doc.id)
-    remember(form.token.data, url)
-    db.session.commit()
-    flash("Devis enregistré en brouillon.", "success")
-    return see_other(url)
 
+    def act() -> Done:
+        doc = docs.create_draft(company, current_user, Kind.QUOTE, form.draft_input(parsed.lines), today=today)
+        return Done(url_for("quotes.detail", quote_id=doc.id), "Devis enregistré en brouillon.")
+
+    return run_once(form.token.data, fallback_url=url_for("quotes.index"), act=act,
+                    fail=lambda exc: _form_error(form, parsed, None, exc))
 
 
 @bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
@@ -120,25 +119,15 @@ def edit(quote_id: int):
     valid = form.validate()
     if _validity_error(form, company_today()) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, doc, parsed=parsed)
-    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
-    replay = replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
-    if replay is not None:
-        return replay
-    try:
+    url = url_for("quotes.detail", quote_id=doc.id)
+
+    def act() -> Done:
         docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines),
                           expected_version=form.version_value())
-    except docs.FrozenDocumentError:
-        db.session.rollback()
-        return frozen_response(doc)
-    except DocumentError as exc:
-        db.session.rollback()
-        message = form.show_domain_error(exc)
-        return _render_form(form, parsed.rows, doc, parsed=parsed,
-                            form_error=message if exc.field != "lines" else None,
-                            lines_error=str(exc) if exc.field == "lines" else None)
-    db.session.commit()
-    flash("Devis enregistré.", "success")
-    return redirect_see_other("quotes.detail", quote_id=doc.id)
+        return Done(url, "Devis enregistré.")
+
+    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
+    return run_once(form.token.data, fallback_url=url, act=act, fail=lambda exc: _form_error(form, parsed, doc, exc))
 
 
 # --- the quote page -------------------------------------------------------------------
@@ -192,34 +181,30 @@ def delete(quote_id: int):
 def issue(quote_id: int):
     """Issue the quote: it takes the next D-number and is frozen. A double tap issues once."""
     doc = _quote_or_404(quote_id)
-    url = url_for("quotes.detail", quote_id=doc.id)
-    form = TokenForm()
-    replay = replay_of(form.token.data, url)
-    if replay is not None:
-        return replay
-    try:
+
+    def act() -> Done:
         # The PDF is rendered and its bytes stored in the same transaction: a render failure
         # rolls the issue back, so the document stays an unnumbered draft (no gap).
-        document_files.issue_with_pdf(doc, current_user, today=company_today())
-    except DocumentError as exc:
-        db.session.rollback()
-        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
-    remember(form.token.data, url)
-    db.session.commit()
-    flash(f"Devis émis sous le n° {doc.number}.", "success")
-    return see_other(url)
+        printing.issue_with_pdf(doc, current_user, today=company_today())
+        return Done(url_for("quotes.detail", quote_id=doc.id), f"Devis émis sous le n° {doc.number}.")
+
+    return _on_quote(quote_id, TokenForm().token.data, act)
+
+
+def _on_quote(quote_id: int, token: str | None, act):
+    """run_once on the quote page: an error comes back in its actions panel."""
+    return run_once(token, fallback_url=url_for("quotes.detail", quote_id=quote_id), act=act,
+                    fail=lambda exc: _render_detail(_quote_or_404(quote_id), action_error=str(exc)))
 
 
 def _simple_action(quote_id: int, action, success: str):
     doc = _quote_or_404(quote_id)
-    try:
+
+    def act() -> Done:
         action(doc)
-    except DocumentError as exc:
-        db.session.rollback()
-        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
-    db.session.commit()
-    flash(success, "success")
-    return redirect_see_other("quotes.detail", quote_id=doc.id)
+        return Done(url_for("quotes.detail", quote_id=doc.id), success)
+
+    return _on_quote(quote_id, None, act)
 
 
 @bp.post("/<int:quote_id>/sent")
@@ -249,20 +234,7 @@ def _create_once(quote_id: int, create, url_of, message):
     """Create a draft from the quote once per form token (a double tap gets the first answer):
     `create(quote)` makes it, `url_of(draft)` is where to go next, `message(quote)` is flashed."""
     doc = _quote_or_404(quote_id)
-    form = TokenForm()
-    replay = replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
-    if replay is not None:
-        return replay
-    try:
-        draft = create(doc)
-    except DocumentError as exc:
-        db.session.rollback()
-        return _render_detail(_quote_or_404(quote_id), action_error=str(exc))
-    url, text = url_of(draft), message(doc)
-    remember(form.token.data, url)
-    db.session.commit()
-    flash(text, "success")
-    return see_other(url)
+    return _on_quote(quote_id, TokenForm().token.data, lambda: Done(url_of(create(doc)), message(doc)))
 
 
 @bp.post("/<int:quote_id>/duplicate")
@@ -280,25 +252,21 @@ def create_deposit(quote_id: int):
     form = DepositForm()
     if not form.validate():
         return _render_detail(doc, deposit_form=form)
-    replay = replay_of(form.token.data, url_for("quotes.detail", quote_id=doc.id))
-    if replay is not None:
-        return replay
-    try:
+
+    def act() -> Done:
         deposit = docs.create_deposit(doc, current_user, today=company_today(), percent_bp=form.percent_bp,
                                       amount_cents=form.amount_cents)
-    except DocumentError as exc:
-        db.session.rollback()
-        doc = _quote_or_404(quote_id)
+        return Done(url_for("invoices.detail", invoice_id=deposit.id),
+                    "Facture d'acompte créée en brouillon : vérifiez-la puis émettez-la.")
+
+    def fail(exc: DocumentError):
         target = form.percent if exc.field == "percent" or (exc.field == "amount" and form.percent_bp) else form.amount
         if exc.field in ("percent", "amount"):
             target.errors = [*target.errors, str(exc)]
-            return _render_detail(doc, deposit_form=form)
-        return _render_detail(doc, deposit_form=form, action_error=str(exc))
-    url = url_for("invoices.detail", invoice_id=deposit.id)
-    remember(form.token.data, url)
-    db.session.commit()
-    flash("Facture d'acompte créée en brouillon : vérifiez-la puis émettez-la.", "success")
-    return see_other(url)
+            return _render_detail(_quote_or_404(quote_id), deposit_form=form)
+        return _render_detail(_quote_or_404(quote_id), deposit_form=form, action_error=str(exc))
+
+    return run_once(form.token.data, fallback_url=url_for("quotes.detail", quote_id=doc.id), act=act, fail=fail)
 
 
 @bp.post("/<int:quote_id>/final")
