@@ -43,15 +43,19 @@ def _require_int(value, what: str) -> int:
     return value
 
 
-def format_money(cents: int) -> str:
-    """Format integer cents as euros the French way: 123456 -> "1 234,56 €".
+def format_money(cents: int, *, drop_zero_cents: bool = False) -> str:
+    """The one money formatter: integer cents as euros the French way, 123456 -> "1 234,56 €";
+    `drop_zero_cents` (a share capital): 800000 -> "8 000 €".
 
     The fr_FR pattern spelled out in plain Python (about 1 µs instead of Babel's 30, and a
     list page shows 150 amounts); tests/unit/test_formatting.py checks it against Babel.
     """
     _require_int(cents, "cents")
     euros, rest = divmod(-cents if cents < 0 else cents, 100)
-    return f"{'-' if cents < 0 else ''}{euros:,}".replace(",", "\u202f") + f",{rest:02d}\xa0€"
+    grouped = f"{'-' if cents < 0 else ''}{euros:,}".replace(",", "\u202f")
+    if drop_zero_cents and rest == 0:
+        return f"{grouped}\xa0€"
+    return grouped + f",{rest:02d}\xa0€"
 
 
 def _format_money_babel(cents: int) -> str:
@@ -79,9 +83,22 @@ def format_quantity(quantity_milli: int) -> str:
     return _DECIMAL_PATTERN.apply(Decimal(quantity_milli).scaleb(-3), _LOCALE)
 
 
-def format_percent_bp(bp: int) -> str:
-    """Format a rate in basis points: 550 -> "5,5 %", 2000 -> "20 %"."""
+def format_percent_bp(bp: int, *, fixed: bool = False) -> str:
+    """The one percentage formatter (basis points): 550 -> "5,5 %", 2000 -> "20 %";
+    `fixed`: always two decimals, 1215 -> "12,15 %", 1000 -> "10,00 %" (rates in legal texts).
+
+    Babel's fr_FR percent pattern spelled out in plain Python, like format_money."""
     _require_int(bp, "bp")
+    units, hundredths = divmod(-bp if bp < 0 else bp, 100)
+    grouped = f"{units:,}".replace(",", "\u202f")
+    number = f"{grouped},{hundredths:02d}"
+    if not fixed:
+        number = grouped if hundredths == 0 else number.rstrip("0")
+    return f"{'-' if bp < 0 else ''}{number}\xa0%"
+
+
+def _format_percent_babel(bp: int) -> str:
+    """The reference format_percent_bp is checked against."""
     return _PERCENT_PATTERN.apply(Decimal(bp).scaleb(-4), _LOCALE, decimal_quantization=False)
 
 

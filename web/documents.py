@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, render_template, request
+from flask import Response, abort, flash, render_template, request
+from flask_login import current_user
 
-from domain.billing import printing
+from domain.billing import lists, printing
 from domain.billing.documents import FROZEN_MESSAGE
 from domain.billing.models import Document
 from domain.core import idempotency
 from domain.core.clock import today_in
 from extensions import db
-from web.http import see_other
+from web.filters import parse_document_filters
+from web.http import render_page, see_other
+from web.tenancy import company_today, get_owned_or_404
 from web.urls import document_url
+
+
+def document_or_404(document_id: int, kinds, *options) -> Document:
+    """A document of the current company whose kind is one of `kinds` (any other id is a 404)."""
+    doc = get_owned_or_404(Document, document_id, *options)
+    if doc.kind not in kinds:
+        abort(404)
+    return doc
+
+
+def list_page(group: str, statuses):
+    """The quotes or invoices list: filters from the query string, the page or its fragment."""
+    filters, values, errors = parse_document_filters(request.args, group)
+    result = lists.list_documents(current_user.company_id, filters, today=company_today())
+    return render_page(f"{group}s/index.html", f"{group}s/_list.html", result=result, values=values, errors=errors,
+                       clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
+                       statuses=statuses)
 
 
 def frozen_response(doc: Document):

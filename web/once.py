@@ -58,6 +58,11 @@ def run_once(token: str | None, *, fallback_url: str, act: Callable[[], Done], f
         return fail(exc)
     if token is not None:
         remember(token, done.url)
+    return finish(done)
+
+
+def finish(done: Done):
+    """Commit once, flash the message, redirect (303, or HX-Redirect for htmx)."""
     db.session.commit()
     if done.message:
         flash(done.message, "success")

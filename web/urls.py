@@ -89,8 +89,8 @@ def tracking_pixel_html(company, send) -> str:
             'style="display:block;width:1px;height:1px;border:0">\n')
 
 
-def document_url(doc: Document) -> str:
-    """The page of a quote, invoice or credit note."""
-    if doc.kind == Kind.QUOTE:
-        return url_for("quotes.detail", quote_id=doc.id)
-    return url_for("invoices.detail", invoice_id=doc.id)
+def document_url(doc: Document, *, external: bool = False) -> str:
+    """The page of a quote, invoice or credit note (absolute, from the public base URL, for an e-mail)."""
+    endpoint, values = ("quotes.detail", {"quote_id": doc.id}) if doc.kind == Kind.QUOTE else (
+        "invoices.detail", {"invoice_id": doc.id})
+    return absolute_url(endpoint, **values) if external else url_for(endpoint, **values)

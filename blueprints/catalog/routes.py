@@ -1,6 +1,6 @@
 """The catalogue of frequent lines: list, add, edit, archive/restore."""
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.catalog.forms import CatalogItemForm
@@ -11,6 +11,7 @@ from extensions import db
 from web.editor import UNITS
 from web.forms import choices
 from web.http import redirect_see_other, render_page
+from web.once import Done, finish
 from web.tenancy import get_owned_or_404
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -82,18 +83,17 @@ def edit(item_id: int):
 @bp.post("/<int:item_id>/archive")
 def archive(item_id: int):
     """Hide a line from the quick insert (kept, restorable)."""
-    item = get_owned_or_404(CatalogItem, item_id)
-    catalog.set_archived(item, True)
-    db.session.commit()
-    flash(f"« {item.label} » archivé.", "success")
-    return redirect_see_other("catalog.index")
+    return _set_archived(item_id, True)
 
 
 @bp.post("/<int:item_id>/restore")
 def restore(item_id: int):
     """Bring an archived line back."""
+    return _set_archived(item_id, False)
+
+
+def _set_archived(item_id: int, archived: bool):
     item = get_owned_or_404(CatalogItem, item_id)
-    catalog.set_archived(item, False)
-    db.session.commit()
-    flash(f"« {item.label} » restauré.", "success")
-    return redirect_see_other("catalog.index", archived=1)
+    catalog.set_archived(item, archived)
+    url = url_for("catalog.index") if archived else url_for("catalog.index", archived=1)
+    return finish(Done(url, f"« {item.label} » {'archivé' if archived else 'restauré'}."))

@@ -1,6 +1,6 @@
 """Clients: searchable list, page, create/edit/archive, contacts."""
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
@@ -8,6 +8,7 @@ from domain.core import clients as client_rules
 from domain.core.models import Client, Contact
 from extensions import db
 from web.http import redirect_see_other, render_page
+from web.once import Done, finish
 from web.tenancy import get_owned_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -66,21 +67,20 @@ def edit(client_id: int):
 @bp.post("/<int:client_id>/archive")
 def archive(client_id: int):
     """Archive a client (kept with its documents, hidden from pickers)."""
-    client = get_owned_or_404(Client, client_id)
-    client_rules.set_archived(client, True)
-    db.session.commit()
-    flash(f"Client « {client.name} » archivé.", "success")
-    return redirect_see_other("clients.detail", client_id=client.id)
+    return _set_archived(client_id, True)
 
 
 @bp.post("/<int:client_id>/restore")
 def restore(client_id: int):
     """Bring an archived client back."""
+    return _set_archived(client_id, False)
+
+
+def _set_archived(client_id: int, archived: bool):
     client = get_owned_or_404(Client, client_id)
-    client_rules.set_archived(client, False)
-    db.session.commit()
-    flash(f"Client « {client.name} » restauré.", "success")
-    return redirect_see_other("clients.detail", client_id=client.id)
+    client_rules.set_archived(client, archived)
+    return finish(Done(url_for("clients.detail", client_id=client.id),
+                       f"Client « {client.name} » {'archivé' if archived else 'restauré'}."))
 
 
 @bp.post("/<int:client_id>/contacts")

@@ -41,29 +41,3 @@ def index():
     )
 
 
-@bp.app_template_global("client_activity")
-def client_activity(client):
-    """Data of templates/clients/_activity.html (so the client page's view needs no change)."""
-    today = today_in(current_user.company.timezone)
-    return board.client_activity(current_user.company_id, client.id, today)
-
-
-@bp.app_template_global("level_short")
-def level_short(level: int) -> str:
-    """"R2" for reminder level 2."""
-    return reminders.LEVEL_SHORT.get(level, "")
-
-
-@bp.app_template_global("date_arg_label")
-def date_arg_label(value: str) -> str:
-    """A date from the query string (ISO or 23/11/2026) in French, or as typed."""
-    from datetime import datetime
-
-    from output.formatting import format_date
-
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return format_date(datetime.strptime(value, fmt).date())
-        except ValueError:
-            continue
-    return value

@@ -12,14 +12,14 @@ from domain.billing import documents as docs
 from domain.billing import lists, payments, printing, status
 from domain.billing.documents import DocumentError
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment, VatRegime
-from domain.billing.money import display_amount, format_amount_input
+from domain.billing.money import format_amount_input
 from domain.billing.payments import PaymentError, PaymentInput
 from domain.core import idempotency
 from domain.core.models import Client
 from extensions import db
-from web.documents import frozen_response, pdf_response
+from output.formatting import format_money
+from web.documents import document_or_404, frozen_response, list_page, pdf_response
 from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
-from web.filters import parse_document_filters
 from web.forms import check_due_date_input
 from web.http import is_fragment_request, redirect_see_other, render_page
 from web.once import Done, run_once
@@ -42,20 +42,13 @@ def _require_login():
 
 def _invoice_or_404(invoice_id: int, *options) -> Document:
     """An invoice or credit note of the current company (a quote id here is a 404)."""
-    doc = get_owned_or_404(Document, invoice_id, *options)
-    if doc.kind not in DOCUMENT_KINDS:
-        abort(404)
-    return doc
+    return document_or_404(invoice_id, DOCUMENT_KINDS, *options)
 
 
 @bp.get("/")
 def index():
     """Invoices, filterable by status, client, period, overdue, amount; searchable; sortable."""
-    filters, values, errors = parse_document_filters(request.args, "invoice")
-    result = lists.list_documents(current_user.company_id, filters, today=company_today())
-    return render_page("invoices/index.html", "invoices/_list.html", result=result, values=values, errors=errors,
-                       clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
-                       statuses=status.INVOICE_STATUSES)
+    return list_page("invoice", status.INVOICE_STATUSES)
 
 
 # --- editor ----------------------------------------------------------------------------
@@ -271,8 +264,8 @@ def record_payment(invoice_id: int):
     def act() -> Done:
         payments.record_payment(doc, current_user, PaymentInput(form.amount_cents, form.paid_on.data, form.method.data,
                                                                 form.reference.data or ""), today=company_today())
-        return Done(url, f"Paiement de {display_amount(form.amount_cents)} enregistré. Reste à payer : "
-                         f"{display_amount(doc.remaining_cents)}.")
+        return Done(url, f"Paiement de {format_money(form.amount_cents)} enregistré. Reste à payer : "
+                         f"{format_money(doc.remaining_cents)}.")
 
     def fail(exc: PaymentError):
         target = {"amount": form.amount, "paid_on": form.paid_on, "method": form.method}.get(exc.field, form.amount)
@@ -298,7 +291,7 @@ def cancel_payment(invoice_id: int, payment_id: int):
     def act() -> Done:
         payments.cancel_payment(payment, current_user, reason=form.reason.data)
         return Done(url_for("invoices.detail", invoice_id=doc.id),
-                    f"Paiement de {display_amount(payment.amount_cents)} annulé.")
+                    f"Paiement de {format_money(payment.amount_cents)} annulé.")
 
     return run_once(None, fallback_url="", act=act, fail=lambda exc: render_page(
         "invoices/detail.html", "invoices/_payments.html",

@@ -38,6 +38,7 @@ from output.mail import Outgoing
 from web import urls as links
 from web.http import client_ip, is_fragment_request, mailer
 from web.tenancy import get_owned_or_404
+from web.urls import document_url
 
 bp = Blueprint("portal", __name__)
 log = logging.getLogger("encaisse.portal")
@@ -177,8 +178,9 @@ def pdf(token: str):
     return response
 
 
-def _answer(token: str, action: str, form_cls, run, done_message: str, again_message: str):
+def _answer(token: str, action: str):
     """Shared shape of the three answers: throttle, validate, act once, commit, tell the artisan."""
+    form_cls, run, done_message, again_message = _ANSWERS[action]
     now = utcnow()
     link = portal.resolve(token, now=now)
     if portal.throttled(link, client_ip(), action, _throttle(), now=now):
@@ -198,7 +200,7 @@ def _answer(token: str, action: str, form_cls, run, done_message: str, again_mes
                                                                        open_form=action))
     try:
         with db.session.begin_nested():
-            outcome = run(link, form, today, now)
+            outcome = run(link, form, ip=client_ip(), user_agent=request.user_agent.string, today=today, now=now)
     except PortalError as exc:
         target = getattr(form, exc.field, None) if exc.field else None
         if target is not None:
@@ -221,8 +223,7 @@ def _notify_artisan(response_id: int) -> None:
     try:
         response = db.session.get(ClientResponse, response_id)
         doc = db.session.get(Document, response.document_id)
-        endpoint, arg = ("quotes.detail", "quote_id") if doc.is_quote else ("invoices.detail", "invoice_id")
-        doc_url = links.absolute_url(endpoint, **{arg: doc.id}) if endpoint in current_app.view_functions else ""
+        doc_url = document_url(doc, external=True)
         note = answers.notification_for(response, doc, doc_url=doc_url)
         if note is None:
             return
@@ -234,37 +235,38 @@ def _notify_artisan(response_id: int) -> None:
         log.exception("artisan notification failed response=%s", response_id)
 
 
+# What each answer form does: (form, domain call, message when done, message when already done).
+_ANSWERS = {
+    "accept": (AcceptForm, lambda link, form, **kw: answers.accept(
+        link, full_name=form.full_name.data, agreed=form.agree.data, **kw),
+        "Merci ! Votre accord est enregistré : l'entreprise est prévenue.",
+        "Ce devis est déjà accepté : rien n'a changé."),
+    "refuse": (RefuseForm, lambda link, form, **kw: answers.refuse(link, reason=form.reason.data or "", **kw),
+               "Votre réponse est enregistrée : l'entreprise est prévenue.",
+               "Ce devis est déjà refusé : rien n'a changé."),
+    "promise": (PromiseForm, lambda link, form, **kw: answers.promise(
+        link, full_name=form.full_name.data, pay_on=form.pay_on.data, **kw),
+        "Merci ! Votre date de paiement est enregistrée.",
+        "Votre date de paiement était déjà enregistrée : rien n'a changé."),
+}
+
+
 @bp.post("/c/<token>/accept")
 def accept(token: str):
     """"Bon pour accord" on a quote (full name and checkbox). A second tap changes nothing."""
-    def run(link, form, today, now):
-        return answers.accept(link, full_name=form.full_name.data, agreed=form.agree.data, ip=client_ip(),
-                             user_agent=request.user_agent.string, today=today, now=now)
-
-    return _answer(token, "accept", AcceptForm, run, "Merci ! Votre accord est enregistré : l'entreprise est prévenue.",
-                   "Ce devis est déjà accepté : rien n'a changé.")
+    return _answer(token, "accept")
 
 
 @bp.post("/c/<token>/refuse")
 def refuse(token: str):
     """Refuse a quote, with an optional reason."""
-    def run(link, form, today, now):
-        return answers.refuse(link, reason=form.reason.data or "", ip=client_ip(), user_agent=request.user_agent.string,
-                             today=today, now=now)
-
-    return _answer(token, "refuse", RefuseForm, run, "Votre réponse est enregistrée : l'entreprise est prévenue.",
-                   "Ce devis est déjà refusé : rien n'a changé.")
+    return _answer(token, "refuse")
 
 
 @bp.post("/c/<token>/promise")
 def promise(token: str):
     """"Je valide, je vais payer le …" on an invoice: the automatic reminders pause until then."""
-    def run(link, form, today, now):
-        return answers.promise(link, full_name=form.full_name.data, pay_on=form.pay_on.data, ip=client_ip(),
-                              user_agent=request.user_agent.string, today=today, now=now)
-
-    return _answer(token, "promise", PromiseForm, run, "Merci ! Votre date de paiement est enregistrée.",
-                   "Votre date de paiement était déjà enregistrée : rien n'a changé.")
+    return _answer(token, "promise")
 
 
 @bp.get("/t/<token>.gif")
@@ -287,23 +289,6 @@ def pixel(token: str):
 
 
 # --- the artisan's side -------------------------------------------------------------
-
-
-def document_url(doc: Document) -> str:
-    """The document's page in the app."""
-    return url_for("quotes.detail", quote_id=doc.id) if doc.is_quote else url_for("invoices.detail", invoice_id=doc.id)
-
-
-@bp.app_template_global("document_lifecycle")
-def document_lifecycle(doc: Document) -> tracking.Lifecycle:
-    """The lifecycle panel's data, for templates/documents/_lifecycle.html (no view change needed)."""
-    return tracking.lifecycle(doc)
-
-
-@bp.app_template_global("client_link_url")
-def client_link_url(link: DocumentLink | None) -> str:
-    """Absolute URL of a link, to copy."""
-    return links.absolute_url("portal.page", token=link.token) if link is not None else ""
 
 
 def _panel(doc: Document, message: tuple[str, str] | None = None):

@@ -3,7 +3,7 @@ deposit invoices and the final invoice."""
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
@@ -13,12 +13,11 @@ from domain.billing.documents import DocumentError
 from domain.billing.models import Document, Kind
 from domain.core import idempotency
 from extensions import db
-from web.documents import frozen_response, pdf_response
+from web.documents import document_or_404, frozen_response, list_page, pdf_response
 from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
-from web.filters import parse_document_filters
 from web.http import redirect_see_other, render_page
 from web.once import Done, run_once
-from web.tenancy import company_today, get_owned_or_404, parse_id
+from web.tenancy import company_today, parse_id
 
 bp = Blueprint("quotes", __name__, url_prefix="/quotes")
 register_editor(bp)
@@ -32,20 +31,13 @@ def _require_login():
 
 def _quote_or_404(quote_id: int) -> Document:
     """A quote of the current company (an invoice id here is a 404 too)."""
-    doc = get_owned_or_404(Document, quote_id)
-    if doc.kind != Kind.QUOTE:
-        abort(404)
-    return doc
+    return document_or_404(quote_id, (Kind.QUOTE,))
 
 
 @bp.get("/")
 def index():
     """Quotes, filterable by status, client, period, amount; searchable; sortable; paginated."""
-    filters, values, errors = parse_document_filters(request.args, "quote")
-    result = lists.list_documents(current_user.company_id, filters, today=company_today())
-    return render_page("quotes/index.html", "quotes/_list.html", result=result, values=values, errors=errors,
-                       clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
-                       statuses=status.QUOTE_STATUSES)
+    return list_page("quote", status.QUOTE_STATUSES)
 
 
 # --- editor ----------------------------------------------------------------------------

@@ -16,14 +16,14 @@ from domain.billing.terms import TABLE_KINDS, half_year_start, load_tables
 from domain.collections import letters, messages, reminders, sending
 from domain.collections.models import Send, Task
 from domain.collections.reminders import ReminderError
-from domain.core import events, idempotency
+from domain.core import idempotency
 from domain.core.clock import today_in
 from domain.core.models import Client
 from extensions import db
 from web.http import is_fragment_request, mailer, redirect_see_other
 from web.panels import PauseForm, SendForm, TaskForm, panel_response
 from web.tenancy import get_owned_or_404, parse_id
-from web.urls import client_link, tracking_pixel_html
+from web.urls import client_link, document_url, tracking_pixel_html
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
@@ -45,10 +45,6 @@ def _document(document_id: int) -> Document:
     return doc
 
 
-def _detail_url(doc: Document) -> str:
-    return url_for("quotes.detail", quote_id=doc.id) if doc.is_quote else url_for("invoices.detail", invoice_id=doc.id)
-
-
 # --- the panel on a document page -----------------------------------------------------
 
 
@@ -57,7 +53,7 @@ def panel(document_id: int):
     """The collections panel (fragment) of an invoice or quote."""
     doc = _document(document_id)
     if not is_fragment_request():
-        return redirect(_detail_url(doc))
+        return redirect(document_url(doc))
     return panel_response(doc)
 
 
@@ -141,7 +137,7 @@ def send(document_id: int):
                                message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
     if not is_fragment_request():
         flash(message[1], message[0])
-        return redirect(_detail_url(doc), code=303)
+        return redirect(document_url(doc), code=303)
     return panel_response(doc, with_history=True, message=message)
 
 
@@ -462,5 +458,3 @@ def rates():
     return render_template("reminders/rates.html", form=form, tables=load_tables(today, current_user.company_id),
                            kinds=TABLE_KINDS)
 
-
-__all__ = ["bp", "panel_context", "events"]

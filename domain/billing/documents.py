@@ -24,9 +24,7 @@ from domain.billing.money import (
     VatLine,
     deposit_by_amount,
     deposit_by_percent,
-    display_amount,
     line_total_cents,
-    percent_label,
     vat_rate_label,
 )
 from domain.core import events
@@ -35,6 +33,7 @@ from domain.core.errors import UserError
 from domain.core.models import Client, Company
 from domain.core.orm import utcnow
 from extensions import db
+from output.formatting import format_money, format_percent_bp
 
 MAX_LINES = 500  # a quote longer than this is a mistake (and would take seconds to render)
 # Totals are stored in INTEGER columns (32-bit on PostgreSQL), like each amount.
@@ -127,7 +126,7 @@ def net_totals(doc: Document) -> Totals:
 
 def _store_totals(doc: Document, totals: Totals) -> None:
     if max(abs(totals.ht_cents), abs(totals.ttc_cents)) > MAX_DOCUMENT_CENTS:
-        raise DocumentError(f"Le total du document dépasse {display_amount(MAX_DOCUMENT_CENTS)} : vérifiez les quantités "
+        raise DocumentError(f"Le total du document dépasse {format_money(MAX_DOCUMENT_CENTS)} : vérifiez les quantités "
                             "et les prix unitaires.", field="lines")
     doc.vat_breakdown = [[v.rate_bp, v.base_cents, v.vat_cents] for v in totals.per_rate]
     doc.total_ht_cents = totals.ht_cents
@@ -558,7 +557,7 @@ def create_deposit(quote: Document, actor, *, today: date, percent_bp: int | Non
         payment_terms_days=quote.payment_terms_days, deposit_percent_bp=percent_bp,
         reduced_rate_attestation=quote.reduced_rate_attestation, breakdown_from_lines=False,
     )
-    what = f"Acompte de {percent_label(percent_bp)}" if percent_bp is not None else "Acompte"
+    what = f"Acompte de {format_percent_bp(percent_bp)}" if percent_bp is not None else "Acompte"
     for position, vat in enumerate(share.per_rate):
         suffix = f" – TVA {vat_rate_label(vat.rate_bp)}" if len(share.per_rate) > 1 else ""
         doc.lines.append(DocumentLine(
@@ -632,7 +631,7 @@ def _check_credit_amount(invoice: Document | None, amount_cents: int) -> None:
     available = creditable_cents(invoice)
     if amount_cents > available:
         raise DocumentError(
-            f"L'avoir ({display_amount(amount_cents)}) dépasse ce qui reste dû sur la facture ({display_amount(available)}). "
+            f"L'avoir ({format_money(amount_cents)}) dépasse ce qui reste dû sur la facture ({format_money(available)}). "
             "Annulez d'abord un paiement si vous avez remboursé le client.",
             field="lines",
         )

@@ -9,8 +9,8 @@ from datetime import date
 
 from domain.billing import terms
 from domain.billing.models import INVOICE_KINDS, Document, Kind, VatRegime
-from domain.billing.money import percent_label
 from output import formatting
+from output.formatting import format_percent_bp
 
 # VAT regimes that charge no VAT say why, on the PDF and on the page that edits the document.
 REGIME_MENTIONS = {
@@ -78,7 +78,7 @@ def _penalty_mention(contract_rate_bp: int | None, due: date, company_id: int) -
     tail = ("exigibles dès le lendemain de la date d'échéance, sans qu'un rappel soit nécessaire "
             "(art. L441-10 du Code de commerce).")
     if contract_rate_bp:
-        return f"Pénalités de retard au taux annuel de {percent_label(contract_rate_bp)}, {tail}"
+        return f"Pénalités de retard au taux annuel de {format_percent_bp(contract_rate_bp)}, {tail}"
     formula = "taux de refinancement de la BCE majoré de 10 points"
     start = terms.half_year_start(due)
     tables = terms.load_tables(due, company_id)
@@ -87,7 +87,7 @@ def _penalty_mention(contract_rate_bp: int | None, due: date, company_id: int) -
                 f"{tail}")
     rate = terms.b2b_penalty_rate_bp(due, contract_rate_bp=None, ecb_table=tables.ecb)
     half = "premier" if start.month == 1 else "second"
-    return f"Pénalités de retard au {formula}, soit {percent_label(rate)} l'an au {half} semestre {start.year}, {tail}"
+    return f"Pénalités de retard au {formula}, soit {format_percent_bp(rate)} l'an au {half} semestre {start.year}, {tail}"
 
 
 def payment_terms_sentence(doc: Document, due: date | None, issue: date) -> str | None:

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 from domain.core.errors import UserError
+from output.formatting import format_money, format_percent_bp
 
 __all__ = [
     "MAX_AMOUNT_CENTS",
@@ -291,23 +292,9 @@ def format_amount_input(cents: int) -> str:
     return f"{sign}{units},{hundredths:02d}"
 
 
-def percent_label(bp: int) -> str:
-    """Any percentage in basis points as French text: 4000 -> "40 %", 1250 -> "12,5 %"."""
-    units, hundredths = divmod(_check_int("bp", bp), 100)
-    number = str(units) if hundredths == 0 else f"{units},{hundredths:02d}".rstrip("0")
-    return f"{number}\u00a0%"
-
-
 def vat_rate_label(rate_bp: int) -> str:
-    """French label of a VAT rate: 2000 -> "20 %", 550 -> "5,5 %" (no-break space before %)."""
-    rate = _check_rate_bp(rate_bp)
-    units, hundredths = divmod(rate, 100)
-    if hundredths == 0:
-        number = str(units)
-    else:
-        number = f"{units},{hundredths:02d}".rstrip("0")
-    # U+00A0 like Babel's fr_FR percent format, so "20 %" never breaks across lines.
-    return f"{number}\u00a0%"
+    """French label of a VAT rate, checked: 2000 -> "20 %", 550 -> "5,5 %"."""
+    return format_percent_bp(_check_rate_bp(rate_bp))
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,20 +462,10 @@ def _available(quote: Totals, already: Totals) -> Totals:
     return available
 
 
-def display_amount(cents: int) -> str:
-    """"2 173,28 €" for messages (same characters as Babel fr_FR)."""
-    # Same shape as Babel's fr_FR currency format ("2 173,28 €": narrow no-break space between
-    # thousands, no-break space before €), without importing Babel into the domain.
-    units, hundredths = divmod(abs(cents), 100)
-    grouped = f"{units:,}".replace(",", "\u202f")
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{grouped},{hundredths:02d}\u00a0€"
-
-
 def _too_much(available: Totals) -> MoneyError:
     return MoneyError(
         "L'acompte dépasse ce qui reste à facturer sur ce devis "
-        f"({display_amount(available.ttc_cents)} TTC)."
+        f"({format_money(available.ttc_cents)} TTC)."
     )
 
 

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import update
 
 from domain.billing.models import Document, Payment, PaymentMethod
-from domain.billing.money import display_amount
 from domain.core import events
 from domain.core.errors import UserError
 from domain.core.orm import utcnow
 from extensions import db
+from output.formatting import format_money
 
 
 class PaymentError(UserError):
@@ -77,7 +77,7 @@ def record_payment(invoice: Document, actor, data: PaymentInput, *, today: date,
 def _overpaid_message(remaining: int) -> str:
     if remaining <= 0:
         return "Cette facture est déjà entièrement réglée."
-    return f"Le montant dépasse le reste à payer ({display_amount(remaining)}) : un trop-perçu n'est pas enregistré."
+    return f"Le montant dépasse le reste à payer ({format_money(remaining)}) : un trop-perçu n'est pas enregistré."
 
 
 def cancel_payment(payment: Payment, actor, *, reason: str, now: datetime | None = None) -> None:

@@ -31,7 +31,6 @@ from domain.billing.models import (
     StoredFile,
     VatRegime,
 )
-from domain.billing.money import display_amount
 from domain.core.models import Company
 from extensions import db
 from output import formatting
@@ -72,14 +71,8 @@ def _legal_form_text(form: str, capital_cents: int | None) -> str:
     if form in ("EI", "AUTRE"):
         return ""
     if capital_cents:
-        return f"{form} au capital de {_euros(capital_cents)}"
+        return f"{form} au capital de {formatting.format_money(capital_cents, drop_zero_cents=True)}"
     return form
-
-
-def _euros(cents: int) -> str:
-    """"8 000 €" for a whole amount (share capital), "8 000,50 €" otherwise."""
-    text = display_amount(cents)
-    return text.replace(",00\u00a0€", "\u00a0€") if cents % 100 == 0 else text
 
 
 _EI_RE = re.compile(r"(^|\W)(EI|entrepreneur individuel)(\W|$)", re.IGNORECASE)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from domain.billing.models import RateEntry
 from domain.core.errors import UserError
 from extensions import db
+from output.formatting import format_percent_bp
 
 __all__ = [
     "B2B_MAX_DAYS_FROM_ISSUE",
@@ -73,11 +74,6 @@ def _date_fr(day: date) -> str:
 
 def _half_year_fr(start: date) -> str:
     return f"{'premier' if start.month == 1 else 'second'} semestre {start.year}"
-
-
-def _bp_fr(rate_bp: int) -> str:
-    units, hundredths = divmod(rate_bp, 100)
-    return f"{units},{hundredths:02d}\u00a0%"
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,7 +362,7 @@ def check_contract_rate(
     if rate_bp < floor:
         raise LegalError(
             "Le taux des pénalités de retard ne peut pas être inférieur à trois fois le taux "
-            f"de l'intérêt légal (article L441-10 du Code de commerce), soit {_bp_fr(floor)} "
+            f"de l'intérêt légal (article L441-10 du Code de commerce), soit {format_percent_bp(floor, fixed=True)} "
             f"au {_half_year_fr(half_year_start(day))}."
         )
 

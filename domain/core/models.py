@@ -29,6 +29,15 @@ VAT_NORMAL = "normal"
 VAT_FRANCHISE = "franchise"  # franchise en base, CGI art. 293 B
 
 
+def printed_address(line1: str, line2: str, postal_code: str, city: str, country: str) -> tuple[str, ...]:
+    """An address as printed lines; the country only when it is not France."""
+    town = " ".join(p for p in (postal_code, city) if p)
+    lines = (line1, line2, town)
+    if country and country.lower() != "france":
+        lines += (country,)
+    return tuple(line for line in lines if line)
+
+
 class Company(db.Model):
     """A business using Encaisse: its legal identity drives every document it issues."""
 
@@ -102,11 +111,7 @@ class Company(db.Model):
     @property
     def address_lines(self) -> tuple[str, ...]:
         """Postal address as printed lines."""
-        city = " ".join(p for p in (self.postal_code, self.city) if p)
-        lines = (self.address_line1, self.address_line2, city)
-        if self.country and self.country.lower() != "france":
-            lines += (self.country,)
-        return tuple(line for line in lines if line)
+        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
 
 class User(db.Model):
@@ -222,11 +227,7 @@ class Client(db.Model):
     @property
     def address_lines(self) -> tuple[str, ...]:
         """Billing address as printed lines."""
-        city = " ".join(p for p in (self.postal_code, self.city) if p)
-        lines = (self.address_line1, self.address_line2, city)
-        if self.country and self.country.lower() != "france":
-            lines += (self.country,)
-        return tuple(line for line in lines if line)
+        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
     @property
     def site_address_lines(self) -> tuple[str, ...]:
