@@ -307,31 +307,19 @@ class PdfRenderer:
         """HTML of a client statement."""
         if len(view.rows) + len(view.payments) > MAX_LINES:
             raise PdfRenderError("Le relevé de compte compte trop de lignes.")
-        return self.render_html(
-            "statement.html",
-            st=view,
-            seller=view.seller,
-            logo=_safe_logo(view.seller.logo_data_uri),
-            meta_title=view.display_title,
-            footer_ref=f"Relevé au {formatting.format_date(view.statement_date)}",
-            insurance=None,
-            draft=False,
-        )
+        return self._secondary_html("statement.html", "st", view,
+                                    f"Relevé au {formatting.format_date(view.statement_date)}")
 
     def letter_html(self, view: LetterView) -> str:
         """HTML of a formal notice letter."""
         if len(view.invoices) > MAX_LINES:
             raise PdfRenderError("La lettre compte trop de factures.")
-        return self.render_html(
-            "letter.html",
-            letter=view,
-            seller=view.seller,
-            logo=_safe_logo(view.seller.logo_data_uri),
-            meta_title=view.display_title,
-            footer_ref=f"Lettre du {formatting.format_date(view.letter_date)}",
-            insurance=None,
-            draft=False,
-        )
+        return self._secondary_html("letter.html", "letter", view, f"Lettre du {formatting.format_date(view.letter_date)}")
+
+    def _secondary_html(self, template: str, name: str, view: StatementView | LetterView, footer_ref: str) -> str:
+        # Statements and letters: the seller's header, no insurance block, never a draft.
+        return self.render_html(template, **{name: view}, seller=view.seller, logo=_safe_logo(view.seller.logo_data_uri),
+                                meta_title=view.display_title, footer_ref=footer_ref, insurance=None, draft=False)
 
     # -- PDF --------------------------------------------------------------------
 

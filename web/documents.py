@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, request
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_login import current_user
 
+from domain.billing import documents as docs
 from domain.billing import lists, printing
 from domain.billing.documents import FROZEN_MESSAGE
-from domain.billing.models import Document
+from domain.billing.models import Document, Kind
 from domain.core import idempotency
 from domain.core.clock import today_in
 from extensions import db
 from web.filters import parse_document_filters
 from web.http import render_page, see_other
+from web.once import Done, finish, run_once
 from web.tenancy import company_today, get_owned_or_404
 from web.urls import document_url
 
@@ -32,6 +34,45 @@ def list_page(group: str, statuses):
     return render_page(f"{group}s/index.html", f"{group}s/_list.html", result=result, values=values, errors=errors,
                        clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
                        statuses=statuses)
+
+
+def issued_message(doc: Document) -> str:
+    """"Devis émis sous le n° D-2026-0003." / "Facture émise…" / "Avoir émis…"."""
+    if doc.is_invoice:
+        return f"{doc.kind_label} émise sous le n° {doc.number}."
+    return f"{'Devis' if doc.is_quote else 'Avoir'} émis sous le n° {doc.number}."
+
+
+def issue_action(doc: Document):
+    """The `act` of run_once that issues a draft with its frozen PDF.
+
+    The PDF is rendered and its bytes stored in the same transaction: a render failure rolls
+    the issue back, so the document stays an unnumbered draft (no gap)."""
+    def act() -> Done:
+        printing.issue_with_pdf(doc, current_user, today=company_today())
+        return Done(document_url(doc), issued_message(doc))
+
+    return act
+
+
+def create_draft_once(kind: str, form, lines, fail):
+    """Save a new quote or invoice draft once per form token, then open its page."""
+    def act() -> Done:
+        doc = docs.create_draft(current_user.company, current_user, kind, form.draft_input(lines),
+                                today=company_today())
+        return Done(document_url(doc), "Devis enregistré en brouillon." if doc.is_quote
+                    else "Facture enregistrée en brouillon.")
+
+    index = "quotes.index" if kind == Kind.QUOTE else "invoices.index"
+    return run_once(form.token.data, fallback_url=url_for(index), act=act, fail=fail)
+
+
+def delete_draft(doc: Document, next_url: str):
+    """Delete a draft (no number: no gap); an issued document is never deleted."""
+    if doc.is_issued:
+        return frozen_response(doc)
+    docs.delete_draft(doc, current_user)
+    return finish(Done(next_url, "Brouillon supprimé."))
 
 
 def frozen_response(doc: Document):

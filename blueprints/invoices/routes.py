@@ -3,13 +3,13 @@ issue, payments (record in two taps, cancel with a reason), credit notes, client
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm, TokenForm
 from domain.billing import documents as docs
-from domain.billing import lists, payments, printing, status
+from domain.billing import lists, payments, status
 from domain.billing.documents import DocumentError
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment, VatRegime
 from domain.billing.money import format_amount_input
@@ -18,7 +18,15 @@ from domain.core import idempotency
 from domain.core.models import Client
 from extensions import db
 from output.formatting import format_money
-from web.documents import document_or_404, frozen_response, list_page, pdf_response
+from web.documents import (
+    create_draft_once,
+    delete_draft,
+    document_or_404,
+    frozen_response,
+    issue_action,
+    list_page,
+    pdf_response,
+)
 from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
 from web.forms import check_due_date_input
 from web.http import is_fragment_request, redirect_see_other, render_page
@@ -119,15 +127,8 @@ def create():
     valid = form.validate()
     if _due_date_error(form, _form_client(form)) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
-
-    def act() -> Done:
-        doc = docs.create_draft(company, current_user, Kind.INVOICE, form.draft_input(parsed.lines),
-                                today=company_today())
-        return Done(url_for("invoices.detail", invoice_id=doc.id), "Facture enregistrée en brouillon.")
-
-    return run_once(form.token.data, fallback_url=url_for("invoices.index"), act=act,
-                    fail=lambda exc: _form_error(form, parsed.rows, None, parsed, exc))
-
+    return create_draft_once(Kind.INVOICE, form, parsed.lines,
+                             fail=lambda exc: _form_error(form, parsed.rows, None, parsed, exc))
 
 
 @bp.route("/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -200,33 +201,19 @@ def detail(invoice_id: int):
 def delete(invoice_id: int):
     """Delete a draft (it has no number: no gap). An issued document is never deleted."""
     doc = _invoice_or_404(invoice_id)
-    if doc.is_issued:
-        return frozen_response(doc)
-    quote_id, credited_id = doc.quote_id, doc.credited_id
-    docs.delete_draft(doc, current_user)
-    db.session.commit()
-    flash("Brouillon supprimé.", "success")
-    if quote_id:
-        return redirect_see_other("quotes.detail", quote_id=quote_id)
-    if credited_id:
-        return redirect_see_other("invoices.detail", invoice_id=credited_id)
-    return redirect_see_other("invoices.index")
+    if doc.quote_id:
+        next_url = url_for("quotes.detail", quote_id=doc.quote_id)
+    elif doc.credited_id:
+        next_url = url_for("invoices.detail", invoice_id=doc.credited_id)
+    else:
+        next_url = url_for("invoices.index")
+    return delete_draft(doc, next_url)
 
 
 @bp.post("/<int:invoice_id>/issue")
 def issue(invoice_id: int):
     """Issue: the next F- (or A-) number, due date from the terms, frozen. A double tap issues once."""
-    doc = _invoice_or_404(invoice_id)
-
-    def act() -> Done:
-        # The PDF is rendered and its bytes stored in the same transaction: a render failure
-        # rolls the issue back, so the document stays an unnumbered draft (no gap).
-        printing.issue_with_pdf(doc, current_user, today=company_today())
-        return Done(url_for("invoices.detail", invoice_id=doc.id),
-                    f"{doc.kind_label} émise sous le n° {doc.number}." if doc.is_invoice
-                    else f"Avoir émis sous le n° {doc.number}.")
-
-    return _on_invoice(invoice_id, TokenForm().token.data, act)
+    return _on_invoice(invoice_id, TokenForm().token.data, issue_action(_invoice_or_404(invoice_id)))
 
 
 def _on_invoice(invoice_id: int, token: str | None, act):

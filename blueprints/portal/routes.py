@@ -317,14 +317,18 @@ def lifecycle(document_id: int):
 @login_required
 def create_link(document_id: int):
     """Create the client link of an issued document (to copy into a message)."""
+    return _link_action(document_id, portal.ensure_link, "Lien client prêt : copiez-le pour l'envoyer.")
+
+
+def _link_action(document_id: int, make_link, success: str):
     doc = _owned_document(document_id)
     try:
-        portal.ensure_link(doc, current_user._get_current_object(), lifetime=links.link_lifetime())
+        make_link(doc, current_user._get_current_object(), lifetime=links.link_lifetime())
     except PortalError as exc:
         db.session.rollback()
         return _panel(doc, ("error", str(exc)))
     db.session.commit()
-    return _panel(doc, ("success", "Lien client prêt : copiez-le pour l'envoyer."))
+    return _panel(doc, ("success", success))
 
 
 @bp.post("/documents/<int:document_id>/client-link/revoke")
@@ -342,12 +346,4 @@ def revoke_link(document_id: int):
 @login_required
 def regenerate_link(document_id: int):
     """Replace the link by a new one (the old one stops working)."""
-    doc = _owned_document(document_id)
-    try:
-        portal.regenerate_link(doc, current_user._get_current_object(), lifetime=links.link_lifetime())
-    except PortalError as exc:
-        db.session.rollback()
-        return _panel(doc, ("error", str(exc)))
-    db.session.commit()
-    return _panel(doc, ("success", "Nouveau lien créé : l'ancien n'ouvre plus le document."))
-
+    return _link_action(document_id, portal.regenerate_link, "Nouveau lien créé : l'ancien n'ouvre plus le document.")

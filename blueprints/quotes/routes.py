@@ -3,19 +3,26 @@ deposit invoices and the final invoice."""
 
 from datetime import timedelta
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
 from domain.billing import documents as docs
-from domain.billing import lists, printing, status
+from domain.billing import lists, status
 from domain.billing.documents import DocumentError
 from domain.billing.models import Document, Kind
 from domain.core import idempotency
-from extensions import db
-from web.documents import document_or_404, frozen_response, list_page, pdf_response
+from web.documents import (
+    create_draft_once,
+    delete_draft,
+    document_or_404,
+    frozen_response,
+    issue_action,
+    list_page,
+    pdf_response,
+)
 from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
-from web.http import redirect_see_other, render_page
+from web.http import render_page
 from web.once import Done, run_once
 from web.tenancy import company_today, parse_id
 
@@ -88,13 +95,7 @@ def create():
     valid = form.validate()
     if _validity_error(form, today) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, parsed=parsed)
-
-    def act() -> Done:
-        doc = docs.create_draft(company, current_user, Kind.QUOTE, form.draft_input(parsed.lines), today=today)
-        return Done(url_for("quotes.detail", quote_id=doc.id), "Devis enregistré en brouillon.")
-
-    return run_once(form.token.data, fallback_url=url_for("quotes.index"), act=act,
-                    fail=lambda exc: _form_error(form, parsed, None, exc))
+    return create_draft_once(Kind.QUOTE, form, parsed.lines, fail=lambda exc: _form_error(form, parsed, None, exc))
 
 
 @bp.route("/<int:quote_id>/edit", methods=["GET", "POST"])
@@ -160,27 +161,13 @@ def detail(quote_id: int):
 @bp.post("/<int:quote_id>/delete")
 def delete(quote_id: int):
     """Delete a draft quote (it has no number: no gap). An issued quote is never deleted."""
-    doc = _quote_or_404(quote_id)
-    if doc.is_issued:
-        return frozen_response(doc)
-    docs.delete_draft(doc, current_user)
-    db.session.commit()
-    flash("Brouillon supprimé.", "success")
-    return redirect_see_other("quotes.index")
+    return delete_draft(_quote_or_404(quote_id), url_for("quotes.index"))
 
 
 @bp.post("/<int:quote_id>/issue")
 def issue(quote_id: int):
     """Issue the quote: it takes the next D-number and is frozen. A double tap issues once."""
-    doc = _quote_or_404(quote_id)
-
-    def act() -> Done:
-        # The PDF is rendered and its bytes stored in the same transaction: a render failure
-        # rolls the issue back, so the document stays an unnumbered draft (no gap).
-        printing.issue_with_pdf(doc, current_user, today=company_today())
-        return Done(url_for("quotes.detail", quote_id=doc.id), f"Devis émis sous le n° {doc.number}.")
-
-    return _on_quote(quote_id, TokenForm().token.data, act)
+    return _on_quote(quote_id, TokenForm().token.data, issue_action(_quote_or_404(quote_id)))
 
 
 def _on_quote(quote_id: int, token: str | None, act):

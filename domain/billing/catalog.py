@@ -10,6 +10,7 @@ from domain.billing.models import CatalogItem
 from domain.billing.money import VAT_RATES_BP
 from domain.core.errors import UserError
 from domain.core.models import Company
+from domain.core.paging import paginate
 from domain.core.text import fold
 from extensions import db
 
@@ -116,10 +117,5 @@ class ItemPage:
 def list_items(company_id: int, *, archived: bool = False, page: int = 1) -> ItemPage:
     """The catalogue, by label, paginated."""
     stmt = select(CatalogItem).where(CatalogItem.company_id == company_id, CatalogItem.archived.is_(archived))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    items = db.session.scalars(
-        stmt.order_by(func.lower(CatalogItem.label), CatalogItem.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return ItemPage(items=list(items), total=total, page=page, pages=pages)
+    items, total, page, pages = paginate(stmt, (func.lower(CatalogItem.label), CatalogItem.id), page, PAGE_SIZE)
+    return ItemPage(items=items, total=total, page=page, pages=pages)

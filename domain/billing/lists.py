@@ -10,6 +10,7 @@ stale status.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -129,16 +130,12 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
         conditions.append(Document.due_date < today)
     if f.level is not None:
         conditions.append(Document.reminder_level == f.level)
-    if f.due_from is not None:
-        conditions.append(Document.due_date >= f.due_from)
-    if f.due_to is not None:
-        conditions.append(Document.due_date <= f.due_to)
-    if f.client_id is not None:
-        conditions.append(Document.client_id == f.client_id)
-    if f.date_from is not None:
-        conditions.append(Document.issue_date >= f.date_from)
-    if f.date_to is not None:
-        conditions.append(Document.issue_date <= f.date_to)
+    for value, column, compare in ((f.due_from, Document.due_date, operator.ge), (f.due_to, Document.due_date, operator.le),
+                                   (f.client_id, Document.client_id, operator.eq),
+                                   (f.date_from, Document.issue_date, operator.ge),
+                                   (f.date_to, Document.issue_date, operator.le)):
+        if value is not None:
+            conditions.append(compare(column, value))
     amount = _amount_expr(f.group)
     if f.amount_min_cents is not None:
         conditions.append(amount >= f.amount_min_cents)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from domain.core.models import Client, Company, Contact
 from domain.core.orm import utcnow
+from domain.core.paging import paginate
 from domain.core.text import fold, like_pattern
 from extensions import db
 
@@ -85,10 +86,5 @@ def search_clients(company_id: int, q: str = "", *, archived: bool = False, page
     stmt = stmt.where(Client.archived_at.is_not(None) if archived else Client.archived_at.is_(None))
     if q.strip():
         stmt = stmt.where(Client.search_key.like(like_pattern(q.strip()), escape="\\"))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    items = db.session.scalars(
-        stmt.order_by(func.lower(Client.name), Client.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return ClientPage(items=list(items), total=total, page=page, pages=pages)
+    items, total, page, pages = paginate(stmt, (func.lower(Client.name), Client.id), page, PAGE_SIZE)
+    return ClientPage(items=items, total=total, page=page, pages=pages)
