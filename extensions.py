@@ -1,5 +1,7 @@
 """Extension objects, created once and bound to the app in create_app (never in app.py)."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,3 +13,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# The base class of every table: Flask-SQLAlchemy builds db.Model at run time from Base, which
+# type checkers cannot follow; to them it is Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

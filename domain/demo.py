@@ -3,6 +3,7 @@ status and payments, so a new user sees a living app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -11,7 +12,7 @@ from sqlalchemy import select, update
 from domain.billing import catalog, payments
 from domain.billing import documents as docs
 from domain.billing.documents import DraftInput, LineInput
-from domain.billing.models import Document, Kind, PaymentMethod, VatRegime
+from domain.billing.models import Document, Kind, Payment, PaymentMethod, VatRegime
 from domain.billing.payments import PaymentInput
 from domain.collections import reminders, sending
 from domain.collections.models import Send
@@ -64,7 +65,7 @@ def load_demo() -> Company | None:
             address_line1=street, postal_code=postal_code, city=city,
             payment_terms_days=None, contact={"name": cname, "email": cemail, "phone": cphone},
         )
-    user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    user = db.session.scalars(select(User).where(User.email == DEMO_EMAIL)).one()
     load_demo_documents(company, user, today=clock.today_in(company.timezone or "Europe/Paris"))
     return company
 
@@ -120,7 +121,7 @@ TAP = [_line("Mitigeur thermostatique douche", 1000, "u", 8900), _line("Main d'o
 class _Step:
     day: date
     seq: int
-    run: object
+    run: tuple[Callable[[date, datetime], object], int]  # (what to do on that day, local hour)
 
 
 def _instant(day: date, hour: int, tz: str) -> datetime:
@@ -139,6 +140,7 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     started = datetime.now(timezone.utc) - timedelta(seconds=5)
     tz = company.timezone
     docs_by_key: dict[str, Document] = {}
+    payments_by_key: dict[str, Payment] = {}
     steps: list[_Step] = []
 
     def at(days_ago: int, run, hour: int = 9):
@@ -202,11 +204,11 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
             amount = doc.remaining_cents if cents is None else cents
             payment = payments.record_payment(doc, user, PaymentInput(amount, day, method, reference), today=day, now=when)
             if cancel:
-                docs_by_key[f"payment:{key}"] = payment
+                payments_by_key[key] = payment
         return run
 
     def cancel_payment(key, reason):
-        return lambda day, when: payments.cancel_payment(docs_by_key[f"payment:{key}"], user, reason=reason, now=when)
+        return lambda day, when: payments.cancel_payment(payments_by_key[key], user, reason=reason, now=when)
 
     def credit(key, invoice_key, *, full, reason, lines=None):
         def run(day, when):

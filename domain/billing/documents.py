@@ -29,6 +29,7 @@ from domain.billing.money import (
 )
 from domain.core import events
 from domain.core.company import missing_for_documents
+from domain.core.conditional import rows_changed
 from domain.core.errors import UserError
 from domain.core.models import Client, Company
 from domain.core.orm import utcnow
@@ -399,11 +400,10 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         _check_credit_amount(doc.credited, doc.total_ttc_cents)
 
     # Claim the draft: only one of two concurrent "Émettre" gets past this line.
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Document).where(Document.id == doc.id, Document.issued_at.is_(None))
         .values(issued_at=now, version=Document.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.refresh(doc)
     if not claimed:
         return doc
@@ -546,7 +546,7 @@ def create_deposit(quote: Document, actor, *, today: date, percent_bp: int | Non
             if not 0 < percent_bp <= 10000:
                 raise DocumentError("Le pourcentage est compris entre 0 et 100 %.", field="percent")
             share = deposit_by_percent(quote_totals, percent_bp, already)
-        else:
+        elif amount_cents is not None:
             share = deposit_by_amount(quote_totals, amount_cents, already)
     except MoneyError as exc:
         raise DocumentError(str(exc), field="amount") from None
@@ -600,7 +600,7 @@ def create_final(quote: Document, actor, *, today: date) -> Document:
             discount_bp=line.discount_bp, vat_rate_bp=line.vat_rate_bp, total_ht_cents=line.total_ht_cents,
         ))
     doc.deductions = [
-        {"id": d.id, "number": d.number, "issue_date": d.issue_date.isoformat(),
+        {"id": d.id, "number": d.number, "issue_date": d.issued_on.isoformat(),
          "breakdown": [[v.rate_bp, v.base_cents, v.vat_cents] for v in (net_totals(d) - _credited_share(d)).per_rate],
          "ttc_cents": (net_totals(d) - _credited_share(d)).ttc_cents}
         for d in deposits
@@ -681,14 +681,15 @@ def create_credit_note(invoice: Document, actor, *, today: date, full: bool, rea
 def _apply_credit(note: Document, actor, now: datetime) -> None:
     """At issue: the credit note reduces the invoice's balance (atomically)."""
     invoice = note.credited
+    if invoice is None:
+        raise DocumentError("Cet avoir ne corrige aucune facture : il ne peut pas être émis.")
     amount = note.total_ttc_cents
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Document)
         .where(Document.id == invoice.id,
                Document.net_cents - Document.paid_cents - Document.credited_cents >= amount)
         .values(credited_cents=Document.credited_cents + amount)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not changed:
         raise DocumentError("L'avoir dépasse ce qui reste dû sur la facture (un paiement vient d'être enregistré ?).")
     db.session.refresh(invoice)

@@ -319,10 +319,11 @@ def list_payments(company_id: int, f: PaymentFilters) -> PaymentPage:
     cancelled = sum(int(r[3]) for r in by_method_rows)
     pages = max(1, -(-total // per_page))
     page = min(max(1, f.page), pages)
-    order = {
+    orders: dict[str, list] = {
         "oldest": [Payment.paid_on.asc(), Payment.id.asc()],
         "amount_desc": [Payment.amount_cents.desc(), Payment.id.desc()],
-    }.get(f.sort, [Payment.paid_on.desc(), Payment.id.desc()])
+    }
+    order = orders.get(f.sort, [Payment.paid_on.desc(), Payment.id.desc()])
     items = db.session.scalars(
         base(Payment)
         .options(contains_eager(Payment.document), contains_eager(Payment.client))
@@ -347,7 +348,7 @@ def clients_for_filter(company_id: int, selected_id: int | None = None) -> Clien
     """(id, name) of the company's clients for the client filter of the lists, or only the
     selected one (the filters' parsed client id) when there are more than CLIENT_FILTER_MAX."""
     scoped = select(Client.id).where(Client.company_id == company_id)
-    count = db.session.scalar(select(func.count()).select_from(scoped.limit(CLIENT_FILTER_MAX + 1).subquery()))
+    count = db.session.scalar(select(func.count()).select_from(scoped.limit(CLIENT_FILTER_MAX + 1).subquery())) or 0
     if count <= CLIENT_FILTER_MAX:
         return ClientChoices((cid, name) for cid, name in db.session.execute(
             select(Client.id, Client.name).where(Client.company_id == company_id)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.orm import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 
 if TYPE_CHECKING:
     from domain.core.models import Client, Company
@@ -65,7 +65,7 @@ class VatRegime(StrEnum):
 OPEN_SQL = "issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0"
 
 
-class Document(db.Model):
+class Document(Model):
     """A quote, an invoice or a credit note. Frozen once issued (issued_at set)."""
 
     __tablename__ = "documents"
@@ -196,6 +196,26 @@ class Document(db.Model):
         """Number once issued, else "Brouillon n° id" (a draft has no number)."""
         return self.number or f"Brouillon #{self.id}"
 
+    # Facts an issued document always has (set in the issuing transaction). Code that works on
+    # issued documents reads these: a draft here is a bug, and says so instead of printing "None".
+    @property
+    def issued_number(self) -> str:
+        if self.number is None:
+            raise ValueError(f"document {self.id} has no number: it is a draft")
+        return self.number
+
+    @property
+    def issued_on(self) -> date:
+        if self.issue_date is None:
+            raise ValueError(f"document {self.id} has no issue date: it is a draft")
+        return self.issue_date
+
+    @property
+    def due_on(self) -> date:
+        if self.due_date is None:
+            raise ValueError(f"document {self.id} has no due date: it is a draft or not an invoice")
+        return self.due_date
+
     @property
     def remaining_cents(self) -> int:
         """Left to pay on an issued invoice (0 for drafts, quotes and credit notes)."""
@@ -204,7 +224,7 @@ class Document(db.Model):
         return self.net_cents - self.paid_cents - self.credited_cents
 
 
-class DocumentLine(db.Model):
+class DocumentLine(Model):
     """One line of a document: an item (label, quantity, unit price HT, VAT rate) or a section title."""
 
     __tablename__ = "document_lines"
@@ -229,7 +249,7 @@ class DocumentLine(db.Model):
         return self.kind == "section"
 
 
-class NumberSequence(db.Model):
+class NumberSequence(Model):
     """Last number used per company, series and year (incremented atomically at issue)."""
 
     __tablename__ = "number_sequences"
@@ -257,7 +277,7 @@ PAYMENT_METHOD_LABELS = {
 }
 
 
-class Payment(db.Model):
+class Payment(Model):
     """Money received against an invoice. Never edited: cancelled (with a reason) instead."""
 
     __tablename__ = "payments"
@@ -298,7 +318,7 @@ class Payment(db.Model):
         return self.cancelled_at is not None
 
 
-class CatalogItem(db.Model):
+class CatalogItem(Model):
     """A frequent line (prestation or fourniture) to insert in one tap."""
 
     __tablename__ = "catalog_items"
@@ -315,7 +335,7 @@ class CatalogItem(db.Model):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class StoredFile(db.Model):
+class StoredFile(Model):
     """Bytes that must never change once written (the PDF of an issued document)."""
 
     __tablename__ = "stored_files"
@@ -333,7 +353,7 @@ class StoredFile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class RateEntry(db.Model):
+class RateEntry(Model):
     """A dated rate (in force from `start`, a 1 January or 1 July) entered by a company: it
     completes or corrects, for that company only, the sourced values in domain/legal.py."""
 

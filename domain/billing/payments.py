@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from domain.billing.models import Document, Payment, PaymentMethod
 from domain.core import events
+from domain.core.conditional import rows_changed
 from domain.core.errors import UserError
 from domain.core.orm import utcnow
 from extensions import db
@@ -45,13 +46,12 @@ def record_payment(invoice: Document, actor, data: PaymentInput, *, today: date,
     remaining = invoice.remaining_cents
     if data.amount_cents > remaining:
         raise PaymentError(_overpaid_message(remaining), field="amount")
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Document)
         .where(Document.id == invoice.id,
                Document.net_cents - Document.paid_cents - Document.credited_cents >= data.amount_cents)
         .values(paid_cents=Document.paid_cents + data.amount_cents)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not changed:
         db.session.refresh(invoice)
         raise PaymentError(_overpaid_message(invoice.remaining_cents), field="amount")

@@ -146,13 +146,13 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
     validity = doc.validity_date if doc.kind == Kind.QUOTE else None
     references = []
     if doc.kind in (Kind.DEPOSIT, Kind.FINAL) and doc.quote is not None:
-        quote_ref = f"devis {doc.quote.number} du {formatting.format_date(doc.quote.issue_date)}"
+        quote_ref = f"devis {doc.quote.number} du {formatting.format_date(doc.quote.issued_on)}"
         if doc.kind == Kind.DEPOSIT:
             references.append(f"Acompte n° {_deposit_rank(doc)} sur le {quote_ref}")
         else:
             references.append(f"Solde du {quote_ref}")
     if doc.kind == Kind.CREDIT_NOTE and doc.credited is not None:
-        references.append(f"Avoir sur la facture {doc.credited.number} du {formatting.format_date(doc.credited.issue_date)}")
+        references.append(f"Avoir sur la facture {doc.credited.number} du {formatting.format_date(doc.credited.issued_on)}")
     if doc.subject:
         references.append(f"Objet : {doc.subject}")
     charge = docs.charges_vat(doc) and doc.vat_regime != VatRegime.FRANCHISE
@@ -255,7 +255,7 @@ def freeze_pdf(doc: Document) -> StoredFile:
     unnumbered draft.
     """
     try:
-        data = render_pdf(doc, today=doc.issue_date)
+        data = render_pdf(doc, today=doc.issued_on)
     except PdfRenderError as exc:
         raise DocumentError(f"Le PDF n'a pas pu être produit : {exc} Le document n'a pas été émis.") from None
     stored = StoredFile(company_id=doc.company_id, document_id=doc.id, purpose=PDF_PURPOSE,

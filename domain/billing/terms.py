@@ -456,10 +456,10 @@ class RateTables:
 def load_tables(up_to: date, company_id: int | None = None) -> RateTables:
     """Code tables plus the rates the company entered; a missing half-year up to `up_to`
     takes the last known rate and is reported as provisional (never silently)."""
-    entries = []
+    entries: list = []
     if company_id is not None:
-        entries = db.session.execute(select(RateEntry.kind, RateEntry.start, RateEntry.rate_bp)
-                                     .where(RateEntry.company_id == company_id)).all()
+        entries = [*db.session.execute(select(RateEntry.kind, RateEntry.start, RateEntry.rate_bp)
+                                     .where(RateEntry.company_id == company_id))]
     merged: dict[str, dict[date, int]] = {k: dict(t) for k, (_, t) in TABLE_KINDS.items()}
     for kind, start, rate in entries:
         if kind in merged:

@@ -54,6 +54,8 @@ class RunReport:
 def auto_send_due(doc: Document, company: Company, now: datetime) -> bool:
     """Company setting: send a new invoice at the chosen hour on its issue day if issued before
     that hour, else at that hour on the next weekday."""
+    if doc.issued_at is None:
+        return False  # a draft is never sent
     local_issue = doc.issued_at.astimezone(zone(company.timezone))
     hour = company.auto_send_hour
     day = local_issue.date()
@@ -130,8 +132,8 @@ def _auto_send(company, day, now, report, deliver, attachments_for, link_for, dr
                                     idempotency_key=key, automatic=True))
     if requests:
         for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
-            doc = db.session.get(Document, outcome.send.document_id)
-            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send",
+            doc = db.session.get_one(Document, outcome.send.document_id)
+            report.lines.append(RunLine(company.name, doc.issued_number, doc.client.name, "invoice_send",
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 

@@ -23,6 +23,13 @@ from output.views import LetterView, OpenInvoice, PaymentReceived, StatementView
 LETTER_PURPOSE = "formal_notice_letter"
 
 
+def open_invoice(invoice: Document, late: int) -> OpenInvoice:
+    """An issued invoice still (partly) unpaid, as a statement or a letter lists it."""
+    return OpenInvoice(number=invoice.issued_number, issue_date=invoice.issued_on, due_date=invoice.due_on,
+                       ttc_cents=invoice.net_cents, paid_cents=invoice.paid_cents + invoice.credited_cents,
+                       remaining_cents=invoice.remaining_cents, days_late=late)
+
+
 def statement_view(client: Client, *, today: date, balance_only: bool = False) -> StatementView:
     """Relevé de compte: open invoices, payments received over the last 12 months, balance.
 
@@ -47,9 +54,7 @@ def statement_view(client: Client, *, today: date, balance_only: bool = False) -
         .where(Payment.client_id == client.id, Payment.company_id == company.id, Payment.cancelled_at.is_(None), scope)
         .order_by(Payment.paid_on.desc(), Payment.id.desc())
     ).all()
-    rows = tuple(OpenInvoice(number=d.number, issue_date=d.issue_date, due_date=d.due_date, ttc_cents=d.net_cents,
-                             paid_cents=d.paid_cents + d.credited_cents, remaining_cents=d.remaining_cents,
-                             days_late=days_late(d.due_date, today)) for d in open_docs)
+    rows = tuple(open_invoice(d, days_late(d.due_on, today)) for d in open_docs)
     return StatementView(
         seller=seller_party(snap["seller"], company), buyer=buyer_party(snap["buyer"]), statement_date=today,
         rows=rows,
@@ -79,9 +84,9 @@ def formal_notice_view(invoice: Document, *, today: date, signature_name: str) -
     snap = docs.snapshot_parties(company, client)
     deadline = today + timedelta(days=company.formal_notice_deadline_days)
     pen = invoice_penalties(invoice, today)
-    due = formatting.format_date(invoice.due_date)
+    due = formatting.format_date(invoice.due_on)
     paragraphs = [
-        f"Malgré nos relances, la facture n° {invoice.number} du {formatting.format_date(invoice.issue_date)}, "
+        f"Malgré nos relances, la facture n° {invoice.number} du {formatting.format_date(invoice.issued_on)}, "
         f"arrivée à échéance le {due}, demeure impayée à ce jour ({pen.days_late} jours de retard).",
         f"Par la présente, nous vous mettons en demeure de nous régler la somme de "
         f"{formatting.format_money(invoice.remaining_cents)} au plus tard le {formatting.format_date(deadline)}.",
@@ -101,9 +106,7 @@ def formal_notice_view(invoice: Document, *, today: date, signature_name: str) -
         seller=seller_party(snap["seller"], company), buyer=buyer_party(snap["buyer"]),
         place=company.city or "", letter_date=today,
         subject=f"Mise en demeure de payer – facture n° {invoice.number}", paragraphs=tuple(paragraphs),
-        invoices=(OpenInvoice(number=invoice.number, issue_date=invoice.issue_date, due_date=invoice.due_date,
-                              ttc_cents=invoice.net_cents, paid_cents=invoice.paid_cents + invoice.credited_cents,
-                              remaining_cents=invoice.remaining_cents, days_late=pen.days_late),),
+        invoices=(open_invoice(invoice, pen.days_late),),
         amount_due_cents=invoice.remaining_cents, deadline_date=deadline, signature_name=signature_name or company.name,
     )
 

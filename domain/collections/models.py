@@ -8,10 +8,10 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.orm import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 
 
-class MessageTemplate(db.Model):
+class MessageTemplate(Model):
     """A company's edited version of one e-mail template (the French defaults live in code)."""
 
     __tablename__ = "message_templates"
@@ -25,7 +25,7 @@ class MessageTemplate(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class ReminderPlan(db.Model):
+class ReminderPlan(Model):
     """Steps relative to the due date, e.g. J-3 pre-due, J+7 soft, J+15 firm, J+30 formal notice."""
 
     __tablename__ = "reminder_plans"
@@ -39,7 +39,7 @@ class ReminderPlan(db.Model):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Send(db.Model):
+class Send(Model):
     """One e-mail (or a share through another channel) of a document, with its outcome.
 
     A row is claimed (status "sending") and committed before talking to the SMTP server,
@@ -83,7 +83,7 @@ class Send(db.Model):
     tracking_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
-class Task(db.Model):
+class Task(Model):
     """A follow-up to do on a date: call the client, pass by the site, confirm a formal notice."""
 
     __tablename__ = "tasks"

@@ -42,17 +42,20 @@ def _outstanding_steps(invoice: Document, payments: list[Payment] | None = None,
     `payments` / `credit_notes`: all of the invoice's, when the caller has them already (the
     invoice page does); cancelled payments and draft credit notes are left out here."""
     changes: dict[date, int] = {}
+    paid: list[tuple[date, int]]
+    credited: list[tuple[date, int]]
     if payments is None:
-        paid = db.session.execute(select(Payment.paid_on, Payment.amount_cents).where(
-            Payment.document_id == invoice.id, Payment.cancelled_at.is_(None))).all()
+        paid = [*db.session.execute(select(Payment.paid_on, Payment.amount_cents).where(
+            Payment.document_id == invoice.id, Payment.cancelled_at.is_(None)))]
     else:
         paid = [(p.paid_on, p.amount_cents) for p in payments if p.document_id == invoice.id and p.cancelled_at is None]
     if credit_notes is None:
-        credited = db.session.execute(select(Document.issue_date, Document.total_ttc_cents).where(
-            Document.credited_id == invoice.id, Document.kind == Kind.CREDIT_NOTE, Document.issued_at.is_not(None))).all()
+        # Issued credit notes: their issue date is set.
+        credited = [*db.session.execute(select(Document.issue_date, Document.total_ttc_cents).where(
+            Document.credited_id == invoice.id, Document.kind == Kind.CREDIT_NOTE, Document.issued_at.is_not(None)))]
     else:
         credited = [(c.issue_date, c.total_ttc_cents) for c in credit_notes
-                    if c.credited_id == invoice.id and c.kind == Kind.CREDIT_NOTE and c.issued_at is not None]
+                    if c.credited_id == invoice.id and c.kind == Kind.CREDIT_NOTE and c.issue_date is not None]
     for paid_on, amount in paid:
         changes[paid_on + timedelta(days=1)] = changes.get(paid_on + timedelta(days=1), 0) + amount
     for issue_date, amount in credited:

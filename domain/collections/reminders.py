@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, null, or_, select, update
 
@@ -19,6 +20,7 @@ from domain.collections.models import ReminderPlan, Send, Task
 from domain.collections.penalties import invoice_penalties
 from domain.core import events
 from domain.core.clock import today_in
+from domain.core.conditional import rows_changed
 from domain.core.errors import UserError
 from domain.core.models import Client, Company
 from domain.core.orm import utcnow
@@ -129,6 +131,8 @@ def compose_reminder(invoice: Document, today: date, *, link: str, sender_name: 
     if reason:
         raise ReminderError(reason)
     level = next_level(invoice)
+    if level is None:  # can_remind said why already; kept for the type
+        raise ReminderError("La mise en demeure est déjà partie : l'étape suivante est le recouvrement judiciaire.")
     return compose(invoice, LEVEL_TEMPLATES[level], today, link=link, sender_name=sender_name)
 
 
@@ -154,7 +158,7 @@ def standard_plan(company_id: int) -> ReminderPlan:
 
 def clean_steps(raw_steps: list[tuple[int, str]]) -> list[dict]:
     """Validate plan steps: known templates, offsets in range, increasing, levels never going down."""
-    steps = []
+    steps: list[dict[str, Any]] = []
     for offset, template in raw_steps:
         if template not in TEMPLATE_LEVELS:
             raise ReminderError("Modèle de relance inconnu.", field="steps")
@@ -263,6 +267,7 @@ def step_action_expr(plans: dict[int, ReminderPlan], default: ReminderPlan, toda
             due_now = and_(Document.due_date <= today - timedelta(days=int(plan.steps[index]["offset_days"])),
                            Document.reminder_step_reached < index)
             level = TEMPLATE_LEVELS[template]
+            action: Any
             if template == "pre_due":
                 action = case((Document.due_date <= today, "skip"), else_="send")
             else:
@@ -278,12 +283,11 @@ def step_action_expr(plans: dict[int, ReminderPlan], default: ReminderPlan, toda
 
 def claim_step(invoice: Document, step: DueStep) -> bool:
     """Move the invoice's plan position to this step, unless a concurrent run already did."""
-    return db.session.execute(
+    return rows_changed(
         update(Document)
         .where(Document.id == invoice.id, Document.reminder_step_reached < step.index)
         .values(reminder_step_reached=step.index)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    ) == 1
 
 
 def planned_today(company: Company, today: date | None = None) -> list[tuple[Document, DueStep]]:
@@ -444,7 +448,7 @@ def create_penalty_invoice(invoice: Document, actor, *, today: date) -> Document
     if pen.interest_cents:
         lines.append(LineInput(
             label=f"Pénalités de retard sur la facture {invoice.number}",
-            description=f"{pen.days_late} jours de retard depuis l'échéance du {format_date(invoice.due_date)}, "
+            description=f"{pen.days_late} jours de retard depuis l'échéance du {format_date(invoice.due_on)}, "
                         f"calculées au {format_date(today)}. Hors champ de la TVA.",
             unit_price_cents=pen.interest_cents, vat_rate_bp=0, unit="forfait"))
     if pen.indemnity_cents:
@@ -504,4 +508,9 @@ def set_invoice_plan(invoice: Document, actor, plan_id: int | None) -> None:
     """An invoice's own plan (None: the client's, else the company default)."""
     invoice.reminder_plan_id = _own_plan(invoice.company_id, plan_id)
     events.record(invoice.company_id, "reminder_plan_changed", document=invoice, actor=actor,
-                  plan=db.session.get(ReminderPlan, plan_id).name if plan_id else "plan du client")
+                  plan=_plan_name(plan_id))
+
+
+def _plan_name(plan_id: int | None) -> str:
+    plan = db.session.get(ReminderPlan, plan_id) if plan_id else None
+    return plan.name if plan is not None else "plan du client"

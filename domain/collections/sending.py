@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,7 @@ from domain.billing.models import Document
 from domain.collections.models import Send
 from domain.collections.reminders import TEMPLATE_LEVELS, ReminderError
 from domain.core import events
+from domain.core.conditional import rows_changed
 from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
 from extensions import db
@@ -86,7 +88,7 @@ def clean_recipients(raw: list[str]) -> list[str]:
     return out
 
 
-def _claim(req: SendRequest, actor, now: datetime) -> tuple[Send, bool]:
+def _claim(req: SendRequest, actor, now: datetime) -> tuple[Send | None, bool]:
     doc = req.document
     level = TEMPLATE_LEVELS.get(req.template_key) if req.purpose == "reminder" else None
     send = Send(
@@ -110,12 +112,11 @@ def _claim(req: SendRequest, actor, now: datetime) -> tuple[Send, bool]:
             existing = db.session.scalar(select(Send).where(Send.document_id == doc.id, Send.plan_step == req.plan_step))
             if existing is not None and existing.status == "failed":
                 # An automatic step that failed earlier: take it again (one retry per run).
-                retried = db.session.execute(
+                retried = rows_changed(
                     update(Send).where(Send.id == existing.id, Send.status == "failed")
                     .values(status="sending", attempts=Send.attempts + 1, subject=send.subject, body=send.body,
                             recipients=send.recipients, previous_step=req.previous_step, created_at=now)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
+                )
                 db.session.refresh(existing)
                 return existing, not retried
         return existing, True
@@ -123,7 +124,7 @@ def _claim(req: SendRequest, actor, now: datetime) -> tuple[Send, bool]:
 
 def _complete(send: Send, doc: Document, actor, *, delivered: bool, error: str, now: datetime) -> None:
     actor_label = "relances automatiques" if send.automatic else ""
-    common = dict(send_id=send.id, template=send.template_key, recipients=send.recipients, cc=send.cc,
+    common: dict[str, Any] = dict(send_id=send.id, template=send.template_key, recipients=send.recipients, cc=send.cc,
                   subject=send.subject, automatic=send.automatic, channel=send.channel, attachments=send.attachments)
     if delivered:
         send.status, send.sent_at, send.error = "sent", now, error  # error: partly refused recipients
@@ -186,7 +187,7 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
     """Claim, deliver (the mailer's, passed in) over one SMTP connection, complete. Commits
     twice (see module doc)."""
     now = now or utcnow()
-    claimed: list[tuple[SendRequest, Send, bool]] = []
+    claimed: list[tuple[SendRequest, Send | None, bool]] = []
     for req in requests:
         send, duplicate = _claim(req, actor, now)
         claimed.append((req, send, duplicate))
@@ -194,7 +195,7 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
 
     outgoing = []
     for req, send, duplicate in claimed:
-        if duplicate:
+        if duplicate or send is None:
             continue
         item = Outgoing(recipients=list(send.recipients), cc=list(send.cc), subject=send.subject, body=send.body,
                         reply_to=reply_to, html_extra=html_extra_for(send) if html_extra_for else "")
@@ -216,7 +217,7 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
 
     outcomes = []
     for req, send, item in outgoing:
-        doc = db.session.get(Document, req.document.id)
+        doc = db.session.get_one(Document, req.document.id)
         db.session.expire(doc)  # re-read (columns only) in transaction 2: its level and version as they are now
         _complete(send, doc, actor, delivered=item.delivered, error=item.error, now=now)
         outcomes.append(SendOutcome(send, item.delivered, False, item.error, send.document_id, send.template_key))

@@ -94,7 +94,7 @@ class Throttle:
 def _recent_failures(column, value, since: datetime) -> int:
     return db.session.scalar(
         select(func.count(LoginAttempt.id)).where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    )
+    ) or 0
 
 
 def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttle: Throttle, now: datetime | None = None) -> User:
@@ -121,7 +121,7 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttl
     except (VerificationError, InvalidHashError):
         ok = False
     db.session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok, user_agent=(user_agent or "")[:500]))
-    if not ok:
+    if not ok or user is None:
         security_log.warning("login failed email=%s ip=%s", email, ip)
         db.session.flush()
         raise AccountError("E-mail ou mot de passe incorrect.")

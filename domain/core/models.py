@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.orm import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 
 LEGAL_FORMS = (
     ("EI", "Entreprise individuelle (EI)"),
@@ -32,13 +32,13 @@ VAT_FRANCHISE = "franchise"  # franchise en base, CGI art. 293 B
 def printed_address(line1: str, line2: str, postal_code: str, city: str, country: str) -> tuple[str, ...]:
     """An address as printed lines; the country only when it is not France."""
     town = " ".join(p for p in (postal_code, city) if p)
-    lines = (line1, line2, town)
+    lines: tuple[str, ...] = (line1, line2, town)
     if country and country.lower() != "france":
         lines += (country,)
     return tuple(line for line in lines if line)
 
 
-class Company(db.Model):
+class Company(Model):
     """A business using Encaisse: its legal identity drives every document it issues."""
 
     __tablename__ = "companies"
@@ -114,7 +114,7 @@ class Company(db.Model):
         return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
 
-class User(db.Model):
+class User(Model):
     """A person who logs in; belongs to exactly one company."""
 
     __tablename__ = "users"
@@ -151,7 +151,7 @@ class User(db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One login attempt, kept for throttling and the security audit."""
 
     __tablename__ = "login_attempts"
@@ -175,7 +175,7 @@ KIND_BUSINESS = "professionnel"
 CLIENT_KINDS = ((KIND_INDIVIDUAL, "Particulier"), (KIND_BUSINESS, "Professionnel"))
 
 
-class Client(db.Model):
+class Client(Model):
     """Someone the company quotes and invoices: a person (particulier) or a business."""
 
     __tablename__ = "clients"
@@ -241,7 +241,7 @@ class Client(db.Model):
         return [c.email for c in self.contacts if c.email]
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A person to reach at a client (several per client)."""
 
     __tablename__ = "contacts"
@@ -258,7 +258,7 @@ class Contact(db.Model):
     client: Mapped[Client] = relationship(back_populates="contacts")
 
 
-class Event(db.Model):
+class Event(Model):
     """Append-only history: everything that happens to a document (or a client)."""
 
     __tablename__ = "events"
@@ -283,7 +283,7 @@ class Event(db.Model):
 
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """Idempotency keys: a form token seen twice (double tap, replay) acts once."""
 
     __tablename__ = "form_submissions"

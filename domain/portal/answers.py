@@ -217,9 +217,9 @@ def notification_for(response: ClientResponse, doc: Document, *, doc_url: str) -
         if response.reason:
             lines.append(f"Motif indiqué : {response.reason}")
     else:
-        subject = f"Facture {doc.number} : paiement promis pour le {format_date(response.promised_on)}"
+        subject = f"Facture {doc.number} : paiement promis pour le {format_date(response.promised_day)}"
         lines = [f"{response.full_name} a validé en ligne la {what} le {when} et indique payer le "
-                 f"{format_date(response.promised_on)}.", f"Reste à payer : {format_money(doc.remaining_cents)}.",
+                 f"{format_date(response.promised_day)}.", f"Reste à payer : {format_money(doc.remaining_cents)}.",
                  "Les relances automatiques de cette facture sont suspendues jusqu'à cette date."]
     lines += ["", f"Voir le document : {doc_url}", "", "— Encaisse"]
     return Notification(recipients, subject, "\n".join(lines))

@@ -151,12 +151,12 @@ def throttled(link: DocumentLink | None, ip: str, action: str, throttle: Throttl
     since = now - throttle.window
     ip = (ip or "?")[:45]
     by_ip = db.session.scalar(select(func.count(PortalAttempt.id)).where(PortalAttempt.ip == ip,
-                                                                         PortalAttempt.at >= since))
+                                                                         PortalAttempt.at >= since)) or 0
     if by_ip >= throttle.max_per_ip:
         return True
     if link is not None:
         by_link = db.session.scalar(select(func.count(PortalAttempt.id)).where(PortalAttempt.link_id == link.id,
-                                                                               PortalAttempt.at >= since))
+                                                                               PortalAttempt.at >= since)) or 0
         if by_link >= throttle.max_per_link:
             return True
     db.session.add(PortalAttempt(link_id=link.id if link is not None else None, ip=ip, action=action, at=now))

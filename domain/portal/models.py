@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.billing.models import Document
 from domain.core.orm import UTCDateTime, utcnow
-from extensions import db
+from extensions import Model
 
 RESPONSE_ACCEPT = "accept"
 RESPONSE_REFUSE = "refuse"
@@ -19,7 +19,7 @@ RESPONSE_PROMISE = "promise"
 RESPONSE_KINDS = (RESPONSE_ACCEPT, RESPONSE_REFUSE, RESPONSE_PROMISE)
 
 
-class DocumentLink(db.Model):
+class DocumentLink(Model):
     """The unguessable link a client opens (https://…/c/<token>); no id in the URL.
 
     The token is kept so that every e-mail about the document (first send, reminders
@@ -53,7 +53,7 @@ class DocumentLink(db.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class ClientResponse(db.Model):
+class ClientResponse(Model):
     """What the client said through the link: "bon pour accord", a refusal, a promise to pay.
 
     Kept as evidence: who (typed full name), when (UTC), from where (IP, user agent) and
@@ -83,7 +83,14 @@ class ClientResponse(db.Model):
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
 
 
-class DocumentTracking(db.Model):
+    @property
+    def promised_day(self) -> date:
+        """The date a promise to pay names (every promise has one)."""
+        if self.promised_on is None:
+            raise ValueError(f"client response {self.id} is not a promise to pay")
+        return self.promised_on
+
+class DocumentTracking(Model):
     """Counters of one document: e-mail opens (tracking pixel) and link views.
 
     Bumped with `x = x + 1` UPDATEs (never read-modify-write), the first date set by a
@@ -102,7 +109,7 @@ class DocumentTracking(db.Model):
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PortalAttempt(db.Model):
+class PortalAttempt(Model):
     """One POST on a public form (accept, refuse, promise), kept to throttle per link and per IP
     in the database, so the limit holds across workers and restarts."""
 

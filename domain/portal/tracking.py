@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.billing.models import Document, Kind
 from domain.collections.models import Send
 from domain.core import events
+from domain.core.conditional import rows_changed
 from domain.core.models import User
 from domain.core.orm import utcnow
 from domain.portal import answers
@@ -37,23 +38,21 @@ def _bump(doc: Document, what: str, now: datetime) -> bool:
     """
     count, first, last, _ = _COLUMNS[what]
     table = DocumentTracking
-    counted = db.session.execute(
+    counted = rows_changed(
         update(table).where(table.document_id == doc.id)
-        .values({count: getattr(table, count) + 1, last: now}).execution_options(synchronize_session=False)
-    ).rowcount
+        .values({count: getattr(table, count) + 1, last: now})
+    )
     if not counted:
         try:
             with db.session.begin_nested():
                 db.session.add(table(document_id=doc.id, company_id=doc.company_id, **{count: 1, first: now, last: now}))
             return True
         except IntegrityError:  # created by a concurrent hit in between: count on it
-            db.session.execute(
-                update(table).where(table.document_id == doc.id)
-                .values({count: getattr(table, count) + 1, last: now}).execution_options(synchronize_session=False))
-    return db.session.execute(
-        update(table).where(table.document_id == doc.id, getattr(table, first).is_(None))
-        .values({first: now}).execution_options(synchronize_session=False)
-    ).rowcount == 1
+            rows_changed(update(table).where(table.document_id == doc.id)
+                         .values({count: getattr(table, count) + 1, last: now}))
+    return rows_changed(
+        update(table).where(table.document_id == doc.id, getattr(table, first).is_(None)).values({first: now})
+    ) == 1
 
 
 def record_open(tracking_token: str, *, now: datetime | None = None) -> bool:
@@ -174,7 +173,7 @@ def lifecycle(doc: Document) -> Lifecycle:
         response = answers.latest_promise(doc)
         if response is not None:
             steps.append(Step("accepted", "Validée par le client", "done", response.at,
-                              f"par {response.full_name}, paiement promis le {format_date(response.promised_on)}"))
+                              f"par {response.full_name}, paiement promis le {format_date(response.promised_day)}"))
         else:
             steps.append(Step("accepted", "Validée par le client", "todo", detail="pas encore validée en ligne"))
         paid_at = doc.paid_in_full_at if doc.is_issued and doc.remaining_cents <= 0 else None
