@@ -81,20 +81,25 @@ def _overpaid_message(remaining: int) -> str:
 
 
 def cancel_payment(payment: Payment, actor, *, reason: str, now: datetime | None = None) -> None:
-    """Cancel a payment (cheque bounced, typing mistake): the row stays, with who, when and why."""
-    if payment.cancelled_at is not None:
-        return  # cancelling twice (double tap) changes nothing
+    """Cancel a payment (cheque bounced, typing mistake): the row stays, with who, when and why.
+
+    Cancelling is one conditional UPDATE on the payment (`cancelled_at IS NULL`): of several
+    requests cancelling it at the same moment (double tap, two tabs, two workers) exactly one
+    subtracts the amount and writes the event; the others change nothing."""
     reason = (reason or "").strip()
-    if not reason:
+    if payment.cancelled_at is None and not reason:
         raise PaymentError("Indiquez le motif de l'annulation (chèque impayé, erreur de saisie…).", field="reason")
     now = now or utcnow()
-    payment.cancelled_at = now
-    payment.cancelled_by_id = getattr(actor, "id", None)
-    payment.cancel_reason = reason[:2000]
-    db.session.execute(
+    won = rows_changed(
+        update(Payment).where(Payment.id == payment.id, Payment.cancelled_at.is_(None))
+        .values(cancelled_at=now, cancelled_by_id=getattr(actor, "id", None), cancel_reason=reason[:2000])
+    )
+    db.session.refresh(payment)
+    if not won:
+        return  # already cancelled (by this request's twin, or earlier): nothing more to do
+    rows_changed(
         update(Document).where(Document.id == payment.document_id)
         .values(paid_cents=Document.paid_cents - payment.amount_cents, paid_in_full_at=None)
-        .execution_options(synchronize_session=False)
     )
     invoice = payment.document
     db.session.refresh(invoice)

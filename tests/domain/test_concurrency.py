@@ -102,3 +102,37 @@ def test_concurrent_payments_never_overpay(app):
     with app.app_context():
         doc = db.session.get(Document, invoice_id)
         assert doc.paid_cents == 15000 == sum(db.session.scalars(select(Payment.amount_cents)))
+
+
+def test_concurrent_cancels_subtract_a_payment_once(app):
+    """Issue 12, finding 5: 4 parallel cancels of the same payment, 6 rounds. Before the
+    conditional update, PostgreSQL subtracted a payment several times (12 € too much, 19
+    events for 7 cancels)."""
+    from domain.core.models import Event
+
+    with app.app_context():
+        company = make_company()
+        user = make_user(company)
+        invoice = issued(make_invoice(company, make_client(company), user), user)  # 165,00 €
+        db.session.commit()
+        invoice_id = invoice.id
+        payment_ids = []
+        for _ in range(6):
+            doc = db.session.get(Document, invoice_id)
+            payment_ids.append(payments.record_payment(doc, None, PaymentInput(200, TODAY, "cheque"), today=TODAY).id)
+        db.session.commit()
+
+    for payment_id in payment_ids:
+        def cancel(_, payment_id=payment_id):
+            payments.cancel_payment(db.session.get(Payment, payment_id), None, reason="Chèque impayé")
+            return "done"
+
+        results, errors = run_concurrently(app, list(range(4)), cancel)
+        assert errors == [] and results == ["done"] * 4
+
+    with app.app_context():
+        doc = db.session.get(Document, invoice_id)
+        assert doc.paid_cents == 0
+        assert all(p.cancelled_at is not None for p in db.session.scalars(select(Payment)))
+        cancelled_events = db.session.scalars(select(Event).where(Event.kind == "payment_cancelled")).all()
+        assert sorted(e.data["payment_id"] for e in cancelled_events) == sorted(payment_ids)
