@@ -42,7 +42,8 @@ def init_app(app: Flask) -> None:
         labels = {"sent": "envoyé", "failed": "ÉCHEC", "would_send": "à envoyer", "would_skip": "étape passée",
                   "skipped": "étape passée", "to_confirm": "à confirmer", "no_email": "pas d'e-mail (tâche créée)",
                   "auto_sent": "facture envoyée", "duplicate": "déjà envoyé",
-                  "uncertain": "envoi interrompu, peut-être parti : à vérifier (pas renvoyé)"}
+                  "uncertain": "envoi interrompu, peut-être parti : à vérifier (pas renvoyé)",
+                  "company_failed": "ERREUR : entreprise non traitée (annulée, voir le journal)"}
         for line in report.lines:
             click.echo(f"{line.company} · {line.number} · {line.client} · {line.template} · "
                        f"{labels.get(line.action, line.action)}{' · ' + line.detail if line.detail else ''}")
@@ -50,6 +51,11 @@ def init_app(app: Flask) -> None:
         sent = report.count("would_send" if dry_run else "sent") + report.count("auto_sent")
         click.echo(f"{sent} e-mail(s) {done}, {report.count('failed')} échec(s), "
                    f"{report.count('to_confirm')} mise(s) en demeure à confirmer.")
+        if report.failed_companies:
+            # The other companies ran; cron sees a failure and whoever reads its mail knows which.
+            click.echo(f"{len(report.failed_companies)} entreprise(s) en erreur (voir le journal) : "
+                       + ", ".join(report.failed_companies), err=True)
+            raise SystemExit(1)
 
 
 def _parse_shard(text: str) -> tuple[int, int]:

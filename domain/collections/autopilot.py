@@ -10,6 +10,7 @@ Safe to run twice, late, or twice at the same time:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,6 +30,8 @@ from domain.core.orm import utcnow
 from extensions import db
 from output.mail import Deliver
 
+log = logging.getLogger("encaisse.autopilot")
+
 BATCH = 200
 
 
@@ -46,6 +49,13 @@ class RunLine:
 class RunReport:
     dry_run: bool
     lines: list[RunLine] = field(default_factory=list)
+    # Companies with an error (a message that could not be prepared, or a run stopped and
+    # rolled back): logged, reported, and the command exits non-zero. The others ran.
+    failed_companies: list[str] = field(default_factory=list)
+
+    def company_failed(self, name: str) -> None:
+        if name not in self.failed_companies:
+            self.failed_companies.append(name)
 
     def count(self, action: str) -> int:
         return sum(1 for line in self.lines if line.action == action)
@@ -68,10 +78,10 @@ def auto_send_due(doc: Document, company: Company, now: datetime) -> bool:
 
 
 def _companies(company_ids):
-    stmt = select(Company).order_by(Company.id)
+    stmt = select(Company.id, Company.name).order_by(Company.id)
     if company_ids:
         stmt = stmt.where(Company.id.in_(company_ids))
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
 def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
@@ -86,12 +96,21 @@ def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Docu
     """
     now = now or utcnow()
     report = RunReport(dry_run=dry_run)
-    for company in _companies(company_ids):
-        day = today or today_in(company.timezone, now)
-        extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
-        _auto_send(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
-        if company.reminders_enabled:
-            _plan_steps(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
+    for company_id, name in db.session.execute(_companies(company_ids)).all():
+        # Each company alone: whatever one company's data does (a template, a document), the
+        # companies after it get their run. Its uncommitted work is rolled back and reported.
+        try:
+            company = db.session.get_one(Company, company_id)
+            day = today or today_in(company.timezone, now)
+            extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
+            _auto_send(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
+            if company.reminders_enabled:
+                _plan_steps(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
+        except Exception as exc:  # noqa: BLE001 - isolate the company, report it, go on
+            db.session.rollback()
+            log.exception("daily run failed for company %s", company_id)
+            report.company_failed(name)
+            report.lines.append(RunLine(name, "", "", "", "company_failed", f"{exc.__class__.__name__}: {exc}"))
     return report
 
 
@@ -126,7 +145,14 @@ def _auto_send(company, day, now, report, deliver, attachments_for, link_for, dr
         if dry_run:
             report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "would_send"))
             continue
-        draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
+        try:
+            draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
+        except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
+            log.exception("automatic send failed for document %s", doc.id)
+            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "failed",
+                                        f"Message impossible à préparer : {exc}"))
+            report.company_failed(company.name)
+            continue
         requests.append(SendRequest(document=doc, purpose="document", template_key="invoice_send",
                                     recipients=draft.recipients, subject=draft.subject, body=draft.body,
                                     idempotency_key=key, automatic=True))
@@ -175,38 +201,58 @@ def _plan_steps(company, day, now, report, deliver, attachments_for, link_for, d
                 line.action = {"send": "would_send", "skip": "would_skip", "confirm": "to_confirm"}[step.action]
                 report.lines.append(line)
                 continue
-            previous = invoice.reminder_step_reached
-            if not reminders.claim_step(invoice, step):
-                continue  # another run took this step
-            if step.action == "skip":
-                events.record(company.id, "reminder_step_skipped", document=invoice, actor_label="relances automatiques",
-                              at=now, template=step.template, reason=step.why)
-                line.action = "skipped"
-            elif step.action == "confirm":
-                reminders.add_task(company.id, None, client_id=invoice.client_id, due_on=day, document=invoice,
-                                   kind="confirm_formal_notice",
-                                   note=f"Confirmer la mise en demeure de la facture {invoice.number} (plan de relance)")
-                line.action = "to_confirm"
-            elif not invoice.client.emails:
-                reminders.add_task(company.id, None, client_id=invoice.client_id, due_on=day, document=invoice,
-                                   note=f"Relancer {invoice.client.name} pour la facture {invoice.number} : pas d'e-mail "
-                                        "(téléphone, SMS ou WhatsApp)")
-                line.action = "no_email"
-            else:
-                draft = reminders.compose(invoice, step.template, day, link=link_for(invoice),
-                                          template=templates[step.template], tables=tables)
-                requests.append(SendRequest(document=invoice, purpose="reminder", template_key=step.template,
-                                            recipients=draft.recipients, subject=draft.subject, body=draft.body,
-                                            plan_step=step.index, previous_step=previous, automatic=True))
+            try:
+                # A savepoint per invoice: a message that cannot be prepared (a template saved
+                # before today's bounds, say) leaves this invoice's step unclaimed and unsent.
+                with db.session.begin_nested():
+                    request = _take_step(company, invoice, step, line, day, now, link_for, templates, tables)
+            except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
+                log.exception("reminder step failed for document %s", invoice.id)
+                line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
+                report.lines.append(line)
+                report.company_failed(company.name)
                 continue
-            report.lines.append(line)
+            if request is not None:
+                requests.append(request)
+            elif line.action:
+                report.lines.append(line)
         if dry_run:
             continue
         if not requests:
             db.session.commit()
             continue
-        for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
+        for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for,
+                                html_extra_for=html_extra_for, now=now):
             number, client_name = labels[outcome.document_id]
             report.lines.append(RunLine(company.name, number, client_name, outcome.template_key,
                                         "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),
                                         outcome.message))
+
+
+def _take_step(company, invoice, step, line, day, now, link_for, templates, tables) -> SendRequest | None:
+    """Claim today's step of one invoice and do it: skip, ask for confirmation, create a call
+    task, or return the e-mail to send. Nothing is done when another run claimed it first."""
+    previous = invoice.reminder_step_reached
+    if not reminders.claim_step(invoice, step):
+        return None  # another run took this step
+    if step.action == "skip":
+        events.record(company.id, "reminder_step_skipped", document=invoice, actor_label="relances automatiques",
+                      at=now, template=step.template, reason=step.why)
+        line.action = "skipped"
+    elif step.action == "confirm":
+        reminders.add_task(company.id, None, client_id=invoice.client_id, due_on=day, document=invoice,
+                           kind="confirm_formal_notice",
+                           note=f"Confirmer la mise en demeure de la facture {invoice.number} (plan de relance)")
+        line.action = "to_confirm"
+    elif not invoice.client.emails:
+        reminders.add_task(company.id, None, client_id=invoice.client_id, due_on=day, document=invoice,
+                           note=f"Relancer {invoice.client.name} pour la facture {invoice.number} : pas d'e-mail "
+                                "(téléphone, SMS ou WhatsApp)")
+        line.action = "no_email"
+    else:
+        draft = reminders.compose(invoice, step.template, day, link=link_for(invoice),
+                                  template=templates[step.template], tables=tables)
+        return SendRequest(document=invoice, purpose="reminder", template_key=step.template,
+                           recipients=draft.recipients, subject=draft.subject, body=draft.body,
+                           plan_step=step.index, previous_step=previous, automatic=True)
+    return None

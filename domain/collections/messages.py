@@ -134,15 +134,28 @@ _ALLOWED_NODES = (
 )
 
 
+# Bounds on what a company may save, so that every saved template compiles and renders fast
+# for the daily run (a template with ~120 nested {% if %} or one `if` with ~300 `or` passed the
+# syntax check, then failed to compile, and stopped the run for every company after it).
+MAX_TEMPLATE_CHARS = 20_000
+MAX_NESTING = 8  # {% if %} inside {% if %}, and `and`/`or`/`not` inside a condition
+MAX_NODES = 600  # names, conditions and text pieces of one template
+
+
 def check(text: str, *, what: str = "Le modèle") -> None:
-    """Refuse syntax errors, unknown variables and anything beyond {{ var }} and {% if %}."""
-    if len(text) > 20000:
+    """Refuse syntax errors, unknown variables, anything beyond {{ var }} and {% if %}, and
+    templates too big or too deeply nested to compile and render safely; then compile it."""
+    if len(text) > MAX_TEMPLATE_CHARS:
         raise TemplateError(f"{what} est trop long (20 000 caractères au plus).")
     try:
         tree = _env.parse(text)
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{what} contient une erreur de syntaxe ligne {exc.lineno} : vérifiez les {{{{ }}}} et {{% %}}.") from None
+    except RecursionError:
+        raise TemplateError(f"{what} est trop complexe : au plus {MAX_NESTING} conditions imbriquées.") from None
+    count = 0
     for node in tree.find_all(nodes.Node):
+        count += 1
         if isinstance(node, nodes.Name):
             if node.name not in VARIABLES:
                 raise TemplateError(f"{what} utilise une variable inconnue : {{{{ {node.name} }}}}. "
@@ -150,6 +163,30 @@ def check(text: str, *, what: str = "Le modèle") -> None:
         elif not isinstance(node, _ALLOWED_NODES):
             raise TemplateError(f"{what} contient une expression non autorisée : seules les variables "
                                 "{{ nom }} et les conditions {% if nom %}…{% endif %} sont permises.")
+    if count > MAX_NODES:
+        raise TemplateError(f"{what} est trop complexe ({count} éléments, {MAX_NODES} au plus) : simplifiez les "
+                            "conditions.")
+    if _depth(tree) > MAX_NESTING:
+        raise TemplateError(f"{what} est trop complexe : au plus {MAX_NESTING} conditions imbriquées "
+                            "(et, ou, non compris).")
+    try:
+        _env.from_string(text)  # what render will do: it must work now, not in tomorrow's run
+    except (RecursionError, SyntaxError, MemoryError, TemplateSyntaxError):
+        raise TemplateError(f"{what} est trop complexe pour être utilisé : simplifiez-le.") from None
+
+
+_NESTING_NODES = (nodes.If, nodes.And, nodes.Or, nodes.Not)
+
+
+def _depth(node: nodes.Node) -> int:
+    """How deeply conditions nest (iterative: a hostile template must not exhaust the stack)."""
+    deepest, stack = 0, [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        depth += isinstance(current, _NESTING_NODES)
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in current.iter_child_nodes())
+    return deepest
 
 
 @lru_cache(maxsize=256)
