@@ -23,6 +23,9 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock '.[test,bench]'
 	touch $@
 
+# Links in e-mails come from configuration, never from a request's Host header.
+run: export ENCAISSE_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+
 ## run: migrate, load the demo company on first run, serve on http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(FLASK) init

@@ -58,6 +58,20 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    _check_production(app.config)
+
+
+def _check_production(config) -> None:
+    """A hosted Encaisse must know its public address and the host names it answers to."""
+    if not config.get("PRODUCTION"):
+        return
+    missing = [name for name in ("PUBLIC_BASE_URL", "TRUSTED_HOSTS") if not config.get(name)]
+    if missing:
+        raise RuntimeError(
+            "Production: set " + " and ".join(f"ENCAISSE_{name}" for name in missing)
+            + ' (e.g. ENCAISSE_PUBLIC_BASE_URL=https://factures.example.fr '
+              'ENCAISSE_TRUSTED_HOSTS=\'["factures.example.fr"]\'): links in e-mails come from the first, '
+              "requests for any other host than the second are refused.")
 
 
 def _instance_secret(instance: Path) -> str:

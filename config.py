@@ -44,10 +44,16 @@ class DefaultConfig:
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto).
     PROXY_FIX_COUNT = 0
 
+    # Production (`make serve` sets ENCAISSE_PRODUCTION=true): the app refuses to start
+    # without PUBLIC_BASE_URL (every link in an e-mail comes from it) and TRUSTED_HOSTS (the
+    # Host names it answers to; any other Host header gets a 400).
+    PRODUCTION = False
+    TRUSTED_HOSTS: list[str] | None = None
+
     DEFAULT_TIMEZONE = "Europe/Paris"
 
     # Client links (see README "Client link"): the address clients' phones reach the app at,
-    # used in e-mails (None: the current request's, or http://127.0.0.1:5000 for cron).
+    # used in e-mails (None: SERVER_NAME, else http://127.0.0.1:5000 in development).
     PUBLIC_BASE_URL = None
     PORTAL_LINK_DAYS = 365  # a new link stays valid this long (0: until revoked)
     PORTAL_MAX_ATTEMPTS_PER_LINK = 10  # answers posted per link / per IP in the window

@@ -3,7 +3,11 @@
 import multiprocessing
 import os
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+# Loopback unless told otherwise (HOST=0.0.0.0): the app sits behind an HTTPS reverse proxy,
+# and a worker reachable directly would bypass it (and the proxy's X-Forwarded-* headers).
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# `make serve` is production: create_app then checks PUBLIC_BASE_URL and TRUSTED_HOSTS.
+os.environ.setdefault("ENCAISSE_PRODUCTION", "true")
 # Requests are CPU-bound (SQLite in-process, templates): one worker per core, and a second
 # thread each to overlap short waits (disk, SMTP). Measured by `make bench` on 2 cores
 # (wrk, 20 connections, invoice list and pages, two interleaved rounds on a shared machine):

@@ -1,8 +1,10 @@
 """Absolute links to put in e-mails: the client's page of a document and the open-tracking pixel.
 
-The base URL is the `PUBLIC_BASE_URL` setting (e.g. https://factures.example.fr, what a
-client's phone can reach), else the URL of the current request, else
-http://127.0.0.1:5000 (development, and a warning: cron jobs need PUBLIC_BASE_URL).
+The base URL comes from configuration only: the `PUBLIC_BASE_URL` setting (e.g.
+https://factures.example.fr, what a client's phone can reach; production refuses to start
+without it), else SERVER_NAME, else http://127.0.0.1:5000 (development, with a warning).
+Never from the request: its Host header is whatever the sender typed, and a link built from
+it would turn a genuine e-mail into a phishing one.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ def public_base_url() -> str:
     configured = current_app.config.get("PUBLIC_BASE_URL")
     if configured:
         return str(configured).rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
     server = current_app.config.get("SERVER_NAME")
     if server:
         return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}"
