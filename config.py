@@ -35,6 +35,15 @@ class DefaultConfig:
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "Encaisse <no-reply@encaisse.local>"
     MAIL_TIMEOUT = 10
+    # E-mails a company may send in 24 hours (documents, reminders, automatic runs): Encaisse
+    # must never become a bulk mailer under the platform's sender address.
+    MAIL_DAILY_QUOTA = 300
+    # DKIM signing (see README › E-mail for a hosted service): selector and PEM private key
+    # (inline, or a file path); the domain defaults to MAIL_DEFAULT_SENDER's.
+    MAIL_DKIM_SELECTOR = ""
+    MAIL_DKIM_PRIVATE_KEY = ""
+    MAIL_DKIM_PRIVATE_KEY_FILE = ""
+    MAIL_DKIM_DOMAIN = ""
 
     # Login throttling (see domain/accounts.py): failures per e-mail / per IP in a window.
     LOGIN_MAX_FAILURES_PER_EMAIL = 5

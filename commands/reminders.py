@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 import database
 from domain.collections import autopilot, letters
@@ -36,7 +36,8 @@ def init_app(app: Flask) -> None:
             return letters.attachments_for(doc, key, today=day or today_in(doc.company.timezone))
 
         with database.write_intent():
-            report = autopilot.run(deliver=mailer().deliver, attachments_for=attachments, link_for=client_link, today=day,
+            report = autopilot.run(deliver=mailer().deliver, daily_quota=current_app.config["MAIL_DAILY_QUOTA"],
+                                   attachments_for=attachments, link_for=client_link, today=day,
                                    dry_run=dry_run, company_ids=company_ids or None,
                                    html_extra_for=tracking_pixel_html, shard=part)
         labels = {"sent": "envoyé", "failed": "ÉCHEC", "would_send": "à envoyer", "would_skip": "étape passée",

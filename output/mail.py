@@ -11,8 +11,13 @@ import html
 import smtplib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import getaddresses, make_msgid, parseaddr
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
+from pathlib import Path
+
+import dkim
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Outgoing:
     body: str
     attachments: list[Attachment] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
+    sender_name: str = ""  # shown as the sender (the company); the address is the platform's
     reply_to: str | None = None
     html_extra: str = ""  # appended to the HTML part (e.g. a tracking pixel)
     delivered: bool = False
@@ -38,6 +44,10 @@ class Outgoing:
 
 
 Deliver = Callable[[list[Outgoing]], None]
+
+# Signed headers: what a forwarder must not change without breaking the signature.
+DKIM_HEADERS = [b"from", b"to", b"cc", b"reply-to", b"subject", b"date", b"message-id", b"mime-version",
+                b"content-type"]
 
 # RFC 5322 §2.1.1: a line is at most 998 characters, and strict servers refuse longer ones:
 # break long lines at spaces before they are encoded.
@@ -78,6 +88,11 @@ class SmtpSettings:
     timeout: float = 10
     default_sender: str = "Encaisse <no-reply@encaisse.local>"
     suppress: bool = False
+    # DKIM (RFC 6376), when a private key is configured: the selector's public key is
+    # published at <selector>._domainkey.<domain> (see README › E-mail for a hosted service).
+    dkim_selector: str = ""
+    dkim_private_key: bytes = b""  # PEM
+    dkim_domain: str = ""  # default: the sender address's domain
 
     @classmethod
     def from_config(cls, config: Mapping) -> SmtpSettings:
@@ -89,6 +104,9 @@ class SmtpSettings:
             timeout=float(config.get("MAIL_TIMEOUT") or 10),
             default_sender=config.get("MAIL_DEFAULT_SENDER") or cls.default_sender,
             suppress=bool(config.get("MAIL_SUPPRESS_SEND", config.get("TESTING", False))),
+            dkim_selector=config.get("MAIL_DKIM_SELECTOR") or "",
+            dkim_private_key=_pem(config.get("MAIL_DKIM_PRIVATE_KEY"), config.get("MAIL_DKIM_PRIVATE_KEY_FILE")),
+            dkim_domain=config.get("MAIL_DKIM_DOMAIN") or "",
         )
 
 
@@ -100,8 +118,15 @@ class Mailer:
         self.outbox: list[EmailMessage] = []  # what a suppressed mailer would have sent
 
     def build(self, item: Outgoing, sender: str) -> EmailMessage:
-        """The MIME message: text and HTML alternatives, then the attachments."""
+        """The MIME message: text and HTML alternatives, then the attachments.
+
+        From: the company's name with the platform's own address (the only one our SPF and
+        DKIM vouch for: sending "as" the artisan's address would fail DMARC at the client's
+        mail provider); replies go to the company (Reply-To)."""
         msg = EmailMessage()
+        display, address = parseaddr(sender)
+        if item.sender_name:
+            sender = formataddr((" ".join(item.sender_name.split()), address))
         for name, value in (("Subject", " ".join(item.subject.splitlines())), ("From", sender),
                             ("To", ", ".join(item.recipients)), ("Cc", ", ".join(item.cc)),
                             ("Reply-To", item.reply_to or "")):
@@ -109,6 +134,7 @@ class Mailer:
                 raise ValueError("en-tête invalide (retour à la ligne)")
             if value:
                 msg[name] = value
+        msg["Date"] = format_datetime(datetime.now(UTC))
         msg["Message-ID"] = make_msgid(domain=_domain_of(sender))
         msg.set_content(wrap_long_lines(item.body))
         msg.add_alternative(wrap_long_lines(
@@ -162,13 +188,20 @@ class Mailer:
             except (smtplib.SMTPException, OSError):
                 host.close()
 
+    def _dkim_signature(self, raw: bytes, envelope_from: str) -> bytes:
+        domain = self.settings.dkim_domain or envelope_from.rpartition("@")[2]
+        return dkim.sign(raw, self.settings.dkim_selector.encode(), domain.encode(), self.settings.dkim_private_key,
+                         include_headers=DKIM_HEADERS)
+
     def _send_one(self, host: smtplib.SMTP, item: Outgoing, sender: str) -> None:
         try:
             msg = self.build(item, sender)
             envelope_from = parseaddr(sender)[1]
             to = [addr for _, addr in getaddresses([*item.recipients, *item.cc]) if addr]
-            # send_message asks for 8BITMIME / SMTPUTF8 when the message needs them.
-            refused = host.send_message(msg, envelope_from, to)
+            raw = msg.as_bytes(policy=SMTP)
+            if self.settings.dkim_private_key:
+                raw = self._dkim_signature(raw, envelope_from) + raw
+            refused = host.sendmail(envelope_from, to, raw, mail_options=_mail_options(host, raw, [envelope_from, *to]))
         except smtplib.SMTPRecipientsRefused as exc:
             item.error = "Adresse refusée par le serveur : " + ", ".join(exc.recipients)
         except smtplib.SMTPServerDisconnected:
@@ -179,6 +212,23 @@ class Mailer:
             # Partly refused: the message left for the others; say who did not get it.
             item.delivered = True
             item.error = ("Adresse refusée par le serveur : " + ", ".join(refused)) if refused else ""
+
+
+def _mail_options(host: smtplib.SMTP, raw: bytes, addresses: list[str]) -> list[str]:
+    """8BITMIME for an 8-bit body, SMTPUTF8 for a non-ASCII address, when the server offers them."""
+    host.ehlo_or_helo_if_needed()
+    options = []
+    if not raw.isascii() and host.has_extn("8bitmime"):
+        options.append("BODY=8BITMIME")
+    if not all(a.isascii() for a in addresses) and host.has_extn("smtputf8"):
+        options.append("SMTPUTF8")
+    return options
+
+
+def _pem(value: str | bytes | None, path: str | None) -> bytes:
+    if value:
+        return value.encode() if isinstance(value, str) else value
+    return Path(path).read_bytes() if path else b""
 
 
 def _fail_all(items: list[Outgoing], exc: BaseException) -> None:

@@ -26,6 +26,7 @@ class SendForm(FrenchForm):
     token = HiddenField()
     template_key = HiddenField()
     extra_recipient = StringField("Autre destinataire", validators=[Length(max=254)])
+    add_recipient = BooleanField("C'est une adresse du client : l'ajouter à ses contacts")
     copy_me = BooleanField("M'envoyer une copie")
     subject = StringField("Objet", validators=[DataRequired(message="L'objet ne peut pas être vide."), Length(max=300)])
     body = TextAreaField("Message", validators=[DataRequired(message="Le message ne peut pas être vide."),

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -112,7 +123,8 @@ def send(document_id: int):
         error = reason
     if error is None:
         try:
-            recipients = sending.clean_recipients(recipients)
+            recipients = sending.recipients_for(recipients, doc.client, doc.company,
+                                                add_new=bool(form.add_recipient.data))
         except ReminderError as exc:
             error = str(exc)
     if error:
@@ -125,7 +137,7 @@ def send(document_id: int):
     outcome = sending.send_all(
         [req], current_user._get_current_object(), deliver=mailer().deliver,
         attachments_for=lambda d, k: letters.attachments_for(d, k, today=today, signature_name=current_user.name),
-        html_extra_for=lambda s: tracking_pixel_html(doc.company, s), reply_to=doc.company.email or None,
+        html_extra_for=lambda s: tracking_pixel_html(doc.company, s), daily_quota=current_app.config["MAIL_DAILY_QUOTA"],
     )[0]
     doc = db.session.get(Document, document_id)
     if outcome.duplicate:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -87,7 +88,7 @@ def _companies(company_ids):
 def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Document], str], today: date | None = None,
         now: datetime | None = None, dry_run: bool = False, company_ids=None,
         html_extra_for: Callable[[Company, Send], str] | None = None,
-        shard: tuple[int, int] | None = None) -> RunReport:
+        shard: tuple[int, int] | None = None, daily_quota: int | None = None) -> RunReport:
     """Handle every company; returns what was (or would be) done.
 
     `html_extra_for(company, send)`: HTML appended to each e-mail (the open-tracking pixel).
@@ -96,6 +97,7 @@ def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Docu
     """
     now = now or utcnow()
     report = RunReport(dry_run=dry_run)
+    send = partial(send_all, deliver=deliver, attachments_for=attachments_for, daily_quota=daily_quota, now=now)
     for company_id, name in db.session.execute(_companies(company_ids)).all():
         # Each company alone: whatever one company's data does (a template, a document), the
         # companies after it get their run. Its uncommitted work is rolled back and reported.
@@ -103,9 +105,9 @@ def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Docu
             company = db.session.get_one(Company, company_id)
             day = today or today_in(company.timezone, now)
             extra = (lambda send, company=company: html_extra_for(company, send)) if html_extra_for else None
-            _auto_send(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
+            _auto_send(company, day, now, report, send, link_for, dry_run, extra, shard)
             if company.reminders_enabled:
-                _plan_steps(company, day, now, report, deliver, attachments_for, link_for, dry_run, extra, shard)
+                _plan_steps(company, day, now, report, send, link_for, dry_run, extra, shard)
         except Exception as exc:  # noqa: BLE001 - isolate the company, report it, go on
             db.session.rollback()
             log.exception("daily run failed for company %s", company_id)
@@ -118,7 +120,7 @@ def _in_shard(stmt, shard: tuple[int, int] | None):
     return stmt if shard is None else stmt.where(Document.id % shard[1] == shard[0])
 
 
-def _auto_send(company, day, now, report, deliver, attachments_for, link_for, dry_run, html_extra_for=None,
+def _auto_send(company, day, now, report, send, link_for, dry_run, html_extra_for=None,
                shard=None) -> None:
     if not company.auto_send_invoices:
         return
@@ -157,13 +159,13 @@ def _auto_send(company, day, now, report, deliver, attachments_for, link_for, dr
                                     recipients=draft.recipients, subject=draft.subject, body=draft.body,
                                     idempotency_key=key, automatic=True))
     if requests:
-        for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for, html_extra_for=html_extra_for, now=now):
+        for outcome in send(requests, None, html_extra_for=html_extra_for):
             doc = db.session.get_one(Document, outcome.send.document_id)
             report.lines.append(RunLine(company.name, doc.issued_number, doc.client.name, "invoice_send",
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 
-def _plan_steps(company, day, now, report, deliver, attachments_for, link_for, dry_run, html_extra_for=None,
+def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_for=None,
                 shard=None) -> None:
     tables = load_tables(day, company.id)
     templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
@@ -221,8 +223,7 @@ def _plan_steps(company, day, now, report, deliver, attachments_for, link_for, d
         if not requests:
             db.session.commit()
             continue
-        for outcome in send_all(requests, None, deliver=deliver, attachments_for=attachments_for,
-                                html_extra_for=html_extra_for, now=now):
+        for outcome in send(requests, None, html_extra_for=html_extra_for):
             number, client_name = labels[outcome.document_id]
             report.lines.append(RunLine(company.name, number, client_name, outcome.template_key,
                                         "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),

@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.billing.models import Document
 from domain.collections.models import Send
 from domain.collections.reminders import TEMPLATE_LEVELS, ReminderError
+from domain.core import clients as client_rules
 from domain.core import events
 from domain.core.conditional import rows_changed
+from domain.core.models import Client, Company
 from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
 from extensions import db
@@ -85,6 +87,22 @@ def clean_recipients(raw: list[str]) -> list[str]:
                             field="recipients")
     if len(out) > MAX_RECIPIENTS:
         raise ReminderError(f"{MAX_RECIPIENTS} destinataires au plus.", field="recipients")
+    return out
+
+
+def recipients_for(raw: list[str], client: Client, company: Company, *, add_new: bool) -> list[str]:
+    """The addresses a document or reminder may go to: the client's contacts and the company's
+    own address. Another address is refused unless the artisan confirms it belongs to the
+    client (`add_new`): it is then added to the client's contacts. A hosted Encaisse sends
+    under the platform's address: it must not carry messages to arbitrary people."""
+    out = clean_recipients(raw)
+    known = {a.lower() for a in client.emails} | ({company.email.lower()} if company.email else set())
+    unknown = [a for a in out if a.lower() not in known]
+    if unknown and not add_new:
+        raise ReminderError(f"{', '.join(unknown)} n'est pas une adresse de {client.name} : cochez « C'est une adresse "
+                            "du client » pour l'ajouter à ses contacts et l'utiliser.", field="extra_recipient")
+    for address in unknown:
+        client_rules.add_contact(client, email=address, role="ajoutée lors d'un envoi")
     return out
 
 
@@ -182,11 +200,17 @@ def _commit_keeping_rows() -> None:
 
 
 def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachments_for: AttachmentsFor,
-             html_extra_for: HtmlExtraFor | None = None, reply_to: str | None = None,
+             html_extra_for: HtmlExtraFor | None = None, daily_quota: int | None = None,
              now: datetime | None = None) -> list[SendOutcome]:
     """Claim, deliver (the mailer's, passed in) over one SMTP connection, complete. Commits
-    twice (see module doc)."""
+    twice (see module doc).
+
+    Each e-mail goes out as the company ("Plomberie Martin" <the platform's sender address>),
+    with Reply-To the company's address. `daily_quota`: e-mails a company may send in 24 hours
+    (a hosted Encaisse must not be anyone's bulk mailer); one over it fails like an SMTP
+    refusal (the level and the plan step stay where they were)."""
     now = now or utcnow()
+    quota_left = _QuotaLeft(daily_quota, now, {req.document.company_id for req in requests})
     claimed: list[tuple[SendRequest, Send | None, bool]] = []
     for req in requests:
         send, duplicate = _claim(req, actor, now)
@@ -197,8 +221,15 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
     for req, send, duplicate in claimed:
         if duplicate or send is None:
             continue
+        company = req.document.company
         item = Outgoing(recipients=list(send.recipients), cc=list(send.cc), subject=send.subject, body=send.body,
-                        reply_to=reply_to, html_extra=html_extra_for(send) if html_extra_for else "")
+                        sender_name=company.name, reply_to=company.email or None,
+                        html_extra=html_extra_for(send) if html_extra_for else "")
+        if not quota_left.take(company.id):
+            item.error = (f"Limite de {daily_quota} e-mails par 24 heures atteinte pour votre entreprise : "
+                          "l'e-mail n'est pas parti. Réessayez demain ou contactez le support.")
+            outgoing.append((req, send, item))
+            continue
         try:
             with db.session.begin_nested():
                 item.attachments = attachments_for(req.document, req.template_key)
@@ -227,6 +258,29 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
                                         send.document_id, send.template_key))
     db.session.commit()  # 2: status, level and event together
     return outcomes
+
+
+class _QuotaLeft:
+    """How many more e-mails each company may send: the quota minus what it sent (or is
+    sending) in the last 24 hours, counted before this batch claims anything."""
+
+    def __init__(self, quota: int | None, now: datetime, company_ids: set[int]) -> None:
+        self.quota = quota
+        self.left: dict[int, int] = {}
+        if quota is not None:
+            used = dict(db.session.execute(
+                select(Send.company_id, func.count(Send.id))
+                .where(Send.company_id.in_(company_ids), Send.channel == "email",
+                       Send.status.in_(("sending", "sent")), Send.created_at >= now - timedelta(hours=24))
+                .group_by(Send.company_id)).all())
+            self.left = {cid: quota - used.get(cid, 0) for cid in company_ids}
+
+    def take(self, company_id: int) -> bool:
+        """One more e-mail for this company: False when it is over its quota."""
+        if self.quota is None:
+            return True
+        self.left[company_id] -= 1
+        return self.left[company_id] >= 0
 
 
 def stale_sends(company_id: int, now: datetime | None = None) -> list[Send]:

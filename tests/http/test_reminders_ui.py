@@ -70,7 +70,12 @@ def test_preview_edit_and_send_once_without_touching_template(app, logged_in, co
     data = {"token": token_of(r.text), "template_key": "soft", "recipients": ["helene@example.fr"],
             "extra_recipient": "compta@dupont.example.fr", "subject": "Petit rappel amical",
             "body": "Bonjour, un petit rappel pour la facture. Merci !"}
-    sent = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data=data, headers=HX))
+    # An address that is not one of the client's goes out only once the artisan confirms it is
+    # (issue 12, finding 7): it then joins the client's contacts.
+    refused = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data=data, headers=HX))
+    assert "n'est pas une adresse de Hélène Dupont" in refused and smtp_server.sink.messages == []
+    sent = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={**data, "add_recipient": "y"},
+                                    headers=HX))
     assert "E-mail envoyé" in sent
     msg = smtp_server.sink.messages[0]
     assert msg["Subject"] == "Petit rappel amical" and "compta@dupont.example.fr" in msg["To"]
