@@ -24,6 +24,11 @@ class DefaultConfig:
     WTF_CSRF_SSL_STRICT = False  # SameSite=Lax + token already; proxies often hide Referer
     WTF_I18N_ENABLED = False  # WTForms' own French messages (FrenchForm.Meta.locales)
 
+    # PDF renders on demand (draft previews, statements) per company, in each worker process:
+    # at once, and per minute (see web/limits.py). Stored PDFs of issued documents are not limited.
+    PDF_RENDERS_PER_COMPANY = 1
+    PDF_RENDERS_PER_MINUTE = 30
+
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # whole request; the logo itself is capped lower
     LOGO_MAX_BYTES = 512 * 1024
 

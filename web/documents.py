@@ -14,6 +14,7 @@ from domain.core.clock import today_in
 from extensions import db
 from web.filters import parse_document_filters
 from web.http import render_page, see_other
+from web.limits import render_slot
 from web.once import Done, finish, run_once
 from web.tenancy import company_today, get_owned_or_404
 from web.urls import document_url
@@ -103,7 +104,8 @@ def pdf_response(doc, *, download: bool):
         filename = stored.filename
     else:
         # A PdfRenderError (document over the page or time bound) is answered by init_app's handler.
-        data = printing.render_pdf(doc, today=today_in(doc.company.timezone))
+        with render_slot(doc.company_id):
+            data = printing.render_pdf(doc, today=today_in(doc.company.timezone))
         response = Response(data, mimetype="application/pdf")
         response.headers["Cache-Control"] = "no-store"
         filename = printing.pdf_filename(doc)

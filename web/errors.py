@@ -9,6 +9,7 @@ from domain.core.accounts import security_log
 from extensions import db
 from output.pdf import PdfRenderError
 from web.http import client_ip
+from web.limits import TooManyRenders
 
 
 def error_page(title: str, message: str, status: int):
@@ -43,6 +44,12 @@ def init_app(app: Flask) -> None:
         # Over a bound (pages, lines, time: the user's document, a 422) or a real failure
         # (it has a cause, already logged by the renderer: a 500). The message is French.
         return error_page("PDF indisponible", str(e), 500 if e.__cause__ is not None else 422)
+
+    @app.errorhandler(TooManyRenders)
+    def _too_many_renders(e):
+        body, status = error_page("Un instant", "Plusieurs PDF de votre entreprise sont déjà en préparation : "
+                                  "réessayez dans quelques secondes.", 429)
+        return body, status, {"Retry-After": str(e.retry_after)}
 
     @app.errorhandler(500)
     def _server_error(_e):

@@ -1,15 +1,17 @@
 """Clients: searchable list, page, create/edit/archive, contacts."""
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, Response, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
+from domain.collections import letters
 from domain.core import clients as client_rules
 from domain.core.models import Client, Contact
 from extensions import db
 from web.http import redirect_see_other, render_page
+from web.limits import render_slot
 from web.once import Done, finish
-from web.tenancy import get_owned_or_404
+from web.tenancy import company_today, get_owned_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -111,13 +113,9 @@ def delete_contact(client_id: int, contact_id: int):
 @bp.get("/<int:client_id>/statement.pdf")
 def statement(client_id: int):
     """The client's statement of account today (open invoices, payments received, balance)."""
-    from flask import Response
-
-    from domain.collections import letters
-    from domain.core.clock import today_in
-
     client = get_owned_or_404(Client, client_id)
-    name, data = letters.statement_pdf(client, today=today_in(current_user.company.timezone))
+    with render_slot(client.company_id):
+        name, data = letters.statement_pdf(client, today=company_today())
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'{disposition}; filename="{name}"', "Cache-Control": "no-store"})
