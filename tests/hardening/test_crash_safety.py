@@ -2,7 +2,7 @@
 then started again on the same database.
 
 The middle is made deterministic: for an issue, the server process hangs right after the
-number was taken, inside the issue's transaction (tests/hardening/crash_server.py wraps
+number was taken, inside the issue's transaction (tests/support/crash_server.py wraps
 domain.numbering.next_number in that process only); for a send, the SMTP server stalls
 once it has the message, after the claim was committed and before any answer.
 
@@ -36,19 +36,20 @@ from domain.collections.models import Send
 from domain.core.models import Company, Event
 from domain.core.orm import utcnow
 from extensions import db
-from tests.conftest import ON_POSTGRES, TEST_PASSWORD, SmtpServer, SmtpSink, free_port
-from tests.hardening.conftest import TODAY
+from tests.support.config import ON_POSTGRES, TEST_PASSWORD
+from tests.support.smtp import SmtpServer, SmtpSink, free_port
+from tests.support.world import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:
-    """`python -m tests.hardening.crash_server` on a free port."""
+    """`python -m tests.support.crash_server` on a free port."""
 
     def __init__(self, config: dict, pause_in_issue: Path | None = None):
         self.port = free_port()
         job = {"config": config, "port": self.port, "pause_in_issue": str(pause_in_issue) if pause_in_issue else None}
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.hardening.crash_server", json.dumps(job)], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.crash_server", json.dumps(job)], cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONWARNINGS": "ignore"})
         line = self.proc.stdout.readline()

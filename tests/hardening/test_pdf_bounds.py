@@ -29,7 +29,7 @@ from domain.billing.documents import MAX_LINES, LineInput
 from domain.core.models import Client, Company
 from extensions import db
 from output import pdf
-from tests.builders import make_quote
+from tests.support.builders import make_quote
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,8 +22,8 @@ from domain.billing.documents import LineInput
 from domain.billing.models import Document, Payment
 from domain.core.models import Client, Company
 from extensions import db
-from tests.builders import issued, make_invoice
-from tests.conftest import TEST_PASSWORD
+from tests.support.builders import issued, make_invoice
+from tests.support.config import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = 200  # per process: half payments, half issues
@@ -45,7 +45,7 @@ def test_two_processes_writing_at_once(app, app_config, world):
         for draft in mine:  # pay, issue, pay, issue…: both kinds of write contend all along
             ops += [["pay", shared_id], ["issue", draft]]
         jobs.append({"name": name, "config": config, "password": TEST_PASSWORD, "ops": ops})
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.hardening.sqlite_writer", json.dumps(job)], cwd=ROOT,
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.support.sqlite_writer", json.dumps(job)], cwd=ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
              for job in jobs]

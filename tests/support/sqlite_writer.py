@@ -1,6 +1,6 @@
 """One writer process for tests/hardening/test_sqlite_two_processes.py.
 
-    python -m tests.hardening.sqlite_writer '<json job>'
+    python -m tests.support.sqlite_writer '<json job>'
 
 The job names the database and the writes; the process says READY once its app is built
 and logged in, and starts when it reads GO on stdin (so two processes start together). Writes: ["pay", invoice_id] records 1 € through the real route (login, form, commit), and
