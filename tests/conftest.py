@@ -14,6 +14,7 @@ import shutil
 import pytest
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from app import create_app
@@ -36,6 +37,14 @@ def _cheap_argon2():
     accounts._DUMMY_HASH = accounts._hasher.hash("not-a-real-password")
     yield
     accounts._hasher = original
+
+
+def pytest_configure(config):
+    # Hypothesis's defaults hold two clocks: a 200 ms deadline per example and a health check
+    # that fails when generating data is slow. Neither says anything about the code under test,
+    # and on a busy shared machine both fail at random; everything else stays as Hypothesis has it.
+    settings.register_profile("encaisse", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("encaisse")
 
 
 def pytest_collection_modifyitems(config, items):
