@@ -7,8 +7,7 @@ from extensions import db
 
 
 def test_models_match_migrations(app):
-    with app.app_context():
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = compare_metadata(context, db.metadata)
-    assert diff == [], f"run scripts/regen-initial-migration.sh or add a migration: {diff}"
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"the models changed: add a migration (flask --app app db migrate -m '...'): {diff}"
