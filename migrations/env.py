@@ -98,6 +98,8 @@ def sqlite_foreign_keys_off(connection):
     try:
         yield
     finally:
+        if connection.in_transaction():  # after an error: the pragma needs no transaction open
+            connection.rollback()
         driver.execute("PRAGMA foreign_keys=ON")
 
 

@@ -216,3 +216,6 @@ def test_a_revision_leaving_rows_that_refer_to_nothing_is_rolled_back(app, invoi
             migrate_to(["head"], str(directory))
         assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
         assert db.session.scalar(text("SELECT count(*) FROM companies")) == 1
+        db.session.rollback()
+        with db.engine.connect() as connection:  # the migration's connection, back in the pool
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
