@@ -15,7 +15,9 @@ data). What is measured, in this order:
    time) on overdue invoices, to a local aiosmtpd server running in its own process.
 4. The reminder plan run (`domain.autopilot.run` as `flask --app app reminders run
    --company 1` does) with 10 000 invoices due for a step, then an immediate rerun.
-5. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
+5. Formatting (output/formatting.py): microseconds per value of each formatter over 2000 values,
+   next to Babel's own format_currency (the suite checks why they are cheap, never how fast).
+6. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
    bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
    with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
 
@@ -445,6 +447,35 @@ def measure_plan_sharded(app, meta: dict, sink: SmtpSink, results: dict, shards:
         f"{sink.count - before} e-mails arrived")
 
 
+# --- formatting ----------------------------------------------------------------------------------
+
+
+def measure_formatting(results: dict) -> None:
+    """Microseconds per value of each formatter (best of 5 passes over 2000 values)."""
+    import datetime as dt
+    import timeit
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+
+    from output import formatting as f
+
+    values = range(2000)
+    moment = dt.datetime(2026, 11, 23, 13, 5, tzinfo=dt.UTC)
+    formatters = {
+        "format_money_us": lambda v: f.format_money(v * 997),
+        "format_money_babel_us": lambda v: format_currency(Decimal(v * 997).scaleb(-2), "EUR", locale="fr_FR"),
+        "format_quantity_us": f.format_quantity,
+        "format_percent_us": f.format_percent_bp,
+        "format_date_us": lambda v: f.format_date(moment.date()),
+        "format_datetime_us": lambda v: f.format_datetime(moment),
+    }
+    for key, formatter in formatters.items():
+        best = min(timeit.repeat(lambda formatter=formatter: [formatter(v) for v in values], number=1, repeat=5))
+        results[key] = round(best / len(values) * 1e6, 2)
+    log(f"  formatting (µs per value): { {k: results[k] for k in formatters} }")
+
+
 # --- load: gunicorn + wrk ------------------------------------------------------------------------
 
 
@@ -596,7 +627,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: pdf,pages,one_tap,plan,load")
+    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
     args = parser.parse_args()
@@ -621,6 +652,10 @@ def main() -> None:
         pdf = pdf_bench.measure(20, chromium=chromium)
         results.update({k: v for k, v in pdf.items() if v is not None})
         log(f"  {pdf}")
+
+    if "formatting" not in skip:
+        log("formatting: 2000 values per formatter")
+        measure_formatting(results)
 
     sink = SmtpSink()
     try:

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -75,6 +76,43 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite: let a batch operation rebuild a table without touching the rows referring to it.
+
+    A batch operation copies the table, drops the old one and renames the copy. With foreign
+    keys enforced (the app turns them on for every connection), that DROP TABLE first deletes
+    every row, and ON DELETE CASCADE takes the referring rows along: rebuilding `companies`
+    would empty the database (tests/http/test_migrations.py shows it). Alembic's batch
+    documentation ("Dealing with Referencing Foreign Keys") asks for enforcement to be off
+    during the migration, as does SQLite's own procedure for such changes
+    (https://www.sqlite.org/lang_altertable.html#otheralter), which then runs
+    PRAGMA foreign_key_check before committing (check_foreign_keys below). The pragma is
+    ignored inside a transaction: it is set on the driver's connection before Alembic begins one.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():  # after an error: the pragma needs no transaction open
+            connection.rollback()
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(ctx, step, heads, run_args):
+    """SQLite: refuse a revision that leaves rows referring to nothing (its transaction is
+    rolled back), since foreign keys were not enforced while it ran."""
+    if ctx.connection.dialect.name == "sqlite":
+        broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"revision {step.up_revision_id} leaves rows referring to nothing "
+                               f"(table, rowid, referred table, constraint): {broken[:10]}")
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -99,9 +137,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         conf_args.setdefault("render_item", render_item)
         conf_args.setdefault("compare_type", True)
+        conf_args.setdefault("on_version_apply", check_foreign_keys)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 
 from domain.core.clock import today_in
 from extensions import db
-from tests.conftest import TEST_PASSWORD, make_company, make_user
-from tests.domain.test_dashboard import build_dataset
+from tests.support.builders import make_company, make_user
+from tests.support.config import TEST_PASSWORD
+from tests.support.dashboard_dataset import build_dataset
 
 
 def test_cards_are_readable_and_open_their_list(page, live_server, app):

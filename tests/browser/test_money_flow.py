@@ -10,15 +10,9 @@ from sqlalchemy import func, select
 
 from domain.billing.models import CatalogItem, Document, Kind, Payment
 from extensions import db
-from tests.conftest import TEST_PASSWORD, make_client, make_company, make_user
-
-NNBSP, NBSP = "\u202f", "\u00a0"
-
-
-def euros(text: str) -> str:
-    """'2 173,28 €' as Babel writes it: narrow no-break space in thousands, no-break space before €."""
-    number = text.removesuffix(" €")
-    return number.replace(" ", NNBSP) + NBSP + "€"
+from tests.support.builders import issued, make_client, make_company, make_invoice, make_user
+from tests.support.config import TEST_PASSWORD
+from tests.support.pages import euros
 
 
 def fill_row(row, label, quantity, unit_price, vat, unit=None):
@@ -135,7 +129,6 @@ def test_invoice_filters_live_in_the_url(page, live_server, app):
     from datetime import timedelta
 
     from domain.core import clock
-    from tests.builders import issued, make_invoice
 
     with app.app_context():
         company = make_company()

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from domain.billing import printing as document_files
 from domain.core.clock import today_in
 from extensions import db
-from tests.builders import make_quote
-from tests.conftest import TEST_PASSWORD, make_client, make_company, make_user
+from tests.support.builders import make_client, make_company, make_quote, make_user
+from tests.support.config import TEST_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
 

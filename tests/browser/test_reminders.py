@@ -12,8 +12,8 @@ from domain.billing.documents import LineInput
 from domain.core.clock import today_in
 from domain.core.models import Company
 from extensions import db
-from tests.builders import make_invoice
-from tests.conftest import TEST_PASSWORD, make_client
+from tests.support.builders import make_client, make_invoice
+from tests.support.config import TEST_PASSWORD
 
 
 @pytest.fixture

@@ -4,46 +4,20 @@ Each thread has its own app context, session and database connection, like gunic
 workers; a barrier releases them together.
 """
 
-import threading
 from datetime import date
 
 from sqlalchemy import select
 
-import database
 from domain.billing import documents as docs
 from domain.billing import payments
 from domain.billing.models import Document, Payment
 from domain.billing.payments import PaymentError, PaymentInput
 from extensions import db
-from tests.builders import issued, make_invoice
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import issued, make_client, make_company, make_invoice, make_user
+from tests.support.concurrency import run_concurrently
 
 TODAY = date(2026, 11, 23)
 N = 20
-
-
-def run_concurrently(app, ids, work):
-    barrier = threading.Barrier(len(ids))
-    errors, results = [], []
-
-    def worker(doc_id):
-        try:
-            with app.app_context(), database.write_intent():
-                barrier.wait(timeout=30)
-                results.append(work(doc_id))
-                db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            with app.app_context():
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
 
 
 def test_concurrent_issues_get_consecutive_numbers(app):

@@ -14,8 +14,15 @@ from domain.billing.lists import DocumentFilters, PaymentFilters
 from domain.billing.models import PaymentMethod
 from domain.billing.payments import PaymentInput
 from extensions import db
-from tests.builders import accepted_quote, issued, make_invoice, make_quote
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import (
+    accepted_quote,
+    issued,
+    make_client,
+    make_company,
+    make_invoice,
+    make_quote,
+    make_user,
+)
 
 TODAY = date(2026, 11, 23)
 

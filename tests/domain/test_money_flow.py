@@ -12,8 +12,16 @@ from domain.billing.models import Document, PaymentMethod, VatRegime
 from domain.billing.payments import PaymentError, PaymentInput
 from domain.core.models import Event
 from extensions import db
-from tests.builders import accepted_quote, example_lines, issued, make_invoice, make_quote
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import (
+    accepted_quote,
+    example_lines,
+    issued,
+    make_client,
+    make_company,
+    make_invoice,
+    make_quote,
+    make_user,
+)
 
 TODAY = date(2026, 11, 23)
 

@@ -10,7 +10,7 @@ from domain.collections import dashboard, reminders
 from domain.collections.models import ReminderPlan
 from domain.core.models import Company
 from extensions import db
-from tests.domain.test_dashboard import T, build_dataset
+from tests.support.dashboard_dataset import T, build_dataset
 
 
 def _python(company, today):

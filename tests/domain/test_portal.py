@@ -19,9 +19,8 @@ from domain.portal import links as portal
 from domain.portal.links import PortalError
 from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking
 from extensions import db
-from tests.builders import make_invoice, make_quote
-from tests.conftest import make_client, make_company, make_user
-from tests.domain.test_concurrency import run_concurrently
+from tests.support.builders import make_client, make_company, make_invoice, make_quote, make_user
+from tests.support.concurrency import run_concurrently
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)

@@ -18,8 +18,8 @@ from domain.billing import lists
 from domain.billing.lists import DocumentFilters
 from domain.collections import dashboard
 from extensions import db
-from tests.conftest import ON_POSTGRES
-from tests.domain.test_dashboard import T, build_dataset
+from tests.support.config import ON_POSTGRES
+from tests.support.dashboard_dataset import T, build_dataset
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite query plans")
 

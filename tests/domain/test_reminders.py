@@ -20,8 +20,7 @@ from domain.collections.penalties import invoice_penalties
 from domain.collections.sending import SendRequest, send_all
 from domain.core.models import Event
 from extensions import db
-from tests.builders import make_invoice
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import make_client, make_company, make_invoice, make_user
 from web.http import mailer
 from web.urls import client_link
 

@@ -12,8 +12,9 @@ import logging
 import pytest
 
 from extensions import db
-from tests.conftest import TEST_PASSWORD, make_company, make_user
-from tests.hardening.conftest import build_world
+from tests.support.builders import make_company, make_user
+from tests.support.config import TEST_PASSWORD
+from tests.support.world import build_world
 
 LOGGER = "encaisse.security"
 LOGIN = {"email": "artisan@test.example.fr", "password": TEST_PASSWORD}

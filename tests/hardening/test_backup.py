@@ -18,8 +18,8 @@ from commands import backup
 from domain.billing.models import Document
 from domain.core.models import Client, Company
 from extensions import db
-from tests.builders import issued, make_invoice
-from tests.conftest import ON_POSTGRES, TEST_PASSWORD, base_config
+from tests.support.builders import issued, make_invoice
+from tests.support.config import ON_POSTGRES, TEST_PASSWORD, base_config
 
 sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="SQLite backup API (PostgreSQL: pg_dump)")
 

@@ -2,7 +2,7 @@
 then started again on the same database.
 
 The middle is made deterministic: for an issue, the server process hangs right after the
-number was taken, inside the issue's transaction (tests/hardening/crash_server.py wraps
+number was taken, inside the issue's transaction (tests/support/crash_server.py wraps
 domain.numbering.next_number in that process only); for a send, the SMTP server stalls
 once it has the message, after the claim was committed and before any answer.
 
@@ -29,6 +29,8 @@ from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from domain.billing.models import Document, NumberSequence, StoredFile
 from domain.collections import sending
@@ -36,19 +38,20 @@ from domain.collections.models import Send
 from domain.core.models import Company, Event
 from domain.core.orm import utcnow
 from extensions import db
-from tests.conftest import ON_POSTGRES, TEST_PASSWORD, SmtpServer, SmtpSink, free_port
-from tests.hardening.conftest import TODAY
+from tests.support.config import ON_POSTGRES, TEST_PASSWORD
+from tests.support.smtp import SmtpServer, SmtpSink, free_port
+from tests.support.world import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:
-    """`python -m tests.hardening.crash_server` on a free port."""
+    """`python -m tests.support.crash_server` on a free port."""
 
     def __init__(self, config: dict, pause_in_issue: Path | None = None):
         self.port = free_port()
         job = {"config": config, "port": self.port, "pause_in_issue": str(pause_in_issue) if pause_in_issue else None}
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.hardening.crash_server", json.dumps(job)], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.crash_server", json.dumps(job)], cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONWARNINGS": "ignore"})
         line = self.proc.stdout.readline()
@@ -123,13 +126,38 @@ def plain(config: dict) -> dict:
 
 def integrity_ok(app) -> None:
     if not ON_POSTGRES:
-        from sqlalchemy.engine import make_url
-
         con = sqlite3.connect(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
         try:
             assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:
             con.close()
+
+
+def write_lock_is_free(app, document_id: int) -> bool:
+    """Whether another connection can write at once, without waiting for anyone: on SQLite it
+    takes the database's write lock (BEGIN IMMEDIATE, no busy timeout); on PostgreSQL it locks
+    the document's row (FOR UPDATE NOWAIT)."""
+    if ON_POSTGRES:
+        with app.app_context():
+            try:
+                row = select(Document.id).where(Document.id == document_id)
+                db.session.execute(row.with_for_update(nowait=True))
+                return True
+            except OperationalError:  # psycopg's LockNotAvailable
+                return False
+            finally:
+                db.session.rollback()
+    con = sqlite3.connect(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, timeout=0, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return False
+    finally:
+        con.close()
 
 
 def invoice_numbers() -> list[int]:
@@ -193,6 +221,12 @@ def test_killed_in_the_middle_of_an_issue(app, app_config, world, tmp_path):
 # --- killed while sending ------------------------------------------------------------------
 
 
+# The app's SMTP timeout while the server stalls: longer than any request of the test (the
+# Browser gives up after 60 s), so the send is still waiting for its answer whenever the test
+# looks; only the test ends the stall (sink.release).
+STALL_OUTLASTS_S = 600
+
+
 class StallingSink(SmtpSink):
     """Receives the first message whole, then never answers it (until released)."""
 
@@ -228,7 +262,7 @@ def app_config(app_config, request):
         return app_config
     smtp = request.getfixturevalue("stalling_smtp")
     return {**app_config, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_SUPPRESS_SEND": False,
-            "MAIL_DEFAULT_SENDER": "Encaisse <factures@encaisse.test>", "MAIL_TIMEOUT": 60}
+            "MAIL_DEFAULT_SENDER": "Encaisse <factures@encaisse.test>", "MAIL_TIMEOUT": STALL_OUTLASTS_S}
 
 
 SEND_FORM = {"token": "send-form-1", "template_key": "invoice_send", "recipients": "helene@example.fr",
@@ -245,12 +279,14 @@ def test_killed_in_the_middle_of_a_send(app, app_config, world, stalling_smtp):
         assert sink.stalled.wait(30), "the send never reached the SMTP server"
         # While the SMTP server takes its time, the rest of the app keeps writing: no
         # transaction (on SQLite: no write lock) stays open around the SMTP conversation.
+        assert write_lock_is_free(app, world.invoice_id)
         other = Browser(server.port).login()
-        start = time.monotonic()
         status, text = other.request("POST", f"/invoices/{world.invoice_id}/payments", {
             "token": "pay-during-send", "amount": "5,00", "paid_on": TODAY.isoformat(), "method": "virement"})
         assert status == 303, text[:500]
-        assert time.monotonic() - start < 5
+        # …recorded while the send still waited for the SMTP server's answer, not after it.
+        with app.app_context():
+            assert db.session.scalar(select(Send.status).where(Send.document_id == world.invoice_id)) == "sending"
     finally:
         server.kill()
         sink.release.set()

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from tests.conftest import TEST_PASSWORD
-from tests.hardening.conftest import SAFE_METHODS, rules, url_of
+from tests.support.config import TEST_PASSWORD
+from tests.support.routes import SAFE_METHODS, rules, url_of
 
 CSRF_TITLE = "Formulaire expiré"
 

@@ -41,13 +41,14 @@ from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import RateForm, SettingsForm, TemplateForm
 from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
-from web.panels import PauseForm, SendForm, TaskForm
 from domain.billing.models import Document
 from domain.core.models import Client
 from extensions import db
-from tests.conftest import TEST_PASSWORD
-from tests.hardening.conftest import TODAY, World, rules, url_of
-from tests.hardening.hostile import ATTR, IMG, SSTI, XSS, any_value, hostile_text, raw_markers_in, upload
+from tests.support.config import TEST_PASSWORD
+from tests.support.hostile import ATTR, IMG, SSTI, XSS, any_value, hostile_text, raw_markers_in, upload
+from tests.support.routes import rules, url_of
+from tests.support.world import TODAY, World
+from web.panels import PauseForm, SendForm, TaskForm
 
 FUZZ = settings(
     max_examples=6, deadline=None, derandomize=True, database=None, print_blob=False,

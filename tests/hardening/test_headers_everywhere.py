@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
-from tests.hardening.conftest import rules, url_of
+from tests.support.config import TEST_PASSWORD
+from tests.support.pages import HX
+from tests.support.routes import rules, url_of
 
-HX = {"HX-Request": "true"}
 LOGIN = {"email": "artisan@test.example.fr", "password": TEST_PASSWORD}
 PUBLIC_ENDPOINTS = {"portal.page", "portal.pdf", "portal.accept", "portal.refuse", "portal.promise", "portal.pixel"}
 

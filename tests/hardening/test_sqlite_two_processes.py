@@ -6,6 +6,10 @@ each process builds its own app and engine (WAL, busy_timeout, BEGIN IMMEDIATE f
 and interleaves payments on one shared invoice (through the real route) with issues of
 its own drafts, both starting at the same instant. On PostgreSQL the same two processes run
 against the test database (row locks instead of the file lock).
+
+That they write at the same time is a precondition made certain, not luck: the writers meet
+after their first issue and before their last one (tests/support/sqlite_writer.py), so they
+overlap from each one's first number to each one's last, however busy the machine is.
 """
 
 from __future__ import annotations
@@ -22,14 +26,14 @@ from domain.billing.documents import LineInput
 from domain.billing.models import Document, Payment
 from domain.core.models import Client, Company
 from extensions import db
-from tests.builders import issued, make_invoice
-from tests.conftest import TEST_PASSWORD
+from tests.support.builders import issued, make_invoice
+from tests.support.config import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITES = 200  # per process: half payments, half issues
 
 
-def test_two_processes_writing_at_once(app, app_config, world):
+def test_two_processes_writing_at_once(app, app_config, world, tmp_path):
     with app.app_context():
         company = db.session.get(Company, world.company_id)
         user, client = company.users[0], db.session.get(Client, world.client_id)
@@ -39,13 +43,16 @@ def test_two_processes_writing_at_once(app, app_config, world):
         db.session.commit()
         shared_id, issued_before = shared.id, len(_invoice_numbers())
     config = {k: v for k, v in app_config.items() if isinstance(v, (str, int, bool, type(None)))}
+    progress_dir = tmp_path / "progress"
+    progress_dir.mkdir()
     jobs = []
-    for name, mine in (("A", drafts[0::2]), ("B", drafts[1::2])):
+    for (name, other), mine in ((("A", "B"), drafts[0::2]), (("B", "A"), drafts[1::2])):
         ops = []
         for draft in mine:  # pay, issue, pay, issue…: both kinds of write contend all along
             ops += [["pay", shared_id], ["issue", draft]]
-        jobs.append({"name": name, "config": config, "password": TEST_PASSWORD, "ops": ops})
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.hardening.sqlite_writer", json.dumps(job)], cwd=ROOT,
+        jobs.append({"name": name, "other": other, "other_issues": WRITES // 2, "progress_dir": str(progress_dir),
+                     "config": config, "password": TEST_PASSWORD, "ops": ops})
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.support.sqlite_writer", json.dumps(job)], cwd=ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
              for job in jobs]
@@ -79,9 +86,13 @@ def test_two_processes_writing_at_once(app, app_config, world):
         assert values == list(range(1, len(numbers) + 1))
         assert sorted(reports[0]["numbers"] + reports[1]["numbers"]) == sorted(
             n for n in numbers if db.session.scalar(select(Document.id).where(Document.number == n)) in drafts)
-        # Both really ran at the same time: their numbers interleave.
+        # Both really ran at the same time: their numbers interleave, each writer holding one
+        # of the run's two first numbers and one of its two last (where the writers met).
         first = {int(n.rsplit("-", 1)[1]) for n in reports[0]["numbers"]}
         assert min(first) < max(values) - WRITES // 2 and max(first) > issued_before + WRITES // 2
+        for report in reports:
+            mine = {int(n.rsplit("-", 1)[1]) for n in report["numbers"]}
+            assert min(mine) <= issued_before + 2 and max(mine) >= issued_before + WRITES - 1, sorted(mine)
 
 
 def _invoice_numbers() -> list[str]:

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from domain.collections.models import ReminderPlan
 from domain.core.models import Company, LoginAttempt, User
 from extensions import db
-from tests.conftest import TEST_PASSWORD, page_text
+from tests.support.config import TEST_PASSWORD
+from tests.support.pages import page_text
 
 
 def signup(client, **overrides):

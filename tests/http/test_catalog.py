@@ -5,8 +5,8 @@ import pytest
 from domain.billing.models import CatalogItem
 from domain.core.models import Company
 from extensions import db
-from tests.conftest import make_company, make_user, page_text
-from tests.http.test_quotes import HX, euros
+from tests.support.builders import make_company, make_user
+from tests.support.pages import HX, euros, page_text
 
 GOOD = {"kind": "prestation", "label": "Main d'oeuvre électricien", "description": "Taux horaire",
         "unit": "h", "unit_price": "52", "vat_rate": "1000"}

@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from domain.core.models import Client, Contact
 from extensions import db
-from tests.conftest import make_client, page_text
+from tests.support.builders import make_client
+from tests.support.pages import page_text
 
 
 def new_client_data(**overrides):

@@ -10,10 +10,8 @@ from domain.core.clock import today_in
 from domain.core.models import Company
 from extensions import db
 from output.formatting import format_money
-from tests.conftest import page_text
-from tests.domain.test_dashboard import build_dataset
-
-HX = {"HX-Request": "true"}
+from tests.support.dashboard_dataset import build_dataset
+from tests.support.pages import HX, page_text
 
 
 @pytest.fixture

@@ -13,18 +13,9 @@ from domain.billing.payments import PaymentInput
 from domain.core import clock
 from domain.core.models import Client, Event
 from extensions import db
-from tests.conftest import page_text
-from tests.http.document_forms import (
-    EXAMPLE_ROWS,
-    accepted_quote,
-    count,
-    document_form,
-    issued,
-    make_invoice,
-    setup_objects,
-    with_company,
-)
-from tests.http.test_quotes import HX, euros
+from tests.support.builders import accepted_quote, count, issued, make_invoice, setup_objects, with_company
+from tests.support.forms import EXAMPLE_ROWS, document_form
+from tests.support.pages import HX, euros, page_text
 
 TODAY = clock.today_in("Europe/Paris")  # the company's "today", as the routes see it
 

@@ -5,8 +5,8 @@ once there are too many for a drop-down (10,000 clients made the invoice list 45
 from domain.billing import lists
 from domain.core.models import Company
 from extensions import db
-from tests.builders import issued, make_invoice
-from tests.conftest import make_client, page_text
+from tests.support.builders import issued, make_client, make_invoice
+from tests.support.pages import page_text
 
 
 def _company(app):

@@ -10,9 +10,8 @@ from domain.billing.models import Payment
 from domain.billing.payments import PaymentInput
 from domain.core.models import Client
 from extensions import db
-from tests.conftest import page_text
-from tests.http.document_forms import issued, make_invoice, setup_objects, with_company
-from tests.http.test_quotes import HX, euros
+from tests.support.builders import issued, make_invoice, setup_objects, with_company
+from tests.support.pages import HX, euros, page_text
 
 DAY = date(2026, 11, 23)
 

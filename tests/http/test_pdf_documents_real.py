@@ -32,8 +32,7 @@ from domain.core.models import Client, Company
 from extensions import db
 from output import pdf
 from output.formatting import format_money as money
-from tests.builders import make_invoice, make_quote
-from tests.conftest import make_client
+from tests.support.builders import make_client, make_invoice, make_quote
 
 NBSP, NNBSP = "\xa0", "\u202f"
 T = date(2026, 11, 23)  # issue date of most documents here (second half-year 2026)
@@ -552,14 +551,12 @@ def test_payments_after_issue_go_to_the_statement_not_the_invoice(app, logged_in
 
 def test_consumer_quote_states_withdrawal_period_and_business_quote_does_not(app, logged_in, company):
     from domain.core.models import Company as _Company
-    from tests.builders import make_quote as _make_quote
-    from tests.conftest import make_client as _make_client
 
     with app.app_context():
         owner = db.session.get(_Company, company)
-        person = _make_client(owner, name="Jeanne Martin", email="j@example.fr")
-        pro = _make_client(owner, name="Bâtir SAS", kind="professionnel", email="b@example.fr", siren="552100554")
-        ids = [_make_quote(owner, person).id, _make_quote(owner, pro).id]
+        person = make_client(owner, name="Jeanne Martin", email="j@example.fr")
+        pro = make_client(owner, name="Bâtir SAS", kind="professionnel", email="b@example.fr", siren="552100554")
+        ids = [make_quote(owner, person).id, make_quote(owner, pro).id]
         db.session.commit()
     pdfs = [logged_in.get(f"/quotes/{i}/pdf").data for i in ids]
     texts = [" ".join(text_of(data).split()) for data in pdfs]

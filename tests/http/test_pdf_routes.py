@@ -10,8 +10,7 @@ from domain.billing.models import Document, StoredFile
 from domain.billing.payments import PaymentInput
 from domain.core.models import Company
 from extensions import db
-from tests.builders import make_invoice, make_quote
-from tests.conftest import make_client
+from tests.support.builders import make_client, make_invoice, make_quote
 
 
 def pdf_text(data: bytes) -> str:

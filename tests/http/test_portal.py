@@ -19,14 +19,13 @@ from domain.portal import links as portal
 from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking, PortalAttempt
 from extensions import db
 from output.formatting import format_money
-from tests.builders import make_invoice, make_quote
-from tests.conftest import make_client, make_company, make_user, page_text
+from tests.support.builders import make_client, make_company, make_invoice, make_quote, make_user
+from tests.support.pages import HX, page_text
 from web.http import mailer
 from web.urls import client_link, tracking_pixel_html
 
 TODAY = today_in("Europe/Paris")  # the portal reads the company's today: documents are dated around it
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile Safari"
-HX = {"HX-Request": "true"}
 
 
 @pytest.fixture

@@ -11,29 +11,19 @@ from domain.billing.documents import FROZEN_MESSAGE, STALE_MESSAGE
 from domain.billing.models import CatalogItem, Document, DocumentLine, Kind
 from domain.core.models import Client, Company, Event, FormSubmission
 from extensions import db
-from tests.conftest import make_client, make_company, page_text
-from tests.http.document_forms import (
-    EXAMPLE_ROWS,
+from tests.support.builders import (
     accepted_quote,
     count,
-    document_form,
     issued,
+    make_client,
+    make_company,
     make_invoice,
     make_quote,
     setup_objects,
     with_company,
 )
-
-NNBSP, NBSP = "\u202f", "\u00a0"
-
-
-def euros(text: str) -> str:
-    """'2 173,28 €' written with plain spaces -> Babel's characters (U+202F, U+00A0)."""
-    number, _, _ = text.partition(" €")
-    return number.replace(" ", NNBSP) + NBSP + "€"
-
-
-HX = {"HX-Request": "true"}
+from tests.support.forms import EXAMPLE_ROWS, document_form
+from tests.support.pages import HX, euros, page_text
 
 
 @pytest.fixture

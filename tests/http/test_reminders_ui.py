@@ -15,8 +15,8 @@ from domain.collections.models import MessageTemplate, ReminderPlan, Task
 from domain.core.clock import today_in
 from domain.core.models import Company, Event
 from extensions import db
-from tests.builders import make_invoice
-from tests.conftest import make_client, page_text
+from tests.support.builders import make_client, make_company, make_invoice
+from tests.support.pages import HX, page_text
 
 
 @pytest.fixture
@@ -41,7 +41,6 @@ def token_of(html):
     return re.search(r'name="token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
-HX = {"HX-Request": "true"}
 
 
 def test_invoice_page_shows_panel_and_one_tap_sends(app, logged_in, company, smtp_server):
@@ -229,8 +228,6 @@ def test_formal_notice_letter_and_penalty_invoice(app, logged_in, company, smtp_
 
 
 def test_panel_and_actions_are_company_scoped(app, logged_in, company):
-    from tests.conftest import make_company
-
     with app.app_context():
         other = make_company("Autre", siret="55210055400013")
         client = make_client(other, name="X", email="x@example.fr")

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from domain.core.models import Company, User
 from extensions import db
-from tests.conftest import TEST_PASSWORD, page_text
+from tests.support.config import TEST_PASSWORD
+from tests.support.pages import page_text
 
 
 def settings_data(**overrides):

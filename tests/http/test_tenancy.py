@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from domain.core.models import Company
 from extensions import db
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import accepted_quote, issued, make_client, make_company, make_invoice, make_user
 
 # Routes reachable without a login, checked elsewhere (token based, not id based).
 PUBLIC_PREFIXES = ("/static/",)
@@ -23,7 +23,6 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
     from domain.billing import payments
     from domain.billing.models import CatalogItem, PaymentMethod
     from domain.billing.payments import PaymentInput
-    from tests.builders import accepted_quote, issued, make_invoice
 
     client = make_client(other, name=f"Client de {tag}", email=f"{tag.lower()}@example.fr")
     user = make_user(other, email=f"{tag.lower()}2@{tag.lower()}.example.fr")

@@ -1,7 +1,7 @@
 """The application under a real HTTP server (werkzeug, threaded), for
 tests/hardening/test_crash_safety.py, which kills it with SIGKILL.
 
-    python -m tests.hardening.crash_server '<json job>'
+    python -m tests.support.crash_server '<json job>'
 
 Job: {"config": {...}, "port": 5123, "pause_in_issue": "/path/marker" or null}.
 With "pause_in_issue", the process stops for good right after an issue has taken its
