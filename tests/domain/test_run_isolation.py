@@ -16,8 +16,7 @@ from domain.billing.models import Document
 from domain.collections import messages
 from domain.collections.models import MessageTemplate
 from extensions import db
-from tests.builders import make_invoice
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import make_client, make_company, make_invoice, make_user
 
 NESTED_IFS = "{% if professionnel %}" * 120 + "{{ client }}" + "{% endif %}" * 120
 MANY_ORS = "{% if " + " or ".join(["professionnel"] * 300) + " %}{{ client }}{% endif %}"

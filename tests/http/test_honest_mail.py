@@ -25,8 +25,9 @@ from domain.collections.models import Send
 from domain.core.clock import today_in
 from domain.core.models import Company
 from extensions import db
-from tests.builders import make_invoice
-from tests.conftest import free_port, make_client, page_text
+from tests.support.builders import make_client, make_invoice
+from tests.support.pages import page_text
+from tests.support.smtp import free_port
 
 HX = {"HX-Request": "true"}
 

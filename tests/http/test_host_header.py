@@ -14,8 +14,7 @@ from domain.billing import printing
 from domain.core.models import Company
 from domain.portal import links as portal
 from extensions import db
-from tests.builders import make_quote
-from tests.conftest import make_client, make_company, make_user
+from tests.support.builders import make_client, make_company, make_quote, make_user
 
 EVIL = "evil.example.com"
 

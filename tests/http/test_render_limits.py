@@ -10,8 +10,8 @@ import pytest
 
 from domain.billing import printing
 from extensions import db
-from tests.builders import make_invoice
-from tests.conftest import TEST_PASSWORD, make_client, make_company, make_user
+from tests.support.builders import make_client, make_company, make_invoice, make_user
+from tests.support.config import TEST_PASSWORD
 
 
 @pytest.fixture
