@@ -48,10 +48,13 @@ def app_config(app_config):
 def live_server(app):
     """Serve the test app on a free loopback port for the duration of a test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    # As `make run` does: the public address links are made from (never a request's Host).
+    app.config["PUBLIC_BASE_URL"] = base_url
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         thread.join(timeout=5)
