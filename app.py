@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import database
 import domain
 from config import DefaultConfig
-from extensions import csrf, db, login_manager, migrate
+from extensions import compress, csrf, db, login_manager, migrate
 from output.mail import Mailer, SmtpSettings
 
 # Environment variables honoured under their usual names (12-factor style).
@@ -31,6 +31,13 @@ class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+    def save_session(self, app, session, response):
+        # Static files are the same for everyone and cached for a year: no cookie, and no
+        # `Vary: Cookie`, which would make the browser fetch them again whenever the cookie changes.
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
@@ -106,6 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     app.extensions["encaisse.mailer"] = Mailer(SmtpSettings.from_config(app.config))
     _init_login(app)
 

@@ -4,7 +4,8 @@ One module per job: ``http`` (page or fragment, redirects), ``tenancy`` (the cur
 company, bounded ids), ``forms``, ``editor`` (the lines editor), ``filters`` (list filters),
 ``once`` (a POST acts once), ``urls`` (document pages, client links, public base URL),
 ``panels`` (fragments several pages embed), ``documents`` (the frozen answer, PDFs),
-``templating`` (every template filter and global), ``security`` (headers) and ``errors``.
+``templating`` (every template filter and global), ``security`` (headers), ``assets`` (static files
+under content-hashed names) and ``errors``.
 Blueprints import these and the domain, never each other.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web import errors, security, templating
+from web import assets, errors, security, templating
 from web.tenancy import IdConverter
 
 
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     """Register hooks, headers, error pages and template helpers (before any blueprint: the
     routes' `<int:…>` converter is replaced here)."""
     app.url_map.converters["int"] = IdConverter
+    assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
