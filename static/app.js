@@ -35,15 +35,50 @@
     showError("Pas de connexion au serveur : vérifiez le réseau et réessayez.");
   });
 
-  // Copy-to-clipboard buttons: <button data-copy="text">.
+  // A use of another channel (WhatsApp, SMS, Telegram, a copied link) is recorded in the
+  // background once it happened: the link was followed, the text really copied.
+  function recordShare(el) {
+    var url = el.getAttribute("data-share");
+    if (!url || !window.htmx) return;
+    var values = {};
+    if (el.hasAttribute("data-share-phone")) values.phone = el.getAttribute("data-share-phone");
+    window.htmx.ajax("POST", url, { target: "#collections-panel", swap: "outerHTML", values: values });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-share]");
+    if (link) recordShare(link);  // the link itself goes on: it opens the app, not a form
+  });
+
+  // Copy buttons (<button data-copy="text">): the Clipboard API; where it is refused, the text
+  // is shown selected next to the button, to copy by hand. Nothing is recorded then.
+  function copyFallback(btn, text) {
+    var box = btn.parentNode.querySelector(".copy-fallback");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "copy-fallback";
+      box.setAttribute("role", "status");
+      var input = document.createElement("input");
+      input.type = "text"; input.readOnly = true; input.setAttribute("aria-label", "Lien à copier");
+      var hint = document.createElement("span");
+      hint.className = "hint";
+      hint.textContent = "Copie automatique impossible ici : le lien est sélectionné, copiez-le (appui long, puis Copier).";
+      box.appendChild(input); box.appendChild(hint);
+      btn.insertAdjacentElement("afterend", box);
+    }
+    var field = box.querySelector("input");
+    field.value = text; field.focus(); field.select();
+  }
   document.addEventListener("click", function (event) {
     var btn = event.target.closest("[data-copy]");
-    if (!btn || !navigator.clipboard) return;
-    navigator.clipboard.writeText(btn.getAttribute("data-copy")).then(function () {
+    if (!btn) return;
+    var text = btn.getAttribute("data-copy");
+    if (!navigator.clipboard || !window.isSecureContext) { copyFallback(btn, text); return; }
+    navigator.clipboard.writeText(text).then(function () {
       var label = btn.textContent;
       btn.textContent = "Copié ✓";
       window.setTimeout(function () { btn.textContent = label; }, 1500);
-    });
+      recordShare(btn);
+    }, function () { copyFallback(btn, text); });
   });
 })();
 

@@ -68,7 +68,9 @@ def event_details(event) -> str:
     if data.get("duplicated_from"):
         parts.append(f"copie de {data['duplicated_from']}")
     if data.get("channel"):
-        parts.append(str(data["channel"]))
+        # "lien client" (portal answers) is already French; internal tags ("link", "email") are not.
+        channel = str(data["channel"])
+        parts.append(reminders.channel_label(channel) if channel in reminders.CHANNEL_LABELS else channel)
     return " · ".join(parts)
 
 
@@ -137,7 +139,7 @@ def init_app(app: Flask) -> None:
         TEMPLATE_GLOBALS,
         collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
-        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url,
+        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, channel_label=reminders.channel_label,
     )
 
     @app.context_processor

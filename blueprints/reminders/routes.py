@@ -159,22 +159,46 @@ def _fresh_form(key: str, subject: str, body: str, copy_me: bool) -> SendForm:
                     copy_me=copy_me)
 
 
+@bp.get("/documents/<int:document_id>/channels")
+def channels(document_id: int):
+    """Links that open WhatsApp, the SMS app or Telegram with the message prefilled, and the
+    client link to copy (fragment). A link that leaves the app is a link: a form redirecting
+    to https://wa.me/ is blocked by the CSP (form-action 'self') and did nothing."""
+    doc = _document(document_id)
+    if not doc.is_issued:
+        abort(404)
+    link = client_link(doc)  # created on first use (GET: committed in its own transaction)
+    text = reminders.short_message(doc, _today(), link=link)
+    phones = [c.phone for c in doc.client.contacts if c.phone][:2]
+    items = []
+    for phone in phones:
+        for channel in ("whatsapp", "sms"):
+            items.append({"channel": channel, "phone": phone, "label": f"{reminders.SHARE_CHANNELS[channel]} {phone}",
+                          "href": reminders.share_url(channel, phone=phone, text=text, link=link),
+                          "new_tab": channel != "sms"})
+    items.append({"channel": "telegram", "phone": "", "label": "Telegram", "new_tab": True,
+                  "href": reminders.share_url("telegram", phone="", text=text, link=link)})
+    return render_template("reminders/_channels.html", doc=doc, items=items, link=link, has_phone=bool(phones))
+
+
 @bp.post("/documents/<int:document_id>/share/<channel>")
 def share(document_id: int, channel: str):
-    """Open WhatsApp, the SMS app or Telegram with the message prefilled (the use is recorded)."""
+    """Record that a message was handed to WhatsApp, the SMS app or Telegram, or the client
+    link copied: posted in the background by app.js when the link is tapped or the copy done."""
     doc = _document(document_id)
     if channel not in reminders.SHARE_CHANNELS or not doc.is_issued:
         abort(404)
-    link = client_link(doc)
-    text = reminders.short_message(doc, _today(), link=link)
     phone = request.form.get("phone", "")
     if phone and phone not in [c.phone for c in doc.client.contacts]:
         abort(400)
+    text = reminders.short_message(doc, _today(), link=client_link(doc))
     sending.record_share(doc, current_user._get_current_object(), channel=channel, template_key="share", body=text)
     db.session.commit()
     if channel == "link":
-        return panel_response(doc, with_history=True, message=("success", f"Lien à copier : {link or '(lien client indisponible)'}"))
-    return redirect(reminders.share_url(channel, phone=phone, text=text, link=link), code=303)
+        message = "Lien copié : collez-le dans votre message au client."
+    else:
+        message = f"{reminders.SHARE_CHANNELS[channel]} ouvert avec le message : partage noté dans l'historique."
+    return panel_response(doc, with_history=True, message=("success", message))
 
 
 @bp.post("/documents/<int:document_id>/pause")

@@ -383,6 +383,13 @@ __all__ = [
 # --- other channels -----------------------------------------------------------------
 
 SHARE_CHANNELS = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "link": "Lien copié"}
+# What the artisan reads for each channel (history, list of sends): never the internal tag.
+CHANNEL_LABELS = {"email": "e-mail", **SHARE_CHANNELS}
+
+
+def channel_label(channel: str) -> str:
+    """"WhatsApp" for "whatsapp", "e-mail" for "email"; an unknown channel as "autre canal"."""
+    return CHANNEL_LABELS.get(channel or "", "autre canal")
 
 
 def _phone_digits(phone: str) -> str:

@@ -7,10 +7,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TABLET = {"width": 1024, "height": 768}
+# The machine is shared (2 cores, several suites at once): an issue renders a PDF, a page
+# may wait on the SQLite write lock. Assertions wait for a state; give it time to arrive.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(config, items):
