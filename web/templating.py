@@ -19,7 +19,7 @@ from domain.portal.models import DocumentLink
 from output.formatting import JINJA_FILTERS, format_date
 from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
-from web.panels import collections_panel
+from web.panels import collections_panel, next_action, next_action_kind
 from web.tenancy import company_today
 from web.urls import absolute_url
 
@@ -137,7 +137,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["combine_attrs"] = combine_attrs
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS,
-        collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
+        collections_panel=collections_panel, next_action=next_action, next_action_kind=next_action_kind,
+        new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
         document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, channel_label=reminders.channel_label,
     )

@@ -32,7 +32,8 @@ from domain.core.clock import today_in
 from domain.core.models import Client
 from extensions import db
 from web.http import is_fragment_request, mailer, redirect_see_other
-from web.panels import PauseForm, SendForm, TaskForm, panel_response
+from web.limits import render_slot
+from web.panels import PauseForm, SendForm, TaskForm, pace_plan, panel_response
 from web.tenancy import get_owned_or_404, parse_id
 from web.urls import client_link, document_url, tracking_pixel_html
 
@@ -97,30 +98,31 @@ def _draft(doc: Document, what: str) -> reminders.Draft:
 @bp.post("/documents/<int:document_id>/send")
 def send(document_id: int):
     """Send the message with the PDFs attached: in one tap ("quick": the next reminder as the
-    template says) or after preview and edits. The form token makes a double tap send once."""
+    template says) or after preview and edits. The form token makes a double tap send once;
+    the pace of reminders (reminders.manual_hold) asks for an explicit "envoyer quand même",
+    and a formal notice is always sent from the preview that shows its letter."""
     doc = _document(document_id)
+    if sending.sent_with_key(doc.company_id, request.form.get("token")) is not None:
+        # The same tap again (its answer was lost, or a double tap): what it did stands.
+        return panel_response(doc, message=("info", "Ce message est déjà parti (double envoi évité)."))
     form = SendForm()
-    error = None
-    if request.form.get("quick"):
+    quick = bool(request.form.get("quick"))
+    if quick:
         try:
             draft = _draft(doc, "reminder")
         except ReminderError as exc:
             return panel_response(doc, message=("error", str(exc)))
         key, subject, body, recipients = draft.template_key, draft.subject, draft.body, draft.recipients
-        copy_me = doc.company.copy_company_on_sends
+        copy_me, error = doc.company.copy_company_on_sends, None
     else:
-        key = form.template_key.data or ""
-        if key not in messages.TEMPLATE_KEYS:
-            abort(400)
-        subject, body, copy_me = form.subject.data, form.body.data, form.copy_me.data
-        recipients = request.form.getlist("recipients")
-        if form.extra_recipient.data:
-            recipients.append(form.extra_recipient.data)
-        if not form.validate_on_submit():
-            error = "Vérifiez le message : " + " ".join(e for errs in form.errors.values() for e in errs)
+        key, subject, body, recipients, copy_me, error = _edited_message(form)
     purpose = "document" if key in ("invoice_send", "quote_send") else "reminder"
     if error is None and purpose == "reminder" and key != "pre_due" and (reason := reminders.can_remind(doc)):
         error = reason
+    if error is None and purpose == "reminder":
+        wait = _pace(doc, key, quick=quick, subject=subject, body=body, copy_me=copy_me)
+        if wait is not None:
+            return wait
     if error is None:
         try:
             recipients = sending.recipients_for(recipients, doc.client, doc.company,
@@ -129,7 +131,43 @@ def send(document_id: int):
             error = str(exc)
     if error:
         return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), message=("error", error))
+    return _deliver(doc, key, purpose, subject, body, recipients, copy_me)
 
+
+def _edited_message(form: SendForm) -> tuple[str, str, str, list[str], bool, str | None]:
+    """(template key, subject, body, recipients, copy me, error) of a previewed and edited message."""
+    key = form.template_key.data or ""
+    if key not in messages.TEMPLATE_KEYS:
+        abort(400)
+    recipients = request.form.getlist("recipients")
+    if form.extra_recipient.data:
+        recipients.append(form.extra_recipient.data)
+    error = None
+    if not form.validate_on_submit():
+        error = "Vérifiez le message : " + " ".join(e for errs in form.errors.values() for e in errs)
+    return key, form.subject.data, form.body.data, recipients, form.copy_me.data, error
+
+
+def _pace(doc: Document, key: str, *, quick: bool, subject: str, body: str, copy_me: bool):
+    """None when this reminder may go now; else the answer that asks to confirm it: the letter
+    of a formal notice to read, or "envoyer quand même" when it comes too soon or skips a level."""
+    hold = reminders.manual_hold(doc, key, pace_plan(doc), _today())
+    forced = request.form.get("force") == "1"
+    if key == "formal_notice" and request.form.get("confirmed") != "1":
+        # The preview carries the hold: confirming after reading it is the explicit "quand même".
+        message = ("warning", hold.message + " Confirmer l'enverra quand même.") if hold and not forced else (
+            "info", "Relisez la mise en demeure et sa lettre ci-dessous, puis confirmez l'envoi.")
+        return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), hold=hold, message=message)
+    if hold is None or forced:
+        return None
+    message = ("warning", hold.message + " Rien n'est parti.")
+    if quick:
+        return panel_response(doc, hold=hold, message=message)
+    return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), hold=hold, message=message)
+
+
+def _deliver(doc: Document, key: str, purpose: str, subject: str, body: str, recipients: list[str], copy_me: bool):
+    """Send now (claim, SMTP, complete: see domain/collections/sending.py) and answer with the panel."""
     cc = [doc.company.email] if copy_me and doc.company.email else []
     req = sending.SendRequest(document=doc, purpose=purpose, template_key=key, recipients=recipients, cc=cc,
                               subject=subject, body=body, idempotency_key=request.form.get("token") or None)
@@ -137,16 +175,18 @@ def send(document_id: int):
     outcome = sending.send_all(
         [req], current_user._get_current_object(), deliver=mailer().deliver,
         attachments_for=lambda d, k: letters.attachments_for(d, k, today=today, signature_name=current_user.name),
-        html_extra_for=lambda s: tracking_pixel_html(doc.company, s), daily_quota=current_app.config["MAIL_DAILY_QUOTA"],
+        html_extra_for=lambda s: tracking_pixel_html(doc.company, s),
+        daily_quota=current_app.config["MAIL_DAILY_QUOTA"],
     )[0]
-    doc = db.session.get(Document, document_id)
+    doc = db.session.get_one(Document, doc.id)
     if outcome.duplicate:
         message = ("info", "Ce message est déjà parti (double envoi évité).")
     elif outcome.ok:
-        message = ("success", "E-mail envoyé à " + ", ".join(recipients) + "." + (f" {outcome.message}" if outcome.message else ""))
+        message = ("success", "E-mail envoyé à " + ", ".join(recipients) + "."
+                   + (f" {outcome.message}" if outcome.message else ""))
     else:
         return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), with_history=True,
-                               message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
+                              message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
     if not is_fragment_request():
         flash(message[1], message[0])
         return redirect(document_url(doc), code=303)
@@ -286,6 +326,18 @@ def formal_notice_letter(document_id: int):
         abort(404)
     return Response(letter.data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{letter.filename}"', "Cache-Control": "private, no-store"})
+
+
+@bp.get("/documents/<int:document_id>/formal-notice-preview.pdf")
+def formal_notice_preview(document_id: int):
+    """The formal notice letter as it would go today, to read before confirming the send (not stored)."""
+    doc = _document(document_id)
+    if not doc.is_invoice or not doc.is_issued:
+        abort(404)
+    with render_slot(doc.company_id):
+        name, data = letters.formal_notice_pdf(doc, today=_today(), signature_name=current_user.name)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @bp.post("/documents/<int:document_id>/penalty-invoice")

@@ -290,6 +290,13 @@ def stale_sends(company_id: int, now: datetime | None = None) -> list[Send]:
                                                       Send.created_at < cutoff)))
 
 
+def sent_with_key(company_id: int, idempotency_key: str | None) -> Send | None:
+    """The send already claimed with this form token (a double tap, a retry), if any."""
+    if not idempotency_key:
+        return None
+    return db.session.scalar(select(Send).where(Send.company_id == company_id, Send.idempotency_key == idempotency_key))
+
+
 def record_share(doc: Document, actor, *, channel: str, template_key: str, body: str, now: datetime | None = None) -> Send:
     """A message shared through WhatsApp, SMS, Telegram or a copied link: recorded, not sent by us."""
     now = now or utcnow()

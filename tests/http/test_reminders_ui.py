@@ -219,9 +219,18 @@ def test_formal_notice_letter_and_penalty_invoice(app, logged_in, company, smtp_
     doc_id = overdue_invoice(app, company, kind="professionnel", email="compta@batir.example.fr", days_late=40)
     page = page_text(logged_in.get(f"/invoices/{doc_id}"))
     assert "indemnité forfaitaire" in page and "40,00" in page
-    for i in range(3):
-        logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": f"k{i}"}, headers=HX)
+    for i in range(2):  # R1, then R2 at once: "envoyer quand même" (force) past the plan's gap
+        logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": f"k{i}", "force": "1"},
+                       headers=HX)
+    # the formal notice never goes in one tap: its letter is shown to confirm first
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": "k2"}, headers=HX))
+    assert 'id="letter-preview"' in r and "Confirmer et envoyer la mise en demeure" in r
+    assert len(smtp_server.sink.messages) == 2
+    logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": "k3", "force": "1",
+                                                                  "confirmed": "1"}, headers=HX)
     assert smtp_server.sink.messages[-1]["Subject"].startswith("Mise en demeure")
+    preview = logged_in.get(f"/reminders/documents/{doc_id}/formal-notice-preview.pdf")
+    assert preview.status_code == 200 and preview.data[:5] == b"%PDF-"
     letter = logged_in.get(f"/reminders/documents/{doc_id}/formal-notice.pdf")
     assert letter.status_code == 200 and letter.data[:5] == b"%PDF-"
     r = logged_in.post(f"/reminders/documents/{doc_id}/penalty-invoice")
