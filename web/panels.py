@@ -163,13 +163,15 @@ def panel_response(doc: Document, *, status: int = 200, with_history: bool = Fal
     html = render_template("reminders/_panel.html", **panel_context(doc, **panel_kw))
     if from_bar:
         if kw.get("send_form") is not None:  # a preview to read (the formal notice's letter) opened below
-            message, hold = ("info", "Relisez le message et la lettre dans « Relances et envois », puis confirmez."), None
+            message = ("info", "Relisez le message et la lettre dans « Relances et envois », puis confirmez.")
+            hold = None
         bar = render_template("documents/_next_action.html", **next_action_context(doc, message=message, hold=hold))
         html = bar + _oob(html, "collections-panel")
     else:
         html += _oob(render_template("documents/_next_action.html", **next_action_context(doc)), "next-action")
     if with_history:
-        doc_events = db.session.scalars(select(Event).where(Event.document_id == doc.id).order_by(Event.at, Event.id)).all()
+        doc_events = db.session.scalars(select(Event).where(Event.document_id == doc.id)
+                                        .order_by(Event.at, Event.id)).all()
         history = render_template("documents/_history.html", doc=doc, events=doc_events)
         html += _oob(history, "doc-history")
     return make_response(html, status)

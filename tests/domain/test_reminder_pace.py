@@ -3,7 +3,7 @@ gap without an explicit "envoyer quand même"; the plan never announces a step a
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_first_reminder_goes_in_one_tap(invoice):
 
 
 def test_next_level_right_after_the_previous_waits_for_the_plans_gap(invoice):
-    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=timezone.utc))
+    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=UTC))
     hold = manual_hold(invoice, "firm", STANDARD, date(2026, 10, 8))  # the second tap, 0.3 s later
     assert hold.kind == HOLD_TOO_SOON and hold.level == 2 and hold.earliest == date(2026, 10, 16)
     assert "R1 · relance douce est partie le 08/10/2026" in hold.message and "16/10/2026" in hold.message
@@ -54,32 +54,32 @@ def test_next_level_right_after_the_previous_waits_for_the_plans_gap(invoice):
 
 
 def test_repeating_a_level_within_the_gap_waits_too(invoice):
-    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=timezone.utc))
+    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=UTC))
     assert manual_hold(invoice, "soft", STANDARD, date(2026, 10, 9)).kind == HOLD_TOO_SOON
 
 
 def test_the_days_are_counted_in_the_companys_time_zone(invoice):
     # 23:30 UTC on 7 October is 01:30 on 8 October in Paris: the reminder went on the 8th.
-    sent(invoice, 1, datetime(2026, 10, 7, 23, 30, tzinfo=timezone.utc))
+    sent(invoice, 1, datetime(2026, 10, 7, 23, 30, tzinfo=UTC))
     assert manual_hold(invoice, "firm", STANDARD, date(2026, 10, 15)).earliest == date(2026, 10, 16)
 
 
 def test_skipping_a_level_always_waits_for_confirmation(invoice):
     hold = manual_hold(invoice, "formal_notice", STANDARD, date(2026, 12, 1))
     assert hold.kind == HOLD_SKIP and "R1 · relance douce n'est pas encore partie" in hold.message
-    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=timezone.utc))
+    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=UTC))
     assert manual_hold(invoice, "formal_notice", STANDARD, date(2026, 12, 1)).kind == HOLD_SKIP
 
 
 def test_a_document_send_or_a_pre_due_courtesy_has_no_pace(invoice):
-    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=timezone.utc))
+    sent(invoice, 1, datetime(2026, 10, 8, 9, 0, tzinfo=UTC))
     assert manual_hold(invoice, "invoice_send", STANDARD, date(2026, 10, 8)) is None
     assert manual_hold(invoice, "pre_due", STANDARD, date(2026, 10, 8)) is None
 
 
 def test_after_a_manual_formal_notice_the_plan_announces_no_earlier_level(invoice):
     assert upcoming_step(invoice, STANDARD, date(2026, 10, 2)) == (date(2026, 10, 8), "soft")
-    sent(invoice, 3, datetime(2026, 10, 2, 9, 0, tzinfo=timezone.utc))  # R3 by hand, before any step
+    sent(invoice, 3, datetime(2026, 10, 2, 9, 0, tzinfo=UTC))  # R3 by hand, before any step
     assert upcoming_step(invoice, STANDARD, date(2026, 10, 2)) is None
     invoice.reminder_level = 1
     assert upcoming_step(invoice, STANDARD, date(2026, 10, 2)) == (date(2026, 10, 16), "firm")
