@@ -162,9 +162,12 @@ def panel_response(doc: Document, *, status: int = 200, with_history: bool = Fal
     panel_kw = {k: v for k, v in kw.items() if keep_in_panel or k not in ("message", "hold")}
     html = render_template("reminders/_panel.html", **panel_context(doc, **panel_kw))
     if from_bar:
-        if kw.get("send_form") is not None:  # a preview to read (the formal notice's letter) opened below
+        if kw.get("send_form") is not None and not (message and message[0] == "error"):
+            # a preview to read (the formal notice's letter) opened below
             message = ("info", "Relisez le message et la lettre dans « Relances et envois », puis confirmez.")
             hold = None
+        elif kw.get("send_form") is not None:
+            hold = None  # a failed send: the error here, the message kept below to try again
         bar = render_template("documents/_next_action.html", **next_action_context(doc, message=message, hold=hold))
         html = bar + _oob(html, "collections-panel")
     else:

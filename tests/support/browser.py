@@ -34,15 +34,18 @@ class Held:
     """Requests whose URL matches `pattern` wait until `release()`: the page can be looked at
     while the answer is on its way (a slow network, made deterministic)."""
 
-    def __init__(self, page: Page, pattern: str | re.Pattern, method: str | None = None) -> None:
+    def __init__(self, page: Page, pattern: str | re.Pattern, method: str | None = None,
+                 htmx_only: bool = False) -> None:
         self.page = page
         self.pattern = pattern
         self.method = method
+        self.htmx_only = htmx_only
         self.routes: list[Route] = []
         page.route(pattern, self._hold)
 
     def _hold(self, route: Route) -> None:
-        if self.method and route.request.method != self.method:
+        wanted = not self.method or route.request.method == self.method
+        if not wanted or (self.htmx_only and "hx-request" not in route.request.headers):
             route.continue_()
             return
         self.routes.append(route)
@@ -60,6 +63,13 @@ class Held:
         routes, self.routes = self.routes, []
         for route in routes:
             route.continue_()
+        self.page.unroute(self.pattern, self._hold)
+
+    def fail(self) -> None:
+        """Cut every held request (the network dropped), and stop holding."""
+        routes, self.routes = self.routes, []
+        for route in routes:
+            route.abort("internetdisconnected")
         self.page.unroute(self.pattern, self._hold)
 
 
