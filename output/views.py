@@ -191,6 +191,7 @@ class StatementView:
     bic: str | None = None
     notes: str | None = None
     title: str = "Relevé de compte"
+    vat_charged: bool = True  # False under the franchise en base: amounts are not "TTC"
 
     @property
     def display_title(self) -> str:
@@ -213,6 +214,7 @@ class LetterView:
     deadline_date: dt.date
     signature_name: str
     signature_title: str | None = None  # "Gérant"
+    vat_charged: bool = True  # False under the franchise en base
     salutation: str = "Madame, Monsieur,"
     closing: str = (
         "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations "

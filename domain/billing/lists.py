@@ -88,7 +88,7 @@ class DocumentRow:
 class DocumentPage:
     rows: list[DocumentRow]
     total: int  # documents in the filtered set (all pages)
-    amount_cents: int  # sum of the amounts (TTC; net to pay for invoices) of the filtered set
+    amount_cents: int  # sum of the amounts of the filtered set (quotes: TTC; invoices: net, credit notes deducted)
     remaining_cents: int  # sum of what is left to pay on the filtered set (invoices)
     page: int
     pages: int
@@ -160,8 +160,10 @@ def _document_order(f: DocumentFilters) -> list:
         "amount_desc": [amount.desc()],
         "age": [Document.issue_date.asc().nulls_last()],
     }
-    # Default: drafts (no issue date yet) first, then the most recently issued.
-    chosen = orders.get(f.sort, [Document.issue_date.desc().nulls_first()])
+    # Default: drafts (no issue date yet) first, then the most recently issued: on the same
+    # day, the last issued first, which is number order (not creation order: a draft created
+    # earlier may be issued later and take the later number).
+    chosen = orders.get(f.sort, [Document.issue_date.desc().nulls_first(), Document.issued_at.desc().nulls_first()])
     return [*chosen, Document.id.desc()]
 
 
@@ -182,8 +184,11 @@ def list_documents(company_id: int, f: DocumentFilters, *, today: date) -> Docum
             stmt = stmt.join(Client, Client.id == Document.client_id)
         return stmt.where(*conditions)
 
+    # The total says what was invoiced: credit notes deducted, so a cancelled invoice adds nothing.
+    amount = _amount_expr(f.group) if f.group == "quote" or f.kind == Kind.CREDIT_NOTE else (
+        Document.net_cents - Document.credited_cents)
     total, amount_sum, remaining_sum = db.session.execute(
-        filtered(func.count(Document.id), func.coalesce(func.sum(_amount_expr(f.group)), 0),
+        filtered(func.count(Document.id), func.coalesce(func.sum(amount), 0),
                  func.coalesce(func.sum(remaining_expr()), 0))
     ).one()
     total = int(total)

@@ -65,14 +65,17 @@ def _logo_uri(company: Company) -> str | None:
     return f"data:{company.logo_mime};base64,{base64.b64encode(company.logo).decode()}"
 
 
-def _legal_form_text(form: str, capital_cents: int | None) -> str:
+def _legal_form_text(form: str, capital_cents: int | None, name: str = "") -> str:
     # Code de commerce R123-238: a société shows its form and share capital on its documents.
-    # A sole trader's "EI" goes next to the name instead (see _seller_name).
+    # A sole trader's "EI" goes next to the name instead (see _seller_name). A name that already
+    # holds its form ("Plomberie Martin SARL") does not get it twice ("… SARL SARL au capital…").
     if form in ("EI", "AUTRE"):
         return ""
-    if capital_cents:
-        return f"{form} au capital de {formatting.format_money(capital_cents, drop_zero_cents=True)}"
-    return form
+    in_name = bool(form) and re.search(rf"(^|\W){re.escape(form)}(\W|$)", name or "", re.IGNORECASE) is not None
+    capital = f"au capital de {formatting.format_money(capital_cents, drop_zero_cents=True)}" if capital_cents else ""
+    if in_name:
+        return capital
+    return f"{form} {capital}".strip()
 
 
 _EI_RE = re.compile(r"(^|\W)(EI|entrepreneur individuel)(\W|$)", re.IGNORECASE)
@@ -106,7 +109,7 @@ def seller_party(seller: dict, company: Company) -> Party:
     siret = seller.get("siret", "")
     return Party(
         name=_seller_name(seller),
-        legal_form=_legal_form_text(seller.get("legal_form", ""), seller.get("share_capital_cents")),
+        legal_form=_legal_form_text(seller.get("legal_form", ""), seller.get("share_capital_cents"), seller["name"]),
         address_lines=tuple(seller.get("address_lines", ())),
         siren=_grouped_siren(siret[:9]), siret=_grouped_siren(siret), rcs_rm=seller.get("rcs_rm") or None,
         vat_number=seller.get("vat_number") or None, email=seller.get("email") or None,
