@@ -90,7 +90,7 @@ class Hold:
 
 def _offsets_by_level(plan: ReminderPlan | None) -> dict[int, int]:
     """The plan's offset (days from the due date) for each level it sends (0: pre-due)."""
-    steps = plan.steps if plan is not None else DEFAULT_STEPS
+    steps: list[dict[str, Any]] = plan.steps if plan is not None else DEFAULT_STEPS
     return {TEMPLATE_LEVELS[s["template"]]: int(s["offset_days"]) for s in steps if s["template"] in TEMPLATE_LEVELS}
 
 
