@@ -21,6 +21,7 @@ from domain.collections import letters, messages, reminders
 from domain.collections.penalties import invoice_penalties
 from domain.core import idempotency
 from domain.core.models import Event
+from domain.portal import signing
 from extensions import db
 from web.forms import FrenchForm
 from web.http import is_fragment_request
@@ -127,7 +128,9 @@ def next_action_context(doc: Document, *, message: tuple[str, str] | None = None
         action = ACCEPT if doc.sent_at is not None or not emails else SEND
     elif doc.is_quote and st == doc_status.ACCEPTED:
         action = BILL
+    signed = doc.is_quote and doc.accepted_at is not None and signing.signed_copy(doc) is not None
     return {"doc": doc, "status": st, "today": today, "action": action, "next_level": next_level, "pace": pace,
+            "signed": signed,
             "hold": hold, "message": message, "level_labels": reminders.LEVEL_LABELS,
             "issue_token": issue_token or idempotency.new_token()}
 

@@ -67,14 +67,16 @@ def pdf_sha256(doc: Document) -> str:
     return hashlib.sha256(stored.data).hexdigest()
 
 
-def _clean_name(full_name: str) -> str:
+def clean_name(full_name: str) -> str:
+    """The signer's name, spaces tidied (at least two characters, at most 120)."""
     name = " ".join((full_name or "").split())
     if len(name) < 2:
         raise PortalError("Indiquez votre prénom et votre nom.", field="full_name")
     return name[:120]
 
 
-def _insert(response: ClientResponse) -> bool:
+def insert_once(response: ClientResponse) -> bool:
+    """Insert the answer; False when the unique index says the quote was already decided."""
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -109,7 +111,7 @@ def accept(link: DocumentLink, *, full_name: str, agreed: bool, ip: str, user_ag
         raise PortalError("Ce document n'est pas un devis.")
     if doc.accepted_at is not None:
         return Outcome(decision(doc), False)
-    name = _clean_name(full_name)
+    name = clean_name(full_name)
     if not agreed:
         raise PortalError("Cochez la case pour donner votre accord.", field="agree")
     reason = quote_open_for_answer(doc, today)
@@ -118,7 +120,7 @@ def accept(link: DocumentLink, *, full_name: str, agreed: bool, ip: str, user_ag
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_ACCEPT,
                               full_name=name, at=now, ip=(ip or "")[:45], user_agent=(user_agent or "")[:500],
                               pdf_sha256=pdf_sha256(doc))
-    if not _insert(response):
+    if not insert_once(response):
         return Outcome(decision(doc), False)
     docs.accept_quote(doc, None, now=now, actor_label=f"{name} ({CLIENT_LABEL})", channel="lien client",
                       full_name=name, response_id=response.id, pdf_sha256=response.pdf_sha256)
@@ -141,7 +143,7 @@ def refuse(link: DocumentLink, *, reason: str, ip: str, user_agent: str, today: 
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_REFUSE,
                               reason=reason, at=now, ip=(ip or "")[:45], user_agent=(user_agent or "")[:500],
                               pdf_sha256=pdf_sha256(doc))
-    if not _insert(response):
+    if not insert_once(response):
         return Outcome(decision(doc), False)
     docs.refuse_quote(doc, None, reason=reason, now=now, actor_label=CLIENT_LABEL)
     return Outcome(response, True)
@@ -173,7 +175,7 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     running = active_promise(doc, today)
     if running is not None:
         return Outcome(running, False)
-    name = _clean_name(full_name)
+    name = clean_name(full_name)
     first, last = promise_window(doc, today)
     if pay_on is None:
         raise PortalError("Choisissez la date à laquelle vous pensez payer.", field="pay_on")

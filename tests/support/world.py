@@ -46,7 +46,7 @@ class World:
         invoice = self.invoice_id
         if endpoint in ("quotes.edit", "quotes.delete", "quotes.issue"):
             quote = self.draft_quote_id
-        elif endpoint in ("quotes.accept", "quotes.refuse", "quotes.mark_sent"):
+        elif endpoint in ("quotes.accept", "quotes.refuse", "quotes.mark_sent", "quotes.sign"):
             quote = self.open_quote_id
         if endpoint in ("invoices.edit", "invoices.delete", "invoices.issue"):
             invoice = self.draft_invoice_id
