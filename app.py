@@ -136,9 +136,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for bp in (quotes_bp, invoices_bp, payments_bp, catalog_bp):
         app.register_blueprint(bp)
+    from blueprints.offline.routes import bp as offline_bp
     from blueprints.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(offline_bp)
 
     import commands
 

@@ -58,8 +58,11 @@ def collections_panel(doc: Document, *, payments=None, credit_notes=None):
 
 
 def pace_plan(doc: Document):
-    """The plan whose gaps pace manual reminders: the invoice's, else the company default."""
-    return reminders.plan_for(doc) or reminders.default_plan(doc.company)
+    """The plan whose gaps pace manual reminders: the invoice's, else the company default (the
+    standard one, unsaved, for a company that has none yet: a page that reads writes nothing)."""
+    plans = reminders.company_plans(doc.company_id)
+    default = next((p for p in plans if p.is_default), None) or reminders.standard_plan(doc.company_id)
+    return reminders.plan_among(doc, {p.id: p for p in plans}, default) or default
 
 
 def panel_context(doc: Document, *, send_form: SendForm | None = None, message: tuple[str, str] | None = None,
@@ -69,7 +72,7 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
     plans = reminders.company_plans(doc.company_id) if doc.is_invoice else []
     plan = None
     if doc.is_invoice:  # plan_for, with the plans the panel lists anyway (one query, not two)
-        default = next((p for p in plans if p.is_default), None) or reminders.default_plan(doc.company)
+        default = next((p for p in plans if p.is_default), None) or reminders.standard_plan(doc.company_id)
         plan = reminders.plan_among(doc, {p.id: p for p in plans}, default)
     step = reminders.due_step(doc, plan, today) if plan else None
     letter_preview = None

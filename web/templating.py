@@ -20,6 +20,7 @@ from output.formatting import JINJA_FILTERS, format_date
 from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
 from web.panels import collections_panel, next_action, next_action_kind
+from web.security import offline_owner
 from web.tenancy import company_today
 from web.urls import absolute_url
 
@@ -138,7 +139,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS,
         collections_panel=collections_panel, next_action=next_action, next_action_kind=next_action_kind,
-        new_token=idempotency.new_token, company_plans=reminders.company_plans,
+        new_token=idempotency.new_token, offline_owner=offline_owner, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
         document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, channel_label=reminders.channel_label,
     )

@@ -87,4 +87,8 @@ def logout():
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")
-    return redirect_see_other("auth.login")
+    response = redirect_see_other("auth.login")
+    # Shared tablets: the copies kept for offline reading (service worker caches) go with the
+    # session; cookies are kept, the flash above is in one.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

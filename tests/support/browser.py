@@ -52,10 +52,10 @@ class Held:
 
     def wait(self, count: int = 1) -> None:
         """Wait until `count` requests are held (the page keeps running meanwhile)."""
-        for _ in range(400):
+        for _ in range(600):  # up to 30 s on a busy machine
             if len(self.routes) >= count:
                 return
-            self.page.wait_for_timeout(25)  # polling a state, not hoping for a moment
+            self.page.wait_for_timeout(50)  # polling a state, not hoping for a moment
         raise AssertionError(f"{count} request(s) to {self.pattern} expected, {len(self.routes)} held")
 
     def release(self) -> None:
