@@ -20,6 +20,9 @@ data). What is measured, in this order:
 6. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
    bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
    with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
+7. The job site (bench/jobsite.py, also runnable alone): the dashboard and an invoice page in
+   Chromium throttled to 400 kbit/s and 400 ms, empty cache and warm, the first load's bytes as
+   served, and a kept PDF opened offline (demo data, its own server).
 
 Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,load,...]
   --scale  shrink the data for a quick try (results then say so in "dataset")
@@ -627,7 +630,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load")
+    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load,jobsite")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
     args = parser.parse_args()
@@ -685,6 +688,13 @@ def main() -> None:
             measure_plan(app, meta, sink, results)
     finally:
         sink.stop()
+
+    if "jobsite" not in skip:
+        import jobsite
+
+        results["machine_load_avg_1m_jobsite"] = round(os.getloadavg()[0], 2)
+        log("job site: Chromium throttled to 400 kbit/s and 400 ms, empty cache and warm, a PDF offline")
+        results.update(jobsite.measure(ROOT))
 
     results["machine_load_avg_1m_end"] = round(os.getloadavg()[0], 2)  # other processes on the machine
     results["bench_total_s"] = round(time.perf_counter() - started, 1)

@@ -65,7 +65,7 @@ function writeMeta(cache, meta) {
   return cache.put(META_URL, new Response(JSON.stringify(meta), { headers: { "Content-Type": "application/json" } }));
 }
 
-// A page kept for offline reading says it is a copy, and when it was saved (app.js shows it).
+// A page kept for offline reading says it is a copy, and when it was saved (offline.js shows it).
 function markAsCopy(html, savedAt) {
   return html.replace('<meta name="encaisse-copy" content="">', '<meta name="encaisse-copy" content="' + savedAt + '">');
 }

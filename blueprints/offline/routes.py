@@ -32,7 +32,7 @@ from web.security import offline_owner
 bp = Blueprint("offline", __name__)
 
 # The app shell: what every page needs, kept by the worker at install.
-SHELL_FILES = ("app.css", "app.js", "htmx-2.0.11.min.js", "favicon.svg", "icons/icon-192.png")
+SHELL_FILES = ("app.css", "app.js", "offline.js", "htmx-2.0.11.min.js", "favicon.svg", "icons/icon-192.png")
 SW_SOURCE = Path(__file__).resolve().parents[2] / "static" / "sw.js"
 
 
