@@ -50,7 +50,8 @@ def issue_action(doc: Document):
     The PDF is rendered and its bytes stored in the same transaction: a render failure rolls
     the issue back, so the document stays an unnumbered draft (no gap)."""
     def act() -> Done:
-        printing.issue_with_pdf(doc, current_user, today=company_today())
+        printing.issue_with_pdf(doc, current_user, today=company_today(),
+                                confirm_over_quote=request.form.get("confirm_over_quote") == "1")
         return Done(document_url(doc), issued_message(doc))
 
     return act

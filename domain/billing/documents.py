@@ -370,7 +370,8 @@ def snapshot_parties(company: Company, client: Client) -> dict:
     }
 
 
-def issue(doc: Document, actor, *, today: date, now: datetime | None = None, after_number=None) -> Document:
+def issue(doc: Document, actor, *, today: date, now: datetime | None = None, after_number=None,
+          confirm_over_quote: bool = False) -> Document:
     """Issue a draft: check it, assign the next number of its series, freeze it.
 
     `after_number(doc)` runs once the number and dates are set, inside the same
@@ -396,6 +397,8 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         raise DocumentError("Le montant du document doit être positif.")
     if doc.kind == Kind.FINAL:
         _check_final_deposits_issued(doc)
+        if not confirm_over_quote:
+            _check_final_against_quote(doc)
     if doc.kind == Kind.CREDIT_NOTE:
         _check_credit_amount(doc.credited, doc.total_ttc_cents)
 
@@ -571,6 +574,24 @@ def create_deposit(quote: Document, actor, *, today: date, percent_bp: int | Non
     events.record(quote.company_id, "deposit_created", document=quote, actor=actor,
                   amount_cents=doc.total_ttc_cents, deposit_id=doc.id)
     return doc
+
+
+# A final invoice may bill more than its quote (extra work agreed on site), but a total far
+# above what the client accepted is more often a typing slip (a 120 € quote billed 6 000 €):
+# issuing it then needs an explicit confirmation.
+FINAL_OVER_QUOTE_PERCENT = 10
+
+
+def _check_final_against_quote(doc: Document) -> None:
+    quote = doc.quote
+    if quote is None or quote.total_ttc_cents <= 0:
+        return
+    if doc.total_ttc_cents * 100 > quote.total_ttc_cents * (100 + FINAL_OVER_QUOTE_PERCENT):
+        raise DocumentError(
+            f"Le total de cette facture de solde ({format_money(doc.total_ttc_cents)} TTC) dépasse de plus de "
+            f"{FINAL_OVER_QUOTE_PERCENT} % celui du devis accepté {quote.number} ({format_money(quote.total_ttc_cents)} "
+            "TTC). Vérifiez les lignes, ou confirmez si des travaux supplémentaires ont été convenus.",
+            field="confirm_over_quote")
 
 
 def _check_final_deposits_issued(doc: Document) -> None:

@@ -281,9 +281,9 @@ def document_pdf(doc: Document, *, today: date) -> tuple[str, bytes]:
     return stored.filename, stored.data
 
 
-def issue_with_pdf(doc: Document, actor, *, today: date):
+def issue_with_pdf(doc: Document, actor, *, today: date, confirm_over_quote: bool = False):
     """Issue a draft and freeze its PDF in the same transaction."""
-    return docs.issue(doc, actor, today=today, after_number=freeze_pdf)
+    return docs.issue(doc, actor, today=today, after_number=freeze_pdf, confirm_over_quote=confirm_over_quote)
 
 
 # --- statement of account -----------------------------------------------------------
