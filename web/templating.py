@@ -21,7 +21,7 @@ from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
 from web.panels import collections_panel
 from web.tenancy import company_today
-from web.urls import absolute_url
+from web.urls import link_url
 
 NAV = (
     ("dashboard.index", "Tableau de bord"),
@@ -126,7 +126,7 @@ def date_arg_label(value: str) -> str:
 
 def client_link_url(link: DocumentLink | None) -> str:
     """Absolute URL of a client link, to copy."""
-    return absolute_url("portal.page", token=link.token) if link is not None else ""
+    return link_url(link) if link is not None else ""
 
 
 def init_app(app: Flask) -> None:

@@ -323,7 +323,7 @@ def create_link(document_id: int):
 def _link_action(document_id: int, make_link, success: str):
     doc = _owned_document(document_id)
     try:
-        make_link(doc, current_user._get_current_object(), lifetime=links.link_lifetime())
+        make_link(doc, current_user._get_current_object(), secret=links.link_secret(), lifetime=links.link_lifetime())
     except PortalError as exc:
         db.session.rollback()
         return _panel(doc, ("error", str(exc)))

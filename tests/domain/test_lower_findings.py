@@ -15,6 +15,7 @@ from domain.portal import links as portal
 from domain.portal.links import PortalError
 from extensions import db
 from tests.support.builders import accepted_quote, issued, make_client, make_company, make_invoice, make_user
+from web.urls import link_secret
 
 TODAY = date(2026, 11, 23)
 
@@ -38,7 +39,7 @@ def _promise(link, pay_on, today, hour=10):
 def test_promises_are_capped_in_number_and_in_total_delay(ctx):
     company, user, client = ctx
     invoice = issued(make_invoice(company, client, user), user)
-    link = portal.ensure_link(invoice, user)
+    link = portal.ensure_link(invoice, user, secret=link_secret())
     first = _promise(link, TODAY + timedelta(days=30), TODAY)
     assert first.changed
     # After the promised date passed, a second promise: the window ends 60 days after the first.

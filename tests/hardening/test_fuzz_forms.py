@@ -49,6 +49,7 @@ from tests.support.hostile import ATTR, IMG, SSTI, XSS, any_value, hostile_text,
 from tests.support.routes import rules, url_of
 from tests.support.world import TODAY, World
 from web.panels import PauseForm, SendForm, TaskForm
+from web.urls import link_secret
 
 FUZZ = settings(
     max_examples=6, deadline=None, derandomize=True, database=None, print_blob=False,
@@ -443,7 +444,7 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     with app.app_context():
         from domain.portal import links as portal
 
-        link = portal.ensure_link(db.session.get(Document, invoice_id), None).token
+        link = portal.ensure_link(db.session.get(Document, invoice_id), None, secret=link_secret()).token
         db.session.commit()
     public = app.test_client().get(f"/c/{link}")
     check(public, "portal page")

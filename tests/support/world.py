@@ -15,6 +15,7 @@ from domain.core.models import Company
 from domain.portal import links as portal
 from extensions import db
 from tests.support.builders import accepted_quote, issued, make_client, make_invoice, make_quote
+from web.urls import link_secret
 
 TODAY = today_in("Europe/Paris")
 
@@ -79,7 +80,7 @@ def build_world(company_id: int) -> World:
                               document=invoice)
     plan = reminders.save_plan(company, None, name="Clients réguliers", steps=reminders.DEFAULT_STEPS[1:3],
                                confirm_formal_notice=True)
-    links = {doc.id: portal.ensure_link(doc, user).token for doc in (open_quote, quote, invoice)}
+    links = {doc.id: portal.ensure_link(doc, user, secret=link_secret()).token for doc in (open_quote, quote, invoice)}
     db.session.commit()
     return World(
         company_id=company.id, user_id=user.id, client_id=client.id, contact_id=client.contacts[0].id,
