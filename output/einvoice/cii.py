@@ -367,7 +367,8 @@ def _breakdown(view: DocumentView, items: list[Line]) -> list[_TaxRow]:
 
 def _line_total(line: Line) -> int:
     """The line's net amount as Encaisse computes it: quantity x net price, half-up once."""
-    product = line.quantity_milli * line.unit_price_cents * (10_000 - line.discount_bp)
+    product = (_require_int(line.quantity_milli, "quantity_milli") * _require_int(line.unit_price_cents, "unit_price_cents")
+               * (10_000 - _require_int(line.discount_bp, "discount_bp")))
     quotient, remainder = divmod(product, 10_000_000)
     return quotient + (1 if 2 * remainder >= 10_000_000 else 0)
 
