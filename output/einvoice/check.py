@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -214,8 +215,8 @@ class _Saxon:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid: int | None = None
-        self._processor = None
-        self._compiled: dict[Path, object] = {}
+        self._processor: Any = None
+        self._compiled: dict[Path, Any] = {}
         self._local = threading.local()
 
     def _ensure_process(self) -> None:
@@ -289,6 +290,16 @@ def _failures(svrl: bytes, source: str) -> list[Failure]:
     return found
 
 
+_ERROR_CODE = re.compile(r"\b([A-Z]{4}\d{4})\b")
+
+
+def _stylesheet_error(exc: Exception, source: str) -> Failure:
+    message = _WHITESPACE.sub(" ", str(exc)).strip()
+    code = _ERROR_CODE.search(message)
+    return Failure(rule_id=code.group(1) if code else "XSLT-ERROR", flag="fatal", location="",
+                   message=f"Le schematron n'a pas pu aller au bout : {message[:500]}", source=source)
+
+
 def check(data: bytes, filename: str = "") -> Report:
     """Run the XSD and both schematrons on a Factur-X PDF, a CII XML or a UBL XML."""
     root = _read(data, filename)
@@ -297,5 +308,12 @@ def check(data: bytes, filename: str = "") -> Report:
     xml_text = etree.tostring(root, encoding="unicode")
     failures: list[Failure] = []
     for source, path in _stylesheets(syntax, level, flavor):
-        failures.extend(_failures(_SAXON.transform(path, xml_text), source))
+        try:
+            svrl = _SAXON.transform(path, xml_text)
+        except Exception as exc:  # saxonche.PySaxonApiError, imported lazily
+            # A dynamic error stops the whole stylesheet: typically xs:decimal("12,50") on an
+            # amount the XSD rejects too. Report it rather than fail the caller.
+            failures.append(_stylesheet_error(exc, source))
+            continue
+        failures.extend(_failures(svrl, source))
     return Report(syntax=syntax, failures=tuple(failures), xsd_errors=xsd_errors, level=level)

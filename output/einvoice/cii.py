@@ -37,7 +37,7 @@ from lxml import etree
 
 from ..views import DocumentView, Line, Party
 
-__all__ = ["EInvoiceError", "GUIDELINE_EN16931", "UNIT_CODES", "billing_framework", "cii_xml", "type_code"]
+__all__ = ["GUIDELINE_EN16931", "UNIT_CODES", "EInvoiceError", "billing_framework", "cii_xml", "type_code"]
 
 NSMAP = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -367,8 +367,9 @@ def _breakdown(view: DocumentView, items: list[Line]) -> list[_TaxRow]:
 
 def _line_total(line: Line) -> int:
     """The line's net amount as Encaisse computes it: quantity x net price, half-up once."""
-    product = (_require_int(line.quantity_milli, "quantity_milli") * _require_int(line.unit_price_cents, "unit_price_cents")
-               * (10_000 - _require_int(line.discount_bp, "discount_bp")))
+    quantity_milli = _require_int(line.quantity_milli, "quantity_milli")
+    price_cents = _require_int(line.unit_price_cents, "unit_price_cents")
+    product = quantity_milli * price_cents * (10_000 - _require_int(line.discount_bp, "discount_bp"))
     quotient, remainder = divmod(product, 10_000_000)
     return quotient + (1 if 2 * remainder >= 10_000_000 else 0)
 
@@ -525,7 +526,7 @@ def _address(b: _Builder, parent, lines: Iterable[str], postcode: str | None, ci
         b.sub(address, "ram:PostcodeCode", postcode)
     if street:
         street = street[:2] + ([", ".join(street[2:])] if len(street) > 2 else [])
-        for tag, text in zip(("ram:LineOne", "ram:LineTwo", "ram:LineThree"), street):
+        for tag, text in zip(("ram:LineOne", "ram:LineTwo", "ram:LineThree")[:len(street)], street, strict=True):
             b.sub(address, tag, text)
     if city:
         b.sub(address, "ram:CityName", city)
@@ -541,8 +542,8 @@ def _electronic_address(party: Party, *, professional: bool) -> tuple[str, str] 
     """
     if _clean(party.electronic_address):
         value = _clean(party.electronic_address)
-        scheme = _clean(party.electronic_address_scheme) or (SCHEME_EMAIL if "@" in value else SCHEME_ELECTRONIC_ADDRESS)
-        return value, scheme
+        default = SCHEME_EMAIL if "@" in value else SCHEME_ELECTRONIC_ADDRESS
+        return value, _clean(party.electronic_address_scheme) or default
     siren = _digits(party.siren)
     if siren and professional and (party.country_code or "FR").upper() == "FR":
         return siren, SCHEME_ELECTRONIC_ADDRESS

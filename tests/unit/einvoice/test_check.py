@@ -149,3 +149,15 @@ def test_checks_from_several_threads_agree_with_sequential_ones(case_xml, checke
         thread.join()
     assert [results[i] for i in range(len(threads))] == expected * 3
     assert expected[-1].rule_ids() == {"BR-FR-05_BT-22_PMD"}
+
+
+def test_a_stylesheet_that_stops_on_bad_data_is_a_fatal_failure(case_xml, checker, capfd):
+    # "12,50" is no xs:decimal: the EN 16931 stylesheet stops on its first cast of it.
+    broken = case_xml["consumer"].replace(b"<ram:GrandTotalAmount>183.00", b"<ram:GrandTotalAmount>183,00")
+    assert broken != case_xml["consumer"]
+    report = checker.check(broken)
+    assert report.xsd_errors and not report.ok
+    assert [f.source for f in report.fatal if f.rule_id == "XSLT-ERROR"] == [SOURCE_EN16931]
+    assert "BR-FR-DEC-01_BT-112" in report.rule_ids(SOURCE_BR_FR)  # the other stylesheet still ran
+    capfd.readouterr()  # Saxon prints the stack of the dynamic error on stderr
+    assert checker.check(case_xml["consumer"]).ok  # and the executables still work afterwards
