@@ -16,8 +16,9 @@ Saxon-HE runs in-process through ``saxonche`` (SaxonC, a GraalVM native image, n
 The factur-x author dropped saxonche after akretion/pyfrctc issue 3; with saxonche 13.1 the
 tests here run both stylesheets on every kind of invoice, from several threads, without
 a failure, so it is kept. How it is used safely:
-- one ``PySaxonProcessor`` per process, created lazily and again after a fork (a GraalVM
-  isolate does not survive ``fork()``: a gunicorn worker builds its own);
+- one ``PySaxonProcessor`` per process, created lazily and again after a fork: SaxonC does
+  not document its GraalVM isolate as fork-safe (fork() copies only the calling thread),
+  so a gunicorn worker forked from a warm master builds its own rather than rely on it;
 - each stylesheet compiled once per process (about 0.5 s for EN 16931, 0.2 s for BR-FR);
 - a ``PyXsltExecutable`` is not thread-safe (SaxonC documentation of ``compile_stylesheet``):
   each thread transforms with its own ``clone()``, made once per thread and stylesheet.
@@ -220,7 +221,7 @@ class _Saxon:
         self._local = threading.local()
 
     def _ensure_process(self) -> None:
-        # Called with the lock held. After a fork the parent's isolate is unusable.
+        # Called with the lock held. After a fork, start afresh (see the module docstring).
         if self._pid != os.getpid():
             import saxonche
 

@@ -447,6 +447,9 @@ def _notes(view: DocumentView) -> list[tuple[str, str | None]]:
         text = _clean(f"Assurance professionnelle : {insurance.insurer}, contrat {insurance.policy}, "
                       f"couverture : {insurance.coverage_area}")
         notes.append((text, NOTE_REGULATORY))
+    if _clean(view.service_date_text):
+        # The dates as printed ("du 02/11/2027 au 14/11/2027"); BT-72/BG-14 carry them as data.
+        notes.append((f"Date des travaux : {_clean(view.service_date_text)}", NOTE_GENERAL))
     for reference in view.references:
         if _clean(reference):
             notes.append((_clean(reference), NOTE_GENERAL))

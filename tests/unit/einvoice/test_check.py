@@ -7,6 +7,7 @@ a few tens of milliseconds.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import threading
 from pathlib import Path
 
@@ -161,3 +162,28 @@ def test_a_stylesheet_that_stops_on_bad_data_is_a_fatal_failure(case_xml, checke
     assert "BR-FR-DEC-01_BT-112" in report.rule_ids(SOURCE_BR_FR)  # the other stylesheet still ran
     capfd.readouterr()  # Saxon prints the stack of the dynamic error on stderr
     assert checker.check(case_xml["consumer"]).ok  # and the executables still work afterwards
+
+
+def _check_in_child(xml: bytes, queue) -> None:
+    import os
+
+    from output.einvoice import check
+
+    inherited = check._SAXON._pid  # the parent's
+    report = check.check(xml)
+    queue.put((report.ok, report.rule_ids(), inherited != os.getpid() == check._SAXON._pid))
+
+
+def test_a_forked_worker_builds_its_own_saxon(case_xml, checker):
+    """gunicorn forks its workers from a master that may have checked already (warm here):
+    the child starts its own Saxon processor and gets the same answers."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    broken = case_xml["consumer"].replace(b"<ram:SubjectCode>AAB</ram:SubjectCode>", b"")
+    for xml, expected in ((case_xml["consumer"], (True, set(), True)),
+                          (broken, (False, {"BR-FR-05_BT-22_AAB"}, True))):
+        child = context.Process(target=_check_in_child, args=(xml, queue))
+        child.start()
+        child.join(120)
+        assert child.exitcode == 0
+        assert queue.get(timeout=5) == expected

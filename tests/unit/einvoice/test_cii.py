@@ -257,6 +257,11 @@ def test_job_site_address_when_it_differs_from_billing():
     assert text(root, f"{SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString") == "20270910"
 
 
+def test_printed_work_dates_are_a_note():
+    view = dataclasses.replace(cases.job_site(), service_date_text="du 06/09/2027 au 10/09/2027")
+    assert _notes(parse(cii_xml(view)), "AAI") == ["Date des travaux : du 06/09/2027 au 10/09/2027"]
+
+
 def test_no_delivery_party_when_the_site_is_the_billing_address():
     view = dataclasses.replace(cases.consumer(), site_address_lines=("8 allée des Érables", "69130  écully"))
     root = parse(cii_xml(view))
