@@ -21,6 +21,18 @@ net amount (BT-131) is the view's line total, and each VAT base (BT-116) is the 
 its lines' totals exactly, as BR-S-08 wants, with no line allowance needing a rounded
 amount.
 
+The four mentions the reform adds in 2027 (décret 2022-1299 as amended) travel as data:
+- buyer's SIREN: BT-47, legal registration identifier, scheme 0002 (BR-FR-11 makes it
+  mandatory when the processing note BAR says B2B), and the buyer's electronic address
+  BT-49 starts with it, scheme 0225 (BR-FR-21);
+- delivery address when it differs from the billing address: BG-13/BG-15 (ShipToTradeParty);
+- category of the operation (goods, services, both): the letter of BT-23, the "cadre de
+  facturation" (B, S, M: BR-FR-08);
+- option for VAT on debits: BT-8 = 5 on the VAT breakdowns (services), plus the printed
+  sentence as a note.
+The payment mentions go in coded notes (BR-FR-05): PMD late-payment penalties, PMT the
+40 € recovery indemnity, AAB the early-payment discount or its absence.
+
 Text: lxml escapes markup characters; characters XML 1.0 cannot hold at all (control
 characters, lone surrogates, U+FFFE/U+FFFF) are dropped, as they are invisible on the
 PDF too.
@@ -89,8 +101,10 @@ AUTOLIQUIDATION_REASON = "Autoliquidation – article 283-2 nonies du CGI : TVA 
 AUTOLIQUIDATION_VATEX = "VATEX-FR-AE"
 
 # BT-8 code (UNTDID 2475, list 28 of the Factur-X code list): 5 = VAT due on the invoice
-# date, i.e. on debits. The DGFiP's external specifications carry the seller's option for
-# VAT on debits this way for services (rule G1.43).
+# date, i.e. on debits. The DGFiP's external specifications (v3.x, annex 7, management
+# rules G1.43 and G1.67) carry the seller's option for VAT on debits this way, and only
+# for services: goods are taxed on delivery whatever the option. (Rule numbers as quoted
+# by several implementers; BR-FR does not check BT-8.)
 VAT_ON_DEBITS_CODE = "5"
 VAT_ON_DEBITS_TEXT = "Option pour le paiement de la taxe d'après les débits"
 
@@ -219,7 +233,9 @@ def billing_framework(view: DocumentView) -> str:
     """BT-23 "cadre de facturation" (BR-FR-08): B/S/M for goods/services/both, then the case.
 
     4 is the final invoice after deposits (B4/S4/M4), which BR-FR-CO-08 forbids on a deposit
-    invoice (386); everything else Encaisse issues is a plain deposit of an invoice (1).
+    invoice (386); everything else Encaisse issues is the plain case, 1 (deposit invoices and
+    credit notes included). 2 ("already paid") would need BT-113 = BT-112 and the payment
+    date as due date (BR-FR-CO-09): not used, an invoice is issued before it is paid.
     """
     letter = _FRAMEWORK_LETTERS[view.operation_category]
     after_deposits = view.kind == "final" and bool(view.deductions or view.preceding_invoices)
@@ -260,13 +276,13 @@ def cii_xml(view: DocumentView, *, pretty: bool = False) -> bytes:
 
     transaction = b.sub(b.root, "rsm:SupplyChainTradeTransaction")
     categories = {row.rate_bp: (row.category, row.rate) for row in breakdown}
-    section = None
-    for index, line in enumerate(view.lines):
+    section, line_id = None, 0
+    for line in view.lines:
         if line.kind == "section":
             section = _clean(line.label) or None
             continue
-        _line(b, transaction, line, len([x for x in view.lines[:index] if x.kind == "item"]) + 1,
-              categories[_line_rate_key(view, line)], section)
+        line_id += 1
+        _line(b, transaction, line, line_id, categories[_line_rate_key(view, line)], section)
         section = None
 
     agreement = b.sub(transaction, "ram:ApplicableHeaderTradeAgreement")
@@ -387,12 +403,11 @@ def _totals(view: DocumentView, items: list[Line]) -> _Totals:
     net = view.net_to_pay_cents if view.net_to_pay_cents is not None else view.total_ttc_cents - deducted
     if net != view.total_ttc_cents - deducted:
         raise _incoherent("net à payer différent du TTC moins les acomptes")
-    # BT-113 "paid amount": the deposits deducted (their invoices were paid) plus what was
-    # already paid on this one; BR-CO-16: BT-115 = BT-112 - BT-113.
+    # BT-113 "paid amount": the deposits deducted, TTC (each is owed on its own deposit
+    # invoice, referenced in BG-3), plus what was already paid on this document, as the PDF
+    # shows them; BR-CO-16: BT-115 = BT-112 - BT-113.
     prepaid = deducted + view.paid_cents
     due = view.amount_to_pay_cents
-    if view.kind == "credit_note":
-        due = view.total_ttc_cents - view.paid_cents
     if due != view.total_ttc_cents - prepaid:
         raise _incoherent("reste à payer différent du TTC moins les sommes déjà réglées")
     return _Totals(lines_cents, view.total_vat_cents, view.total_ttc_cents, prepaid, due)
@@ -466,9 +481,15 @@ def _line(b: _Builder, transaction, line: Line, line_id: int, category: tuple[st
     item = b.sub(transaction, "ram:IncludedSupplyChainTradeLineItem")
     document = b.sub(item, "ram:AssociatedDocumentLineDocument")
     b.sub(document, "ram:LineID", str(line_id))  # BT-126
-    if section:
-        # The section title printed above the line (BT-127 line note).
-        b.sub(b.sub(document, "ram:IncludedNote"), "ram:Content", section)
+    printed_unit = _clean(line.unit)
+    unit = UNIT_CODES.get(printed_unit.lower(), DEFAULT_UNIT_CODE)
+    # BT-127 line note: the section title printed above the line, and a unit that has no
+    # Recommendation 20 code here (sent as C62 "one"), as printed.
+    note = [section] if section else []
+    if printed_unit and printed_unit.lower() not in UNIT_CODES:
+        note.append(f"Unité : {printed_unit}")
+    if note:
+        b.sub(b.sub(document, "ram:IncludedNote"), "ram:Content", " – ".join(note))
 
     product = b.sub(item, "ram:SpecifiedTradeProduct")
     b.sub(product, "ram:Name", _clean(line.label) or "-")  # BT-153 (BR-25)
@@ -491,7 +512,6 @@ def _line(b: _Builder, transaction, line: Line, line_id: int, category: tuple[st
     b.sub(net, "ram:ChargeAmount", _micro(price_cents * (10_000 - discount_bp)))  # BT-146
 
     delivery = b.sub(item, "ram:SpecifiedLineTradeDelivery")
-    unit = UNIT_CODES.get(_clean(line.unit).lower(), DEFAULT_UNIT_CODE)
     b.sub(delivery, "ram:BilledQuantity", quantity(line.quantity_milli), unitCode=unit)  # BT-129/130
 
     settlement = b.sub(item, "ram:SpecifiedLineTradeSettlement")

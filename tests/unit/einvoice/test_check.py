@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from output.einvoice import cii
 from output.einvoice.check import SOURCE_BR_FR, SOURCE_EN16931, NotAnInvoice, check_xsd
 from output.einvoice.cii import cii_xml
 
@@ -187,3 +188,18 @@ def test_a_forked_worker_builds_its_own_saxon(case_xml, checker):
         child.join(120)
         assert child.exitcode == 0
         assert queue.get(timeout=5) == expected
+
+
+def test_a_deposit_vat_a_cent_off_base_times_rate_is_carried_as_is_and_passes(checker):
+    """A deposit that settles a rate takes the VAT left on it (domain.money.deposit_by_percent),
+    which may differ by a cent from base x rate: the XML carries the printed figure, and
+    BR-CO-17 / BR-S-09 accept it (their tolerance is one unit either way)."""
+    view = cases.deposit()
+    first = view.vat_rows[0]
+    rows = (dataclasses.replace(first, vat_cents=first.vat_cents + 1), *view.vat_rows[1:])
+    shifted = dataclasses.replace(view, vat_rows=rows, total_vat_cents=view.total_vat_cents + 1,
+                                  total_ttc_cents=view.total_ttc_cents + 1)
+    xml = cii_xml(shifted)
+    assert f"<ram:CalculatedAmount>{cii.amount(first.vat_cents + 1)}</ram:CalculatedAmount>".encode() in xml
+    report = checker.check(xml)
+    assert report.ok, _describe(report)

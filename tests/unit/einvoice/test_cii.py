@@ -18,6 +18,7 @@ from output.einvoice.cii import EInvoiceError, cii_xml
 from output.views import Line
 
 from . import cases
+from .cases import section
 from .reading import cents, parse, text, texts, xpath
 
 SETTLEMENT = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
@@ -129,6 +130,15 @@ def test_units_are_recommendation_20_codes():
     codes = [e.get("unitCode") for e in xpath(root, f"{LINES}//ram:BilledQuantity")]
     assert dict(zip(units, codes, strict=True)) == {"forfait": "LS", "u": "C62", "ml": "MTR", "m²": "MTK", "h": "HUR",
                                        "kg": "KGM", "lot": "LO", "ens.": "SET", "m³": "MTQ", "jour": "DAY"}
+
+
+def test_a_unit_without_code_is_sent_as_one_and_printed_in_the_line_note():
+    view = cases.consumer()
+    line = dataclasses.replace(view.lines[1], unit="palette")
+    root = parse(cii_xml(dataclasses.replace(view, lines=(section("Fournitures"), view.lines[0], line))))
+    assert [e.get("unitCode") for e in xpath(root, f"{LINES}//ram:BilledQuantity")] == ["LS", "C62"]
+    assert texts(root, f"{LINES}/ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content") == [
+        "Fournitures", "Unité : palette"]
 
 
 def test_section_titles_become_the_next_lines_note():
