@@ -85,10 +85,51 @@ def embed(pdf: bytes, xml: bytes, *, pdf_metadata: dict[str, str] | None = None,
         if errors:
             raise ValueError("Factur-X XML rejected by the XSD: " + "; ".join(errors[:5]))
     metadata = dict(pdf_metadata) if pdf_metadata is not None else _metadata(xml)
-    return facturx.generate_from_binary(
+    result = facturx.generate_from_binary(
         pdf, xml, flavor="factur-x", level="en16931", check_xsd=False, check_schematron=False,
         pdf_metadata=metadata, lang=lang,
     )
+    return _info_from_xmp(result)
+
+
+def _pdf_date(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def _info_from_xmp(pdf: bytes) -> bytes:
+    """Rewrite the document information dictionary from the XMP metadata.
+
+    PDF/A (ISO 19005-2/-3, "document information dictionary") wants each Info entry to
+    equal its XMP counterpart. The package writes a new XMP (producer "pypdf", its own
+    timestamps, no keywords) but merges into the Info dictionary WeasyPrint wrote, which
+    keeps "/Producer WeasyPrint" and gains "/Keywords" and dates taken a moment apart:
+    a validator such as veraPDF would reject the file. The XMP wins.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.xmp_metadata
+    if xmp is None:
+        return pdf
+    info = {
+        "/Title": (xmp.dc_title or {}).get("x-default", ""),
+        "/Author": ", ".join(xmp.dc_creator or []),
+        "/Subject": (xmp.dc_description or {}).get("x-default", ""),
+        "/Creator": xmp.xmp_creator_tool or "",
+        "/Producer": xmp.pdf_producer or "",
+    }
+    if xmp.xmp_create_date:
+        info["/CreationDate"] = _pdf_date(xmp.xmp_create_date)
+    if xmp.xmp_modify_date:
+        info["/ModDate"] = _pdf_date(xmp.xmp_modify_date)
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    writer.metadata = {key: value for key, value in info.items() if value}
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def extract(pdf: bytes) -> bytes | None:

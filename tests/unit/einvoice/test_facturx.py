@@ -77,6 +77,19 @@ def test_the_pdf_declares_pdf_a_3_and_factur_x_en16931(factur_x):
     assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
 
 
+def test_the_information_dictionary_agrees_with_the_xmp(factur_x):
+    """PDF/A: every Info entry equals its XMP counterpart (no WeasyPrint producer left over)."""
+    reader = PdfReader(io.BytesIO(factur_x))
+    info, xmp = reader.metadata, reader.xmp_metadata
+    assert set(info) == {"/Title", "/Author", "/Subject", "/Creator", "/Producer", "/CreationDate", "/ModDate"}
+    assert info.title == xmp.dc_title["x-default"] and info.author == xmp.dc_creator[0]
+    assert info.subject == xmp.dc_description["x-default"]
+    assert (info.producer, info.creator) == (xmp.pdf_producer, xmp.xmp_creator_tool)
+    assert info.creation_date.replace(tzinfo=None) == xmp.xmp_create_date.replace(tzinfo=None)
+    assert info.modification_date.replace(tzinfo=None) == xmp.xmp_modify_date.replace(tzinfo=None)
+    assert reader.pdf_header == "%PDF-1.7"
+
+
 def test_the_renderer_input_is_a_pdf_a_3b(pdf_a3):
     assert facturx.xmp_info(pdf_a3)["pdfaid:part"] == "3"
     assert facturx.extract(pdf_a3) is None
