@@ -94,7 +94,7 @@ def embed(pdf: bytes, xml: bytes, *, pdf_metadata: dict[str, str] | None = None,
 
 def _pdf_date(value: dt.datetime) -> str:
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
