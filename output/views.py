@@ -173,7 +173,8 @@ class DocumentView:
     payment_reference: str | None = None
     # The signed quote the invoice bills (BT-12 contract reference), e.g. "D-2026-0003".
     contract_reference: str | None = None
-    # Period of the work when it spans several days (BG-14), instead of service_date.
+    # Period of the work when it spans several days (BG-14), as data; service_date (BT-72)
+    # and service_date_text stay what the PDF prints.
     service_period_start: dt.date | None = None
     service_period_end: dt.date | None = None
     site_country_code: str = "FR"  # country of site_address_lines (BT-80)
