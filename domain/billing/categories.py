@@ -28,14 +28,11 @@ from sqlalchemy import select
 from domain.billing.models import CatalogItem, Document
 from domain.core.text import fold
 from extensions import db
+from output.views import OPERATION_CATEGORIES, OPERATION_CATEGORY_LABELS
 
-GOODS, SERVICES, MIXED = "goods", "services", "mixed"
-CATEGORIES = (GOODS, SERVICES, MIXED)
-LABELS = {
-    GOODS: "Livraison de biens",
-    SERVICES: "Prestation de services",
-    MIXED: "Livraison de biens et prestation de services",
-}
+GOODS, SERVICES, MIXED = OPERATION_CATEGORIES
+CATEGORIES = OPERATION_CATEGORIES
+LABELS = OPERATION_CATEGORY_LABELS  # as printed on the PDF
 # Units materials are sold by (never work): weight and volume.
 GOODS_UNITS = frozenset({"kg", "t", "l", "m³", "m3"})
 CATALOG_KINDS = {"fourniture": GOODS, "prestation": SERVICES}
