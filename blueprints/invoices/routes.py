@@ -18,7 +18,7 @@ from domain.billing.payments import PaymentError, PaymentInput
 from domain.core import idempotency
 from domain.core.models import Client
 from extensions import db
-from web.documents import frozen_response, pdf_response
+from web.documents import einvoice_context, frozen_response, pdf_response, xml_response
 from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
 from web.filters import parse_document_filters
 from web.forms import check_due_date_input
@@ -198,6 +198,7 @@ def _detail_context(doc: Document, **extra) -> dict:
         "payment_form": _payment_form(doc, today),
         "credit_form": CreditNoteForm(formdata=None, token=idempotency.new_token()),
         "cancel_form": CancelPaymentForm(formdata=None),
+        **einvoice_context(doc),
     }
     context.update(extra)
     return context
@@ -403,5 +404,12 @@ def client_summary(client_id: int):
 
 @bp.get("/<int:invoice_id>/pdf")
 def pdf(invoice_id: int):
-    """The PDF: the frozen bytes of an issued document (never re-rendered), a fresh draft render otherwise."""
+    """The PDF (a Factur-X once issued): the frozen bytes of an issued document (never
+    re-rendered), a fresh draft render otherwise."""
     return pdf_response(_invoice_or_404(invoice_id), download=request.args.get("download") == "1")
+
+
+@bp.get("/<int:invoice_id>/factur-x.xml")
+def xml(invoice_id: int):
+    """The e-invoice XML alone (CII, Factur-X EN 16931), as frozen at issue."""
+    return xml_response(_invoice_or_404(invoice_id), download=request.args.get("download") != "0")
