@@ -29,10 +29,8 @@ def missing_links(doc: Document, missing: list[einvoicing.Missing]) -> list[tupl
     """(what is missing, URL of the form field to fill in) for a draft's e-invoice."""
     links = []
     for item in missing:
-        if item.place == "company":
-            url = url_for("settings.index")
-        else:
-            url = url_for("clients.edit", client_id=doc.client_id)
+        page = "settings.index" if item.place == "company" else "clients.edit"
+        url = url_for(page, **({} if item.place == "company" else {"client_id": doc.client_id}))
         links.append((item.what, f"{url}#field-{item.field}"))
     return links
 

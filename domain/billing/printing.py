@@ -144,7 +144,7 @@ def buyer_party(buyer: dict, *, fallback_email: str = "") -> Party:
     ``fallback_email`` serves snapshots taken before it was recorded.
     """
     business = buyer.get("is_business", False)
-    email = buyer["email"] if "email" in buyer else fallback_email
+    email = buyer.get("email", fallback_email)
     return Party(
         name=buyer["name"], address_lines=tuple(buyer.get("address_lines", ())),
         siren=_grouped_siren(buyer.get("siren", "")) if business else None,
