@@ -291,7 +291,9 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     at(65, issue("i_cancelled"), 10)
     at(60, credit("c_cancelled", "i_cancelled", full=True, reason="Facturé par erreur : intervention sous garantie"))
     at(60, issue("c_cancelled"), 11)
-    at(55, invoice("i_gesture", "Jeanne Martin", TAP, subject="Remplacement du mitigeur"))
+    # (Invoiced to a client with an e-mail: a consumer's e-invoice carries it, rule BR-FR-12;
+    # Jeanne Martin, reached by phone only, keeps her quote.)
+    at(55, invoice("i_gesture", "Chantal Garnier", TAP, subject="Remplacement du mitigeur"))
     at(55, issue("i_gesture"), 10)
     at(54, credit("c_gesture", "i_gesture", full=False, reason="Geste commercial",
                   lines=[_line("Geste commercial sur la main d'oeuvre", 1000, "forfait", 2000)]))
