@@ -137,9 +137,7 @@ def export_xml(doc: Document, output: Path | None, *, run_check: bool) -> None:
         click.echo(f"{doc.number} : émis avant la facture électronique ; XML construit à partir de ses données "
                    "d'émission, pour export. Son PDF n'est pas modifié.", err=True)
     if output is None:
-        stdout = click.get_binary_stream("stdout")
-        stdout.write(xml)
-        stdout.flush()
+        click.echo(xml, nl=False)  # bytes go to the binary stdout, as they are
     else:
         output.write_bytes(xml)
         click.echo(f"Écrit : {output} ({len(xml)} octets)", err=True)
