@@ -8,8 +8,8 @@ conformance B, and the Factur-X extension schema: ``fx:DocumentType`` INVOICE,
 
 The package copies the rest of the PDF as it is, so the PDF it receives must already be a
 PDF/A-3b: WeasyPrint writes one with ``write_pdf(pdf_variant="pdf/a-3b")`` (embedded fonts,
-sRGB output intent, identifiers), which ``output.pdf`` accepts as a render option:
-``render_document(view, **RENDER_OPTIONS)``.
+sRGB output intent), which ``output.pdf`` accepts as a render option:
+``render_document(view, **RENDER_OPTIONS)``; ``embed`` completes it with the file identifier.
 
 ``extract(pdf)`` returns the attached XML (``factur-x.xml``, or the ZUGFeRD 1 name), read
 with pypdf; ``xmp_info(pdf)`` reads back what the metadata declares.
@@ -18,6 +18,7 @@ with pypdf; ``xmp_info(pdf)`` reads back what the metadata declares.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import re
@@ -31,7 +32,10 @@ LOGGER = logging.getLogger(__name__)
 FACTURX_FILENAME = "factur-x.xml"
 _ACCEPTED_NAMES = (FACTURX_FILENAME, "zugferd-invoice.xml")  # ZUGFeRD 1 for received PDFs
 PDF_VARIANT = "pdf/a-3b"
-RENDER_OPTIONS = {"pdf_variant": PDF_VARIANT}
+# WeasyPrint's file identifier (pdf_identifier) is an MD5 over the PDF it joins in Python
+# (~5 ms a page); the PDF is written again by the factur-x package anyway, so ``embed``
+# sets the identifier PDF/A requires (ISO 19005-2 § 6.1.3, trailer /ID) itself.
+RENDER_OPTIONS = {"pdf_variant": PDF_VARIANT, "pdf_identifier": False}
 MAX_XML_BYTES = 10_000_000
 
 _NS = {
@@ -115,7 +119,15 @@ def _info_from_xmp(pdf: bytes) -> bytes:
     and written again (half the cost of embedding, measured by bench/einvoice_bench.py).
     """
     from pypdf import PdfReader
-    from pypdf.generic import DictionaryObject, IndirectObject, NameObject, NumberObject, TextStringObject
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
 
     reader = PdfReader(io.BytesIO(pdf))
     xmp = reader.xmp_metadata
@@ -153,6 +165,11 @@ def _info_from_xmp(pdf: bytes) -> bytes:
     })
     if "/ID" in trailer:
         updated[NameObject("/ID")] = trailer.raw_get("/ID")
+    else:
+        # PDF/A wants a file identifier: two equal MD5s of the file for a new document
+        # (ISO 32000-1 § 14.4), as WeasyPrint computes it when asked.
+        digest = ByteStringObject(hashlib.md5(pdf, usedforsecurity=False).digest())
+        updated[NameObject("/ID")] = ArrayObject([digest, digest])
     out.write(b"trailer\n")
     updated.write_to_stream(out)
     out.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
