@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from domain.billing import catalog, payments
+from domain.billing import catalog, payments, printing
 from domain.billing import documents as docs
 from domain.billing.documents import DraftInput, LineInput
 from domain.billing.models import Document, Kind, PaymentMethod, VatRegime
@@ -171,7 +171,13 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
         return run
 
     def issue(key):
-        return lambda day, when: docs.issue(docs_by_key[key], user, today=day, now=when)
+        def run(day, when):
+            doc = docs_by_key[key]
+            # Invoices and credit notes are frozen as they are in use: a Factur-X (PDF/A-3 and
+            # its XML) stored with the number. Quotes are rendered on first download.
+            freeze = None if doc.kind == Kind.QUOTE else printing.freeze_pdf
+            docs.issue(doc, user, today=day, now=when, after_number=freeze)
+        return run
 
     def sent(key):
         return lambda day, when: docs.mark_sent(docs_by_key[key], user, now=when, channel="e-mail")

@@ -488,6 +488,18 @@ def test_documents_issued_before_einvoices_stay_as_they_were(logged_in, app, com
             StoredFile.purpose == einvoicing.XML_PURPOSE)) == 0
 
 
+def test_an_invoice_issued_without_files_is_frozen_as_a_facturx_on_first_download(logged_in, app, company,
+                                                                                  einvoice_checker):
+    """Imported data: issued, never frozen. Its first download freezes it, as a Factur-X."""
+    def build(c, u):
+        client = make_client(c, name="Importée SAS", kind="professionnel", siren="552100554")
+        return issued(make_invoice(c, client, u, today=TODAY), u, TODAY).id
+    doc_id = with_company(app, company, build)
+    with app.app_context():
+        assert printing.stored_pdf(db.session.get(Document, doc_id)) is None
+    frozen_einvoice(logged_in, app, doc_id, einvoice_checker)
+
+
 def test_export_of_a_factur_x_gives_its_frozen_xml(logged_in, app, company, einvoice_checker):
     draft = new_invoice(logged_in, consumer(logged_in))
     issue(logged_in, draft)
