@@ -128,6 +128,12 @@ def _instant(day: date, hour: int, tz: str) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(timezone.utc)
 
 
+def _issue(doc: Document, user: User, day: date, when: datetime) -> None:
+    # Invoices and credit notes are frozen as they are in use: a Factur-X (PDF/A-3 and its
+    # XML) stored with the number. Quotes are rendered on first download.
+    docs.issue(doc, user, today=day, now=when, after_number=None if doc.kind == Kind.QUOTE else printing.freeze_pdf)
+
+
 def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     """Quotes in every status, deposits, finals, partial and full payments, overdue invoices,
     credit notes and a cancelled payment, dated in the past and issued in date order
@@ -171,13 +177,7 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
         return run
 
     def issue(key):
-        def run(day, when):
-            doc = docs_by_key[key]
-            # Invoices and credit notes are frozen as they are in use: a Factur-X (PDF/A-3 and
-            # its XML) stored with the number. Quotes are rendered on first download.
-            freeze = None if doc.kind == Kind.QUOTE else printing.freeze_pdf
-            docs.issue(doc, user, today=day, now=when, after_number=freeze)
-        return run
+        return lambda day, when: _issue(docs_by_key[key], user, day, when)
 
     def sent(key):
         return lambda day, when: docs.mark_sent(docs_by_key[key], user, now=when, channel="e-mail")
