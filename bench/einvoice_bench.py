@@ -99,7 +99,7 @@ def measure(runs: int = 20) -> dict:
                                                clock)
             pdfa = pdf.render_document(view, **facturx.RENDER_OPTIONS)
         xml_ms = _median_ms(xml_and_xsd, runs, clock=clock)
-        embed_ms = _median_ms(lambda: facturx.embed(pdfa, xml, check_xsd=False), runs, clock=clock)
+        embed_ms = _median_ms(lambda rendered=pdfa: facturx.embed(rendered, xml, check_xsd=False), runs, clock=clock)
         results.update({
             f"pdf_plain_render_{suffix}": plain, f"pdf_pdfa3_render_{suffix}": pdfa_render,
             f"einvoice_xml_{suffix}": xml_ms, f"facturx_embed_{suffix}": embed_ms,
