@@ -300,7 +300,7 @@ def freeze_pdf(doc: Document, *, late: bool = False) -> StoredFile:
     caller rolls back and the document stays an unnumbered draft.
 
     ``late``: freezing, on first download, a document issued without stored files (imported
-    data, the demo). Its number is already given, so nothing may refuse it: when no valid
+    data). Its number is already given, so nothing may refuse it: when no valid
     e-invoice can be made from it, it is frozen as a plain PDF (and logged).
     """
     view = document_view(doc, today=doc.issue_date)
