@@ -5,7 +5,7 @@ link:" + its SHA-256), in hex; the app unseals it with the same key (domain.port
 The sealing is spelled out here (migrations never import application code that may change).
 
 Revision ID: a1c3e5f70001
-Revises: f54830940393
+Revises: 396f70a8d54d
 Create Date: 2026-11-27 21:40:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 from flask import current_app
 
 revision = 'a1c3e5f70001'
-down_revision = 'f54830940393'
+down_revision = '396f70a8d54d'
 branch_labels = None
 depends_on = None
 
