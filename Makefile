@@ -10,12 +10,16 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run serve test test-fast bench lock clean
+.PHONY: run serve test test-fast lint bench lock clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 	scripts/system-deps.sh runtime
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock .
+	touch $@
+
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock '.[lint]'
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -44,6 +48,12 @@ test: $(VENV)/.installed-test
 ## test-fast: everything but the browser tests
 test-fast: $(VENV)/.installed-test
 	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+
+## lint: the house's rules — ruff, mypy (domain/ and output/), the import contracts
+lint: $(VENV)/.installed-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 ## bench: the benchmark (not part of make test); writes bench/results.json
 bench: $(VENV)/.installed-test
