@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +28,8 @@ from extensions import Model
 
 if TYPE_CHECKING:
     from domain.core.models import Client, Company
+
+T = TypeVar("T")
 
 
 class Kind(StrEnum):
@@ -63,6 +65,12 @@ class VatRegime(StrEnum):
 # reminder plan). Queries spell it exactly so (literal 0, see domain.status.open_terms) so that
 # SQLite can use the partial index below, which stays as small as the open invoices.
 OPEN_SQL = "issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0"
+
+
+def _issued(doc: Document, value: T | None, what: str) -> T:
+    if value is None:
+        raise ValueError(f"document {doc.id} has no {what}: it is a draft (or not an invoice)")
+    return value
 
 
 class Document(Model):
@@ -206,21 +214,15 @@ class Document(Model):
     # issued documents reads these: a draft here is a bug, and says so instead of printing "None".
     @property
     def issued_number(self) -> str:
-        if self.number is None:
-            raise ValueError(f"document {self.id} has no number: it is a draft")
-        return self.number
+        return _issued(self, self.number, "number")
 
     @property
     def issued_on(self) -> date:
-        if self.issue_date is None:
-            raise ValueError(f"document {self.id} has no issue date: it is a draft")
-        return self.issue_date
+        return _issued(self, self.issue_date, "issue date")
 
     @property
     def due_on(self) -> date:
-        if self.due_date is None:
-            raise ValueError(f"document {self.id} has no due date: it is a draft or not an invoice")
-        return self.due_date
+        return _issued(self, self.due_date, "due date")
 
     @property
     def remaining_cents(self) -> int:

@@ -38,7 +38,22 @@ def printed_address(line1: str, line2: str, postal_code: str, city: str, country
     return tuple(line for line in lines if line)
 
 
-class Company(Model):
+class PostalAddress:
+    """The postal address of a company (its seat) or of a client (billing)."""
+
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(60), default="France")
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        """The address as printed lines."""
+        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
+
+
+class Company(PostalAddress, Model):
     """A business using Encaisse: its legal identity drives every document it issues."""
 
     __tablename__ = "companies"
@@ -57,11 +72,6 @@ class Company(Model):
     vat_number: Mapped[str] = mapped_column(String(20), default="")
     vat_on_debits: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    address_line1: Mapped[str] = mapped_column(String(200), default="")
-    address_line2: Mapped[str] = mapped_column(String(200), default="")
-    postal_code: Mapped[str] = mapped_column(String(10), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
-    country: Mapped[str] = mapped_column(String(60), default="France")
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
 
@@ -108,10 +118,6 @@ class Company(Model):
         """SIREN = first 9 digits of the SIRET."""
         return self.siret[:9]
 
-    @property
-    def address_lines(self) -> tuple[str, ...]:
-        """Postal address as printed lines."""
-        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
 
 class User(Model):
@@ -175,7 +181,7 @@ KIND_BUSINESS = "professionnel"
 CLIENT_KINDS = ((KIND_INDIVIDUAL, "Particulier"), (KIND_BUSINESS, "Professionnel"))
 
 
-class Client(Model):
+class Client(PostalAddress, Model):
     """Someone the company quotes and invoices: a person (particulier) or a business."""
 
     __tablename__ = "clients"
@@ -191,11 +197,6 @@ class Client(Model):
     siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
     vat_number: Mapped[str] = mapped_column(String(20), default="")
 
-    address_line1: Mapped[str] = mapped_column(String(200), default="")
-    address_line2: Mapped[str] = mapped_column(String(200), default="")
-    postal_code: Mapped[str] = mapped_column(String(10), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
-    country: Mapped[str] = mapped_column(String(60), default="France")
 
     # Job site (chantier) when it differs from the billing address.
     site_address_line1: Mapped[str] = mapped_column(String(200), default="")
@@ -226,10 +227,6 @@ class Client(Model):
     def kind_label(self) -> str:
         return dict(CLIENT_KINDS)[self.kind]
 
-    @property
-    def address_lines(self) -> tuple[str, ...]:
-        """Billing address as printed lines."""
-        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
     @property
     def site_address_lines(self) -> tuple[str, ...]:
