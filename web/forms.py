@@ -108,7 +108,8 @@ class DocumentForm(FrenchForm):
         if company.is_vat_franchise:
             self.vat_regime.choices = choices([(VatRegime.FRANCHISE, REGIME_LABELS[VatRegime.FRANCHISE])])
         else:
-            self.vat_regime.choices = choices([(r, REGIME_LABELS[r]) for r in (VatRegime.NORMAL, VatRegime.AUTOLIQUIDATION)])
+            self.vat_regime.choices = choices([(r, REGIME_LABELS[r])
+                                               for r in (VatRegime.NORMAL, VatRegime.AUTOLIQUIDATION)])
         if not self.is_submitted():
             if doc is not None:
                 self.client_id.data = str(doc.client_id)

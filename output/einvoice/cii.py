@@ -348,18 +348,25 @@ def _breakdown(view: DocumentView, items: list[Line]) -> list[_TaxRow]:
             raise _incoherent(f"ligne « {_clean(line.label)[:60]} » : {amount(line.total_ht_cents)} "
                               f"au lieu de {amount(expected)}")
     if view.vat_regime != "normal":
-        # No VAT charged: one breakdown over every line, VAT 0 (BR-E-08/09, BR-AE-08/09).
-        if view.vat_rows or view.total_vat_cents:
-            raise _incoherent("TVA facturée hors régime normal")
-        base = sum(line.total_ht_cents for line in items)
-        if view.vat_regime == "franchise":
-            # BR-E-10: an exemption reason; VATEX-FR-FRANCHISE is the code for CGI art. 293 B.
-            reason = _clean(view.vat_exemption_reason) or FRANCHISE_REASON
-            return [_TaxRow(-1, "E", rate(0), base, 0, reason, FRANCHISE_VATEX)]
-        # BR-AE-10: reason "reverse charge" or its equivalent (CGI art. 283-2 nonies).
-        reason = _clean(view.vat_exemption_reason) or AUTOLIQUIDATION_REASON
-        return [_TaxRow(-1, "AE", rate(0), base, 0, reason, AUTOLIQUIDATION_VATEX)]
+        return _breakdown_without_vat(view, items)
+    return _breakdown_by_rate(view, items)
 
+
+def _breakdown_without_vat(view: DocumentView, items: list[Line]) -> list[_TaxRow]:
+    # No VAT charged: one breakdown over every line, VAT 0 (BR-E-08/09, BR-AE-08/09).
+    if view.vat_rows or view.total_vat_cents:
+        raise _incoherent("TVA facturée hors régime normal")
+    base = sum(line.total_ht_cents for line in items)
+    if view.vat_regime == "franchise":
+        # BR-E-10: an exemption reason; VATEX-FR-FRANCHISE is the code for CGI art. 293 B.
+        reason = _clean(view.vat_exemption_reason) or FRANCHISE_REASON
+        return [_TaxRow(-1, "E", rate(0), base, 0, reason, FRANCHISE_VATEX)]
+    # BR-AE-10: reason "reverse charge" or its equivalent (CGI art. 283-2 nonies).
+    reason = _clean(view.vat_exemption_reason) or AUTOLIQUIDATION_REASON
+    return [_TaxRow(-1, "AE", rate(0), base, 0, reason, AUTOLIQUIDATION_VATEX)]
+
+
+def _breakdown_by_rate(view: DocumentView, items: list[Line]) -> list[_TaxRow]:
     if not view.vat_rows:
         raise _incoherent("aucune ventilation de TVA")
     bases = _sum_by_rate(items)
@@ -373,8 +380,9 @@ def _breakdown(view: DocumentView, items: list[Line]) -> list[_TaxRow]:
             raise _incoherent("TVA sur une base à 0 %")
         rows.append(_TaxRow(vat_row.rate_bp, category, rate(vat_row.rate_bp), vat_row.base_cents, vat_row.vat_cents))
     # A rate whose lines add up to nothing still needs a breakdown for its category (BR-S-01).
+    listed = {row.rate_bp for row in rows}
     for rate_bp, total in bases.items():
-        if rate_bp not in {row.rate_bp for row in rows}:
+        if rate_bp not in listed:
             if total:
                 raise _incoherent(f"lignes à {rate(rate_bp)} % sans ventilation de TVA")
             rows.append(_TaxRow(rate_bp, "S" if rate_bp > 0 else "Z", rate(rate_bp), 0, 0))
@@ -431,30 +439,30 @@ def _processing_rule(view: DocumentView) -> str:
     return "B2B" if (view.buyer.country_code or "FR").upper() == "FR" else "B2BINT"
 
 
-def _notes(view: DocumentView) -> list[tuple[str, str | None]]:
-    """Invoice notes (BG-1): the coded payment mentions first, then every printed text."""
-    mentions = tuple(_clean(m) for m in view.mentions if _clean(m))
+def _payment_notes(view: DocumentView, mentions: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+    """The texts of the three coded payment notes (penalties, 40 € indemnity, discount)."""
     penalty = _clean(view.late_penalty_text) or _find(mentions, "pénalités de retard", "en cas de retard de paiement")
     indemnity = _clean(view.recovery_indemnity_text) or _find(mentions, "indemnité forfaitaire")
     discount = _clean(view.early_payment_discount_text) or _find(mentions, "escompte")
     if view.kind == "credit_note":
-        penalty = penalty or CREDIT_NOTE_NO_PENALTY
-        indemnity = indemnity or CREDIT_NOTE_NO_INDEMNITY
-        discount = discount or CREDIT_NOTE_NO_DISCOUNT
-    elif not view.buyer_is_professional:
+        return (penalty or CREDIT_NOTE_NO_PENALTY, indemnity or CREDIT_NOTE_NO_INDEMNITY,
+                discount or CREDIT_NOTE_NO_DISCOUNT)
+    if not view.buyer_is_professional:
         indemnity = indemnity or CONSUMER_NO_INDEMNITY
+    return penalty, indemnity, discount
 
+
+def _notes(view: DocumentView) -> list[tuple[str, str | None]]:
+    """Invoice notes (BG-1): the coded payment mentions first, then every printed text."""
+    mentions = tuple(_clean(m) for m in view.mentions if _clean(m))
+    penalty, indemnity, discount = _payment_notes(view, mentions)
     notes: list[tuple[str, str | None]] = [(_processing_rule(view), NOTE_PROCESSING)]
     # BR-FR-05 / BR-FR-06: one note each. A missing text is left missing so that the
     # check reports it rather than this module inventing a penalty rate.
-    for text, subject in ((penalty, NOTE_LATE_PENALTY), (indemnity, NOTE_RECOVERY_INDEMNITY),
-                          (discount, NOTE_EARLY_DISCOUNT)):
-        if text:
-            notes.append((text, subject))
+    notes += [(text, subject) for text, subject in ((penalty, NOTE_LATE_PENALTY), (indemnity, NOTE_RECOVERY_INDEMNITY),
+                                                    (discount, NOTE_EARLY_DISCOUNT)) if text]
     used = {penalty, indemnity, discount}
-    for mention in mentions:
-        if mention not in used:
-            notes.append((mention, NOTE_REGULATORY))
+    notes += [(mention, NOTE_REGULATORY) for mention in mentions if mention not in used]
     if view.vat_on_debits and not _find(mentions, "d'après les débits"):
         notes.append((VAT_ON_DEBITS_TEXT, NOTE_REGULATORY))
     if view.insurance is not None:
@@ -462,14 +470,10 @@ def _notes(view: DocumentView) -> list[tuple[str, str | None]]:
         text = _clean(f"Assurance professionnelle : {insurance.insurer}, contrat {insurance.policy}, "
                       f"couverture : {insurance.coverage_area}")
         notes.append((text, NOTE_REGULATORY))
-    if _clean(view.service_date_text):
-        # The dates as printed ("du 02/11/2027 au 14/11/2027"); BT-72/BG-14 carry them as data.
-        notes.append((f"Date des travaux : {_clean(view.service_date_text)}", NOTE_GENERAL))
-    for reference in view.references:
-        if _clean(reference):
-            notes.append((_clean(reference), NOTE_GENERAL))
-    if _clean(view.notes):
-        notes.append((_clean(view.notes), NOTE_GENERAL))
+    # The dates as printed ("du 02/11/2027 au 14/11/2027"); BT-72/BG-14 carry them as data.
+    texts = [f"Date des travaux : {_clean(view.service_date_text)}" if _clean(view.service_date_text) else "",
+             *(_clean(reference) for reference in view.references), _clean(view.notes)]
+    notes += [(text, NOTE_GENERAL) for text in texts if text]
     return notes
 
 
@@ -590,12 +594,8 @@ def _party(b: _Builder, agreement, tag: str, party: Party, *, seller: bool, prof
     if siren:
         organization = b.sub(element, "ram:SpecifiedLegalOrganization")
         b.sub(organization, "ram:ID", siren, schemeID=SCHEME_SIREN)  # BT-30 / BT-47
-    if seller and (_clean(party.phone) or _clean(party.email)):
-        contact = b.sub(element, "ram:DefinedTradeContact")  # BG-6
-        if _clean(party.phone):
-            b.sub(b.sub(contact, "ram:TelephoneUniversalCommunication"), "ram:CompleteNumber", _clean(party.phone))
-        if _clean(party.email):
-            b.sub(b.sub(contact, "ram:EmailURIUniversalCommunication"), "ram:URIID", _clean(party.email))
+    if seller:
+        _seller_contact(b, element, party)
     _address(b, element, party.address_lines, party.postcode, party.city, party.country_code)
     endpoint = _electronic_address(party, professional=professional)
     if endpoint is not None:
@@ -606,6 +606,16 @@ def _party(b: _Builder, agreement, tag: str, party: Party, *, seller: bool, prof
     if seller and _clean(party.tax_registration_id):
         b.sub(b.sub(element, "ram:SpecifiedTaxRegistration"), "ram:ID", _clean(party.tax_registration_id),
               schemeID="FC")  # BT-32
+
+
+def _seller_contact(b: _Builder, element, party: Party) -> None:
+    if not (_clean(party.phone) or _clean(party.email)):
+        return
+    contact = b.sub(element, "ram:DefinedTradeContact")  # BG-6
+    if _clean(party.phone):
+        b.sub(b.sub(contact, "ram:TelephoneUniversalCommunication"), "ram:CompleteNumber", _clean(party.phone))
+    if _clean(party.email):
+        b.sub(b.sub(contact, "ram:EmailURIUniversalCommunication"), "ram:URIID", _clean(party.email))
 
 
 # --------------------------------------------------------------------------- delivery
@@ -646,19 +656,34 @@ def _settlement(b: _Builder, transaction, view: DocumentView, breakdown: list[_T
         b.sub(settlement, "ram:PaymentReference", _clean(view.payment_reference) or _clean(view.number))
     b.sub(settlement, "ram:InvoiceCurrencyCode", CURRENCY)  # BT-5
     if is_invoice and (view.iban or _clean(view.payment_methods)):
-        means = b.sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")  # BG-16
-        b.sub(means, "ram:TypeCode", PAYMENT_MEANS_TRANSFER if view.iban else PAYMENT_MEANS_UNDEFINED)  # BT-81
-        if _clean(view.payment_methods):
-            b.sub(means, "ram:Information", _clean(view.payment_methods))  # BT-82
-        if view.iban:
-            account = b.sub(means, "ram:PayeePartyCreditorFinancialAccount")
-            b.sub(account, "ram:IBANID", _digits(view.iban))  # BT-84
-            holder = _clean(view.payee_name) or _clean(view.seller.name)
-            b.sub(account, "ram:AccountName", holder)  # BT-85
-            if _clean(view.bic):
-                b.sub(b.sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID",
-                      _digits(view.bic))  # BT-86
+        _payment_means(b, settlement, view)
+    _tax_breakdown(b, settlement, view, breakdown)
+    _billing_period(b, settlement, view)
+    preceding = _preceding(view)
+    _payment_terms(b, settlement, view, preceding)
+    _summation(b, settlement, totals)
+    for number, issued in preceding:  # BG-3
+        reference = b.sub(settlement, "ram:InvoiceReferencedDocument")
+        b.sub(reference, "ram:IssuerAssignedID", number)  # BT-25
+        b.date_time(reference, "ram:FormattedIssueDateTime", issued, inner="qdt:DateTimeString")  # BT-26
 
+
+def _payment_means(b: _Builder, settlement, view: DocumentView) -> None:
+    means = b.sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")  # BG-16
+    b.sub(means, "ram:TypeCode", PAYMENT_MEANS_TRANSFER if view.iban else PAYMENT_MEANS_UNDEFINED)  # BT-81
+    if _clean(view.payment_methods):
+        b.sub(means, "ram:Information", _clean(view.payment_methods))  # BT-82
+    if view.iban:
+        account = b.sub(means, "ram:PayeePartyCreditorFinancialAccount")
+        b.sub(account, "ram:IBANID", _digits(view.iban))  # BT-84
+        holder = _clean(view.payee_name) or _clean(view.seller.name)
+        b.sub(account, "ram:AccountName", holder)  # BT-85
+        if _clean(view.bic):
+            b.sub(b.sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID",
+                  _digits(view.bic))  # BT-86
+
+
+def _tax_breakdown(b: _Builder, settlement, view: DocumentView, breakdown: list[_TaxRow]) -> None:
     on_debits = (view.vat_on_debits and view.vat_regime == "normal"
                  and view.operation_category in ("services", "mixed"))
     for row in breakdown:  # BG-23
@@ -675,15 +700,19 @@ def _settlement(b: _Builder, transaction, view: DocumentView, breakdown: list[_T
             b.sub(tax, "ram:DueDateTypeCode", VAT_ON_DEBITS_CODE)  # BT-8
         b.sub(tax, "ram:RateApplicablePercent", row.rate)  # BT-119
 
-    if view.service_period_start or view.service_period_end:
-        period = b.sub(settlement, "ram:BillingSpecifiedPeriod")  # BG-14
-        if view.service_period_start:
-            b.date_time(period, "ram:StartDateTime", view.service_period_start)  # BT-73
-        if view.service_period_end:
-            b.date_time(period, "ram:EndDateTime", view.service_period_end)  # BT-74
 
+def _billing_period(b: _Builder, settlement, view: DocumentView) -> None:
+    if not (view.service_period_start or view.service_period_end):
+        return
+    period = b.sub(settlement, "ram:BillingSpecifiedPeriod")  # BG-14
+    if view.service_period_start:
+        b.date_time(period, "ram:StartDateTime", view.service_period_start)  # BT-73
+    if view.service_period_end:
+        b.date_time(period, "ram:EndDateTime", view.service_period_end)  # BT-74
+
+
+def _payment_terms(b: _Builder, settlement, view: DocumentView, preceding: list[tuple[str, dt.date]]) -> None:
     terms_text = _clean(view.payment_terms)
-    preceding = _preceding(view)
     if not terms_text and view.kind == "credit_note" and preceding:
         # BR-CO-25: a positive amount due needs a due date or payment terms; a credit note
         # is settled against the invoice it corrects, as its printed reference says.
@@ -696,6 +725,8 @@ def _settlement(b: _Builder, transaction, view: DocumentView, breakdown: list[_T
         if view.due_date:
             b.date_time(terms, "ram:DueDateDateTime", view.due_date)  # BT-9
 
+
+def _summation(b: _Builder, settlement, totals: _Totals) -> None:
     summation = b.sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")  # BG-22
     b.sub(summation, "ram:LineTotalAmount", amount(totals.lines_cents))  # BT-106
     b.sub(summation, "ram:TaxBasisTotalAmount", amount(totals.lines_cents))  # BT-109
@@ -704,11 +735,6 @@ def _settlement(b: _Builder, transaction, view: DocumentView, breakdown: list[_T
     if totals.prepaid_cents:
         b.sub(summation, "ram:TotalPrepaidAmount", amount(totals.prepaid_cents))  # BT-113
     b.sub(summation, "ram:DuePayableAmount", amount(totals.due_cents))  # BT-115
-
-    for number, issued in preceding:  # BG-3
-        reference = b.sub(settlement, "ram:InvoiceReferencedDocument")
-        b.sub(reference, "ram:IssuerAssignedID", number)  # BT-25
-        b.date_time(reference, "ram:FormattedIssueDateTime", issued, inner="qdt:DateTimeString")  # BT-26
 
 
 def _preceding(view: DocumentView) -> list[tuple[str, dt.date]]:
