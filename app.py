@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from flask import Flask, request
@@ -73,6 +74,36 @@ def _instance_secret(instance: Path) -> str:
         return key
 
 
+class StderrHandler(logging.StreamHandler):
+    """A handler on whatever sys.stderr is when a record is written (gunicorn, test runners and
+    daemonisers replace it after start-up)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _init_logging(app: Flask) -> None:
+    """The "encaisse" loggers (the security audit at INFO) get a handler when nobody configured one.
+
+    Neither `flask run` (make run) nor gunicorn configure the root logger: without this, a record
+    at INFO reaches no handler and Python's last resort drops everything below WARNING, so
+    logins, logouts and sign-ups were never written. A deployment that configures logging itself
+    (dictConfig, gunicorn --log-config) keeps its own handlers: nothing is added then.
+    """
+    logger = logging.getLogger("encaisse")
+    logger.setLevel(app.config["LOG_LEVEL"])
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = StderrHandler()  # gunicorn's errorlog "-", journald and docker all collect stderr
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logger.addHandler(handler)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Encaisse application."""
     app = Flask(__name__, instance_relative_config=True)
@@ -83,10 +114,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["PROXY_FIX_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.session_interface = SecureWhenHttpsSessionInterface()
-    if not app.logger.handlers or not logging.getLogger("encaisse").handlers:
-        logging.getLogger("encaisse").setLevel(logging.INFO)
+    _init_logging(app)
 
     domain.load_models()
+    database.prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)

@@ -44,6 +44,9 @@ class DefaultConfig:
     # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto).
     PROXY_FIX_COUNT = 0
 
+    # Level of the "encaisse" loggers; the security audit ("encaisse.security") writes at INFO.
+    LOG_LEVEL = "INFO"
+
     DEFAULT_TIMEZONE = "Europe/Paris"
 
     # Client links (see README "Client link"): the address clients' phones reach the app at,
