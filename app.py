@@ -6,17 +6,18 @@ import logging
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 import database
 import domain
 from config import DefaultConfig
 from extensions import csrf, db, login_manager, migrate
 from output.mail import Mailer, SmtpSettings
+from web import proxy
 
 # Environment variables honoured under their usual names (12-factor style).
 PLAIN_ENV_KEYS = (
@@ -25,6 +26,9 @@ PLAIN_ENV_KEYS = (
 )
 _BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
 _INT_KEYS = {"MAIL_PORT"}
+# Durations are timedeltas in config.py; from the environment (ENCAISSE_LOGIN_WINDOW=30) or a
+# test config they may be a plain number, in this unit.
+DURATION_UNITS = {"LOGIN_WINDOW": "minutes", "LOGIN_EMAIL_WINDOW": "minutes"}
 
 
 class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
@@ -49,6 +53,7 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("ENCAISSE")  # any other setting, JSON-decoded
     if test_config:
         app.config.from_mapping(test_config)
+    _durations(app.config)
 
     url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
@@ -59,6 +64,14 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _durations(config) -> None:
+    """Numbers given for durations (environment, tests) become timedeltas, in each key's unit."""
+    for key, unit in DURATION_UNITS.items():
+        value = config.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            config[key] = timedelta(**{unit: value})
 
 
 def _instance_secret(instance: Path) -> str:
@@ -110,9 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _load_config(app, test_config)
 
-    if app.config["PROXY_FIX_COUNT"]:
-        n = int(app.config["PROXY_FIX_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    proxy.install(app, int(app.config["PROXY_FIX_COUNT"] or 0), app.config["TRUSTED_PROXIES"])
     app.session_interface = SecureWhenHttpsSessionInterface()
     _init_logging(app)
 

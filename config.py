@@ -36,13 +36,19 @@ class DefaultConfig:
     MAIL_DEFAULT_SENDER = "Encaisse <no-reply@encaisse.local>"
     MAIL_TIMEOUT = 10
 
-    # Login throttling (see domain/accounts.py): failures per e-mail / per IP in a window.
-    LOGIN_MAX_FAILURES_PER_EMAIL = 5
+    # Login throttling (see domain/core/accounts.py Throttle): failed logins per (e-mail, IP) pair
+    # and per IP in LOGIN_WINDOW; per e-mail from every address together in LOGIN_EMAIL_WINDOW.
+    LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP = 5
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_PER_EMAIL = 50
+    LOGIN_EMAIL_WINDOW = timedelta(hours=1)
 
-    # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto).
+    # Reverse proxies: X-Forwarded-For/Proto/Host are believed only on requests whose direct
+    # peer is one of TRUSTED_PROXIES (addresses or networks), and then for PROXY_FIX_COUNT hops.
+    # Anyone reaching the app directly cannot choose the address it sees (per-IP throttling).
     PROXY_FIX_COUNT = 0
+    TRUSTED_PROXIES = ["127.0.0.1", "::1"]
 
     # Level of the "encaisse" loggers; the security audit ("encaisse.security") writes at INFO.
     LOG_LEVEL = "INFO"

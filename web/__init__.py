@@ -4,7 +4,8 @@ One module per job: ``http`` (page or fragment, redirects), ``tenancy`` (the cur
 company, bounded ids), ``forms``, ``editor`` (the lines editor), ``filters`` (list filters),
 ``once`` (a POST acts once), ``urls`` (document pages, client links, public base URL),
 ``panels`` (fragments several pages embed), ``documents`` (the frozen answer, PDFs),
-``templating`` (every template filter and global), ``security`` (headers) and ``errors``.
+``templating`` (every template filter and global), ``security`` (headers), ``errors`` and
+``proxy`` (forwarded headers believed only from a configured proxy).
 Blueprints import these and the domain, never each other.
 """
 

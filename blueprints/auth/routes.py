@@ -40,7 +40,9 @@ def login():
     error = None
     if form.validate_on_submit():
         cfg = current_app.config
-        throttle = Throttle(cfg["LOGIN_MAX_FAILURES_PER_EMAIL"], cfg["LOGIN_MAX_FAILURES_PER_IP"], cfg["LOGIN_WINDOW"])
+        throttle = Throttle(max_per_email_and_ip=cfg["LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP"],
+                            max_per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"], window=cfg["LOGIN_WINDOW"],
+                            max_per_email=cfg["LOGIN_MAX_FAILURES_PER_EMAIL"], email_window=cfg["LOGIN_EMAIL_WINDOW"])
         try:
             user = authenticate(
                 form.email.data, form.password.data, ip=client_ip(),

@@ -86,18 +86,49 @@ def add_user(company: Company, *, name: str, email: str, password: str, role: st
 
 @dataclass(frozen=True)
 class Throttle:
-    max_per_email: int
+    """How many failed logins are allowed before a login is refused.
+
+    Per (e-mail, IP) pair and per IP within `window`: someone guessing from one address stops
+    there, while the real owner, from another address, still logs in (a lock per e-mail alone let
+    anyone lock any owner out with 5 wrong passwords). Per e-mail, from every address together,
+    a higher count over a longer `email_window`: guessing one account's password from many
+    addresses stays slow."""
+
+    max_per_email_and_ip: int
     max_per_ip: int
     window: timedelta
+    max_per_email: int
+    email_window: timedelta
 
 
-def _recent_failures(column, value, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    ) or 0
+def _recent_failures(since: datetime, *conditions) -> int:
+    failed = select(func.count(LoginAttempt.id)).where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    return db.session.scalar(failed.where(*conditions)) or 0
 
 
-def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttle: Throttle, now: datetime | None = None) -> User:
+def _check_throttle(email: str, ip: str, throttle: Throttle, now: datetime) -> None:
+    since = now - throttle.window
+    if (_recent_failures(since, LoginAttempt.email == email, LoginAttempt.ip == ip) >= throttle.max_per_email_and_ip
+            or _recent_failures(since, LoginAttempt.ip == ip) >= throttle.max_per_ip):
+        security_log.warning("login throttled email=%s ip=%s", email, ip)
+        raise AccountError(f"Trop de tentatives de connexion. Réessayez dans {_duration_fr(throttle.window)}.")
+    if _recent_failures(now - throttle.email_window, LoginAttempt.email == email) >= throttle.max_per_email:
+        security_log.warning("login throttled email=%s ip=%s", email, ip)
+        raise AccountError(f"Trop de tentatives de connexion sur ce compte. Réessayez dans "
+                           f"{_duration_fr(throttle.email_window)}, ou choisissez un nouveau mot de passe "
+                           "(« Mot de passe oublié ? »).")
+
+
+def _duration_fr(delta: timedelta) -> str:
+    minutes = max(1, int(delta.total_seconds() // 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "une heure" if hours == 1 else f"{hours} heures"
+    return f"{minutes} minutes"
+
+
+def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttle: Throttle,
+                 now: datetime | None = None) -> User:
     """Return the user for these credentials or raise AccountError; every attempt is recorded.
 
     Throttling counts failures in the database (not in process memory), so it holds
@@ -105,13 +136,7 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttl
     """
     now = now or utcnow()
     email = (email or "").strip().lower()[:254]
-    since = now - throttle.window
-    if _recent_failures(LoginAttempt.email, email, since) >= throttle.max_per_email or (
-        _recent_failures(LoginAttempt.ip, ip, since) >= throttle.max_per_ip
-    ):
-        security_log.warning("login throttled email=%s ip=%s", email, ip)
-        minutes = int(throttle.window.total_seconds() // 60)
-        raise AccountError(f"Trop de tentatives de connexion. Réessayez dans {minutes} minutes.")
+    _check_throttle(email, ip, throttle, now)
 
     user = db.session.scalar(select(User).where(User.email == email))
     ok = False
