@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
 
 import database
 import domain
@@ -18,6 +17,7 @@ from config import DefaultConfig
 from extensions import csrf, db, login_manager, migrate
 from output.mail import Mailer, SmtpSettings
 from web import proxy
+from web.sessions import DatabaseSessionInterface
 
 # Environment variables honoured under their usual names (12-factor style).
 PLAIN_ENV_KEYS = (
@@ -28,14 +28,8 @@ _BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
 _INT_KEYS = {"MAIL_PORT"}
 # Durations are timedeltas in config.py; from the environment (ENCAISSE_LOGIN_WINDOW=30) or a
 # test config they may be a plain number, in this unit.
-DURATION_UNITS = {"LOGIN_WINDOW": "minutes", "LOGIN_EMAIL_WINDOW": "minutes"}
-
-
-class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
-
-    def get_cookie_secure(self, app):
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+DURATION_UNITS = {"LOGIN_WINDOW": "minutes", "LOGIN_EMAIL_WINDOW": "minutes", "SESSION_IDLE_LIFETIME": "hours",
+                  "SESSION_ABSOLUTE_LIFETIME": "days"}
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
@@ -124,7 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _load_config(app, test_config)
 
     proxy.install(app, int(app.config["PROXY_FIX_COUNT"] or 0), app.config["TRUSTED_PROXIES"])
-    app.session_interface = SecureWhenHttpsSessionInterface()
+    app.session_interface = DatabaseSessionInterface()
     _init_logging(app)
 
     domain.load_models()

@@ -11,11 +11,16 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/encaisse.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-    # Sessions: HttpOnly, SameSite=Lax; Secure is decided per request (HTTPS or not)
-    # by SecureWhenHttpsSessionInterface, so a tablet on plain http://127.0.0.1 still works.
+    # Sessions (web/sessions.py): a logged-in browser's session is stored in the database and
+    # ends at logout, or after SESSION_IDLE_LIFETIME without a request, or SESSION_ABSOLUTE_LIFETIME
+    # after login whatever the activity. The cookie is HttpOnly, SameSite=Lax, and Secure whenever
+    # the request came over HTTPS (so a tablet on plain http://127.0.0.1 still works).
     SESSION_COOKIE_NAME = "encaisse_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_LIFETIME = timedelta(days=3)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=30)
+    # Visitors not logged in (login page, client portal) keep a signed cookie (CSRF token, messages).
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

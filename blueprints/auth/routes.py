@@ -2,14 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from blueprints.auth.forms import LoginForm, SignupForm
 from domain.core.accounts import AccountError, Throttle, authenticate, security_log
 from domain.onboarding import sign_up
 from extensions import db
 from web.http import client_ip, redirect_see_other
+from web.sessions import log_in, log_out
 
 bp = Blueprint("auth", __name__)
 
@@ -22,13 +23,6 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
-
-
-def _start_session(user) -> None:
-    # A fresh session at login (no fixation): drop everything, then log in.
-    session.clear()
-    login_user(user)
-    session.permanent = True
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,8 +46,8 @@ def login():
             db.session.commit()  # keep the failed attempt: it feeds the throttle
             error = str(exc)
         else:
+            log_in(current_app, user)  # a new stored session, fresh key (no fixation)
             db.session.commit()
-            _start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"), code=303)
     return render_template("auth/login.html", form=form, error=error)
 
@@ -74,9 +68,10 @@ def signup():
             db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
+            log_in(current_app, user)
             db.session.commit()
-            _start_session(user)
-            flash("Bienvenue ! Complétez les informations de votre entreprise : elles figurent sur vos devis et factures.", "success")
+            flash("Bienvenue ! Complétez les informations de votre entreprise : elles figurent sur vos devis "
+                  "et factures.", "success")
             return redirect(url_for("settings.index"), code=303)
     return render_template("auth/signup.html", form=form)
 
@@ -86,7 +81,7 @@ def signup():
 def logout():
     """Log out (POST only, so a link or a prefetch cannot log anyone out)."""
     security_log.info("logout user=%s ip=%s", current_user.id, client_ip())
-    logout_user()
-    session.clear()
+    log_out()  # the stored session ends: a copy of the cookie is worth nothing now
+    db.session.commit()
     flash("Vous êtes déconnecté.", "info")
     return redirect_see_other("auth.login")

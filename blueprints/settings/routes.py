@@ -1,16 +1,21 @@
-"""Company settings (legal identity for documents), users, password."""
+"""Company settings (legal identity for documents), users; my account (password, devices)."""
 
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, current_app, flash, render_template
+from flask import Blueprint, Response, abort, current_app, flash, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
 from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
-from domain.core import accounts
+from domain.core import accounts, sessions
 from domain.core import company as company_rules
+from domain.core.models import UserSession
+from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue
 from extensions import db
 from web.http import redirect_see_other
+from web.once import Done, finish
+from web.sessions import current_session_id, lifetimes, log_out
+from web.tenancy import get_owned_or_404
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -31,16 +36,26 @@ def _company_form(company, formdata=True) -> CompanyForm:
     return form
 
 
-def _render(form=None, user_form=None, password_form=None, status=200):
+def _render(form=None, user_form=None, status=200):
     company = current_user.company
     return render_template(
         "settings/page.html",
         form=form or _company_form(company),
         user_form=user_form or NewUserForm(formdata=None),
-        password_form=password_form or PasswordForm(formdata=None),
         company=company,
         missing=company_rules.missing_for_documents(company),
     ), status
+
+
+def _render_account(password_form=None):
+    devices = sessions.visible_to(current_user._get_current_object(), now=utcnow(), lifetimes=lifetimes(current_app))
+    return render_template(
+        "settings/account.html",
+        password_form=password_form or PasswordForm(formdata=None),
+        devices=devices,
+        current_session_id=current_session_id(),
+        device_label=sessions.device_label,
+    )
 
 
 @bp.get("/")
@@ -101,19 +116,50 @@ def add_user():
     return _render(user_form=form)
 
 
+@bp.get("/account")
+def account():
+    """My account: my password and the devices connected to the company."""
+    return _render_account()
+
+
 @bp.post("/password")
 def change_password():
-    """Change my password; other sessions are logged out."""
+    """Change my password; my other sessions end."""
     form = PasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            accounts.change_password(current_user._get_current_object(), form.current_password.data, form.new_password.data)
+            accounts.change_password(user, form.current_password.data, form.new_password.data,
+                                     keep_session=current_session_id())
         except (accounts.AccountError, InvalidValue) as exc:
             db.session.rollback()
             form.current_password.errors.append(str(exc))
         else:
+            login_user(user)  # keep this session, on the new version
             db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session on the new version
             flash("Mot de passe modifié. Vos autres sessions ont été déconnectées.", "success")
-            return redirect_see_other("settings.index")
-    return _render(password_form=form)
+            return redirect_see_other("settings.account")
+    return _render_account(password_form=form)
+
+
+@bp.post("/sessions/<int:session_id>/end")
+def end_session(session_id: int):
+    """Disconnect one device (mine, or for an owner, anyone's in the company)."""
+    actor = current_user._get_current_object()
+    record = get_owned_or_404(UserSession, session_id)
+    if not sessions.can_end(actor, record):
+        abort(404)  # a colleague's session is not for a non-owner to see
+    accounts.security_log.info("session ended session=%s user=%s by user=%s", record.id, record.user_id, actor.id)
+    if record.id == current_session_id():
+        log_out()
+        return finish(Done(url_for("auth.login"), "Vous êtes déconnecté de cet appareil."))
+    sessions.end(record.id)
+    return finish(Done(url_for("settings.account"), "Appareil déconnecté."))
+
+
+@bp.post("/sessions/end-others")
+def end_other_sessions():
+    """Disconnect every other device of mine."""
+    ended = sessions.end_all(current_user._get_current_object(), keep=current_session_id())
+    accounts.security_log.info("sessions ended user=%s count=%s (all other devices)", current_user.id, ended)
+    return finish(Done(url_for("settings.account"), "Vos autres appareils sont déconnectés."))

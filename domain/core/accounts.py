@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from domain.core import sessions
 from domain.core.errors import UserError
 from domain.core.models import Company, LoginAttempt, User
 from domain.core.orm import utcnow
@@ -158,8 +159,8 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, throttl
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change a password and revoke the user's other sessions."""
+def change_password(user: User, current: str, new: str, *, keep_session: int | None = None) -> None:
+    """Change a password and end the user's other sessions (`keep_session`: the one in use)."""
     try:
         _hasher.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
@@ -168,6 +169,7 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_strength(new)
     user.password_hash = hash_password(new)
     user.session_version += 1
+    sessions.end_all(user, keep=keep_session)
     db.session.flush()
     security_log.info("password changed user=%s company=%s (other sessions revoked)", user.id, user.company_id)
 

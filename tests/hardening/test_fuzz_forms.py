@@ -180,6 +180,8 @@ SPECS: dict[str, Spec] = {
     "settings.change_password": Spec((PasswordForm,), {"current_password": "pas le bon",
                                                         "new_password": "nouveau-secret-2026",
                                                         "confirm": "nouveau-secret-2026"}, relogin=True),
+    "settings.end_session": Spec(),  # the user's other device (World.session_id)
+    "settings.end_other_sessions": Spec(),
 }
 
 # Query-string forms (filters, search, editor helpers) of GET routes.
