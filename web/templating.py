@@ -13,7 +13,7 @@ from domain.billing.models import KIND_LABELS, PAYMENT_METHOD_LABELS, PaymentMet
 from domain.billing.money import format_amount_input
 from domain.collections import dashboard as board
 from domain.collections import reminders
-from domain.core import events, idempotency
+from domain.core import events, idempotency, roles
 from domain.portal import tracking
 from domain.portal.models import DocumentLink
 from output.formatting import JINJA_FILTERS, format_date
@@ -129,6 +129,20 @@ def client_link_url(link: DocumentLink | None) -> str:
     return absolute_url("portal.page", token=link.token) if link is not None else ""
 
 
+def navigation(app: Flask) -> list[tuple[str, str]]:
+    """The main navigation: the sections whose blueprint is registered; "Réglages" (owners) is
+    "Mon compte" for the other roles."""
+    nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
+    if current_user and current_user.is_authenticated and not roles.can_manage_company(current_user):
+        nav = [("settings.account", "Mon compte") if ep == "settings.index" else (ep, label) for ep, label in nav]
+    return nav
+
+
+def read_only() -> bool:
+    """True for a logged-in accountant (the pages say so once, at the top)."""
+    return bool(current_user and current_user.is_authenticated and not roles.can_write(current_user))
+
+
 def init_app(app: Flask) -> None:
     """Register every filter and global (before the first template is rendered)."""
     app.jinja_env.filters.update(JINJA_FILTERS)
@@ -142,6 +156,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _page_context():
-        # Only link the sections whose blueprint is registered.
-        nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
-        return {"is_fragment": is_fragment_request(), "nav": nav}
+        return {"is_fragment": is_fragment_request(), "nav": navigation(app), "read_only": read_only()}

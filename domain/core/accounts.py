@@ -10,9 +10,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from domain.core import sessions
+from domain.core import roles, sessions
 from domain.core.errors import UserError
-from domain.core.models import Company, LoginAttempt, User
+from domain.core.models import LoginAttempt, User
 from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue, clean_email
 from extensions import db
@@ -72,17 +72,84 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(select(User.id).where(User.email == email.lower())) is not None
 
 
-def add_user(company: Company, *, name: str, email: str, password: str, role: str = "member") -> User:
-    """Add another user (e.g. whoever does the paperwork) to a company."""
+def verify_password(user: User, password: str) -> bool:
+    """True when `password` is this user's (asked again before a sensitive change)."""
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
+
+
+def require_owner(actor: User) -> None:
+    """Refuse (AccountError) unless the actor may manage the company: settings, bank details, users."""
+    if not roles.can_manage_company(actor):
+        raise AccountError("Seul le titulaire du compte peut faire cette modification.")
+
+
+def _check_role(role: str) -> None:
+    if role not in roles.ROLE_LABELS:
+        raise AccountError("Choisissez un rôle dans la liste.", field="role")
+
+
+def add_user(actor: User, *, name: str, email: str, password: str, role: str = roles.STAFF) -> User:
+    """Add another user (e.g. whoever does the paperwork) to the actor's company (owners only)."""
+    require_owner(actor)
+    _check_role(role)
     email = clean_email(email).lower()
     check_password_strength(password)
     if email_taken(email):
         raise AccountError("Un compte existe déjà avec cette adresse e-mail.", field="email")
-    user = User(company=company, email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    user = User(company_id=actor.company_id, email=email, name=name.strip(), password_hash=hash_password(password),
+                role=role)
     db.session.add(user)
     db.session.flush()
-    security_log.info("user added user=%s company=%s role=%s", user.id, company.id, role)
+    security_log.info("user added user=%s company=%s role=%s by user=%s", user.id, actor.company_id, role, actor.id)
     return user
+
+
+def _colleague(actor: User, target: User, refusal: str) -> None:
+    require_owner(actor)
+    if target.company_id != actor.company_id:
+        raise AccountError("Utilisateur inconnu.")
+    if target.id == actor.id:
+        # So that a company always keeps an owner who can log in.
+        raise AccountError(refusal)
+
+
+def set_role(actor: User, target: User, role: str) -> None:
+    """Change a colleague's role (owners only; not one's own)."""
+    _colleague(actor, target, "Vous ne pouvez pas changer votre propre rôle : demandez-le à un autre titulaire.")
+    _check_role(role)
+    target.role = role
+    db.session.flush()
+    security_log.info("role changed user=%s role=%s by user=%s company=%s", target.id, role, actor.id, actor.company_id)
+
+
+def deactivate_user(actor: User, target: User) -> int:
+    """Remove a colleague's access (owners only): they cannot log in, and every session of
+    theirs ends now. Their name stays on what they did. Returns how many sessions ended."""
+    _colleague(actor, target, "Vous ne pouvez pas désactiver votre propre accès.")
+    target.is_active_user = False
+    ended = sessions.end_all(target)
+    db.session.flush()
+    security_log.info("user deactivated user=%s by user=%s company=%s sessions_ended=%s", target.id, actor.id,
+                      actor.company_id, ended)
+    return ended
+
+
+def reactivate_user(actor: User, target: User) -> None:
+    """Give a deactivated colleague their access back (owners only)."""
+    _colleague(actor, target, "Votre accès est déjà actif.")
+    target.is_active_user = True
+    db.session.flush()
+    security_log.info("user reactivated user=%s by user=%s company=%s", target.id, actor.id, actor.company_id)
+
+
+def owner_addresses(company_id: int) -> list[str]:
+    """E-mail addresses of the company's active owners (told of every bank details change)."""
+    return list(db.session.scalars(select(User.email).where(
+        User.company_id == company_id, User.role == roles.OWNER, User.is_active_user.is_(True)).order_by(User.id)))
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from blueprints.portal.forms import RefuseForm as PortalRefuseForm
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import RateForm, SettingsForm, TemplateForm
-from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
+from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm, RoleForm
 from web.panels import PauseForm, SendForm, TaskForm
 from domain.billing.models import Document
 from domain.core.models import Client
@@ -182,6 +182,9 @@ SPECS: dict[str, Spec] = {
                                                         "confirm": "nouveau-secret-2026"}, relogin=True),
     "settings.end_session": Spec(),  # the user's other device (World.session_id)
     "settings.end_other_sessions": Spec(),
+    "settings.change_role": Spec((RoleForm,), {"role": "accountant"}),  # World.colleague_id
+    "settings.deactivate_user": Spec(),
+    "settings.reactivate_user": Spec(),
 }
 
 # Query-string forms (filters, search, editor helpers) of GET routes.

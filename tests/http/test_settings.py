@@ -113,7 +113,9 @@ def test_add_second_user(logged_in, app, client, company):
         assert sorted(u.email for u in users) == ["anne@test.example.fr", "artisan@test.example.fr"]
     other = app.test_client()
     assert other.post("/login", data={"email": "anne@test.example.fr", "password": "secretariat-2026"}).status_code == 303
-    assert "Anne Compta" in page_text(other.get("/settings/"))
+    # A new user is staff unless the owner chooses otherwise: their own account, not the company's settings.
+    assert "Anne Compta" in page_text(other.get("/settings/account"))
+    assert other.get("/settings/").status_code == 403
 
 
 def test_wrong_current_password(logged_in):

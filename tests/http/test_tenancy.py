@@ -44,7 +44,7 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
     from domain.core.orm import utcnow
 
     device, _key = sessions.start(user, ip="192.0.2.1", user_agent="", now=utcnow())
-    return {"session_id": device.id, "client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
+    return {"session_id": device.id, "user_id": user.id, "client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
             "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id,
             "task_id": task.id, "plan_id": plan.id, "draft_invoice_id": make_invoice(other, client, user).id}
 
