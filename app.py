@@ -29,7 +29,8 @@ _INT_KEYS = {"MAIL_PORT"}
 # Durations are timedeltas in config.py; from the environment (ENCAISSE_LOGIN_WINDOW=30) or a
 # test config they may be a plain number, in this unit.
 DURATION_UNITS = {"LOGIN_WINDOW": "minutes", "LOGIN_EMAIL_WINDOW": "minutes", "SESSION_IDLE_LIFETIME": "hours",
-                  "SESSION_ABSOLUTE_LIFETIME": "days"}
+                  "SESSION_ABSOLUTE_LIFETIME": "days", "ACCOUNT_LIMITS_WINDOW": "minutes",
+                  "EMAIL_VERIFICATION_LIFETIME": "hours", "PASSWORD_RESET_LIFETIME": "minutes"}
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:

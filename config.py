@@ -49,6 +49,15 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES_PER_EMAIL = 50
     LOGIN_EMAIL_WINDOW = timedelta(hours=1)
 
+    # Account e-mails (address confirmation, password reset, "this address already has an
+    # account"): at most ACCOUNT_MAILS_PER_ADDRESS to one address, and SIGNUP_MAX_PER_IP sign-ups
+    # from one IP, per ACCOUNT_LIMITS_WINDOW; how long their links stay valid.
+    ACCOUNT_MAILS_PER_ADDRESS = 3
+    SIGNUP_MAX_PER_IP = 10
+    ACCOUNT_LIMITS_WINDOW = timedelta(hours=1)
+    EMAIL_VERIFICATION_LIFETIME = timedelta(hours=48)
+    PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+
     # Reverse proxies: X-Forwarded-For/Proto/Host are believed only on requests whose direct
     # peer is one of TRUSTED_PROXIES (addresses or networks), and then for PROXY_FIX_COUNT hops.
     # Anyone reaching the app directly cannot choose the address it sees (per-IP throttling).

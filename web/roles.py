@@ -22,11 +22,11 @@ from domain.core.accounts import security_log
 from web.errors import error_page
 from web.http import SAFE_METHODS
 
-# A person's own account, whatever their role: logging out, their password, their devices,
-# confirming their address.
+# A person's own account, whatever their role: logging out, their password (changed, or reset
+# from an e-mailed link), their devices, confirming their address.
 ACCOUNT_ENDPOINTS = frozenset({
     "auth.logout", "settings.account", "settings.change_password", "settings.end_session",
-    "settings.end_other_sessions",
+    "settings.end_other_sessions", "auth.forgot_password", "auth.reset_password",
 })
 OWNER_BLUEPRINTS = frozenset({"settings"})
 

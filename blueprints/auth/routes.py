@@ -1,18 +1,35 @@
-"""Sign-up, login and logout."""
+"""Sign-up, login and logout; a forgotten password reset by e-mail."""
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.auth.forms import LoginForm, SignupForm
+from blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from domain.core import accounts, email_tokens
 from domain.core.accounts import AccountError, Throttle, authenticate, security_log
+from domain.core.errors import UserError
+from domain.core.orm import utcnow
 from domain.onboarding import sign_up
 from extensions import db
-from web.http import client_ip, redirect_see_other
+from web.account_mail import compose, deliver_after, mail_limits
+from web.http import client_ip, redirect_see_other, see_other
 from web.sessions import log_in, log_out
+from web.urls import absolute_url
 
 bp = Blueprint("auth", __name__)
+
+# Pages whose URL carries a secret token: no Referer to anyone, no cache, no search engine.
+TOKEN_ENDPOINTS = frozenset({"auth.reset_password"})
+
+
+@bp.after_request
+def _token_page_headers(response):
+    if request.endpoint in TOKEN_ENDPOINTS:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -85,3 +102,43 @@ def logout():
     db.session.commit()
     flash("Vous êtes déconnecté.", "info")
     return redirect_see_other("auth.login")
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether the address has an account or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        limits = mail_limits()
+        found = accounts.request_password_reset(form.email.data, limits=limits, now=utcnow())
+        db.session.commit()
+        items = []
+        if found is not None:
+            user, token = found
+            minutes = int(limits.reset_lifetime.total_seconds() // 60)
+            items = compose("password_reset", [user.email], "Choisir un nouveau mot de passe – Encaisse", user=user,
+                            link=absolute_url("auth.reset_password", token=token), minutes=minutes)
+        flash("Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé avec un lien pour choisir "
+              "un nouveau mot de passe. Pensez à regarder dans les indésirables.", "info")
+        return deliver_after(see_other(url_for("auth.login")), items)
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from an e-mailed link (once, in time); every session then ends."""
+    if email_tokens.peek(token, email_tokens.RESET, now=utcnow()) is None:
+        return render_template("auth/link_invalid.html", message=accounts.RESET_LINK_INVALID), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, now=utcnow())
+        except UserError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Votre mot de passe est changé et vos appareils sont déconnectés : connectez-vous avec le nouveau.",
+                  "success")
+            return see_other(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from domain.core import roles, sessions
+from domain.core import email_tokens, roles, sessions, throttle, verification
 from domain.core.errors import UserError
 from domain.core.models import LoginAttempt, User
 from domain.core.orm import utcnow
@@ -239,6 +239,60 @@ def change_password(user: User, current: str, new: str, *, keep_session: int | N
     sessions.end_all(user, keep=keep_session)
     db.session.flush()
     security_log.info("password changed user=%s company=%s (other sessions revoked)", user.id, user.company_id)
+
+
+@dataclass(frozen=True)
+class MailLimits:
+    """Bounds on what account actions e-mail (each one makes Encaisse write to an address someone
+    typed): account e-mails per address and sign-ups per IP in `window`; the lifetime of the
+    links they carry."""
+
+    per_address: int
+    signups_per_ip: int
+    window: timedelta
+    verify_lifetime: timedelta
+    reset_lifetime: timedelta
+
+
+def may_mail(user: User, limits: MailLimits, now: datetime) -> bool:
+    """Count one account e-mail to this user's address; False when too many were sent already."""
+    return throttle.allow(f"account-mail:{user.id}", limit=limits.per_address, window=limits.window, now=now)
+
+
+def request_password_reset(email: str, *, limits: MailLimits, now: datetime) -> tuple[User, str] | None:
+    """A reset token for the active account with this address, or None (no such account, or too
+    many e-mails to it already). The page answers the same way in every case."""
+    email = (email or "").strip().lower()[:254]
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.is_active:
+        security_log.info("password reset requested email=%s (no active account)", email)
+        return None
+    if not may_mail(user, limits, now):
+        security_log.warning("password reset throttled user=%s", user.id)
+        return None
+    token = email_tokens.issue(user, email_tokens.RESET, lifetime=limits.reset_lifetime, now=now)
+    security_log.info("password reset requested user=%s company=%s", user.id, user.company_id)
+    return user, token
+
+
+RESET_LINK_INVALID = ("Ce lien de réinitialisation n'est plus valable (déjà utilisé, expiré ou remplacé par un plus "
+                      "récent). Demandez-en un nouveau.")
+
+
+def reset_password(token: str, new_password: str, *, now: datetime) -> User:
+    """Set a new password through an e-mailed link (once): every session of the user ends, and the
+    address is confirmed (the link proved the mailbox is theirs)."""
+    check_password_strength(new_password)  # before using the link: a refused password keeps it valid
+    user = email_tokens.redeem(token, email_tokens.RESET, now=now)
+    if user is None or not user.is_active:
+        raise AccountError(RESET_LINK_INVALID)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    ended = sessions.end_all(user)
+    verification.mark_confirmed(user, now=now)
+    db.session.flush()
+    security_log.info("password reset user=%s company=%s sessions_ended=%s", user.id, user.company_id, ended)
+    return user
 
 
 def load_session_user(identity: str) -> User | None:

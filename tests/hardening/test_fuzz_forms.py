@@ -30,7 +30,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
-from blueprints.auth.forms import LoginForm, SignupForm
+from blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from blueprints.catalog.forms import CatalogItemForm
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm
@@ -105,6 +105,9 @@ SPECS: dict[str, Spec] = {
                                         "password": "une phrase de passe", "password_confirm": "une phrase de passe"},
                         public=True),
     "auth.logout": Spec(relogin=True),
+    "auth.forgot_password": Spec((ForgotPasswordForm,), {"email": "artisan@test.example.fr"}, public=True),
+    "auth.reset_password": Spec((ResetPasswordForm,), {"password": "une phrase de passe",
+                                                       "password_confirm": "une phrase de passe"}, public=True),
     "catalog.create": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",
                                                  "unit_price": "52,00", "vat_rate": "2000"}),
     "catalog.edit": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",

@@ -25,7 +25,8 @@ from tests.hardening.conftest import SAFE_METHODS, rules, url_of
 from web.roles import ACCOUNT_ENDPOINTS
 
 EXPECTED_ACCOUNT_ENDPOINTS = {"auth.logout", "settings.account", "settings.change_password",
-                              "settings.end_session", "settings.end_other_sessions"}
+                              "settings.end_session", "settings.end_other_sessions", "auth.forgot_password",
+                              "auth.reset_password"}
 PUBLIC_GET = {"portal.page", "portal.pdf", "portal.pixel", "portal.lifecycle"}
 
 
