@@ -18,6 +18,7 @@ from sqlalchemy import text
 from app import create_app
 from domain.core import accounts
 from domain.core.models import Client, Company, Contact, User
+from domain.core.orm import utcnow
 from extensions import db
 
 TEST_PASSWORD = "motdepasse-de-test"
@@ -152,10 +153,11 @@ def password_hash(password: str = TEST_PASSWORD) -> str:
 
 
 def make_company(name: str = "Plomberie Test", **fields) -> Company:
+    """A company as an established customer has it: its address confirmed (it sends to clients)."""
     defaults = dict(
         legal_form="EI", siret="73282932000074", rcs_rm="RM 69 732 829 320", vat_number="FR44732829320",
         address_line1="1 rue du Test", postal_code="69003", city="Lyon", email="contact@test.example.fr",
-        iban="FR7630006000011234567890189", bic="AGRIFRPP",
+        iban="FR7630006000011234567890189", bic="AGRIFRPP", email_verified_at=utcnow(),
     )
     defaults.update(fields)
     company = Company(name=name, **defaults)

@@ -26,7 +26,8 @@ from web.http import SAFE_METHODS
 # from an e-mailed link), their devices, confirming their address.
 ACCOUNT_ENDPOINTS = frozenset({
     "auth.logout", "settings.account", "settings.change_password", "settings.end_session",
-    "settings.end_other_sessions", "auth.forgot_password", "auth.reset_password",
+    "settings.end_other_sessions", "auth.forgot_password", "auth.reset_password", "auth.confirm_email",
+    "auth.resend_verification",
 })
 OWNER_BLUEPRINTS = frozenset({"settings"})
 

@@ -13,7 +13,7 @@ from domain.billing.models import KIND_LABELS, PAYMENT_METHOD_LABELS, PaymentMet
 from domain.billing.money import format_amount_input
 from domain.collections import dashboard as board
 from domain.collections import reminders
-from domain.core import events, idempotency, roles
+from domain.core import events, idempotency, roles, verification
 from domain.portal import tracking
 from domain.portal.models import DocumentLink
 from output.formatting import JINJA_FILTERS, format_date
@@ -152,6 +152,7 @@ def init_app(app: Flask) -> None:
         collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
         document_lifecycle=tracking.lifecycle, client_link_url=client_link_url,
+        can_send_to_clients=verification.can_send_to_clients,
     )
 
     @app.context_processor

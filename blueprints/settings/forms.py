@@ -49,7 +49,7 @@ class CompanyForm(FrenchForm):
     phone = StringField("Téléphone", validators=[cleaned_by(clean_phone)])
     iban = StringField("IBAN", validators=[cleaned_by(clean_iban)])
     bic = StringField("BIC", validators=[cleaned_by(clean_bic)])
-    confirm_password = PasswordField("Votre mot de passe (pour modifier l'IBAN ou le BIC)",
+    confirm_password = PasswordField("Votre mot de passe (pour changer les coordonnées bancaires)",
                                      validators=[Length(max=PASSWORD_MAX_LENGTH)],
                                      description="Demandé à chaque changement de coordonnées bancaires ; "
                                                  "chaque titulaire en est prévenu par e-mail.")

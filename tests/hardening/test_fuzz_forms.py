@@ -108,6 +108,8 @@ SPECS: dict[str, Spec] = {
     "auth.forgot_password": Spec((ForgotPasswordForm,), {"email": "artisan@test.example.fr"}, public=True),
     "auth.reset_password": Spec((ResetPasswordForm,), {"password": "une phrase de passe",
                                                        "password_confirm": "une phrase de passe"}, public=True),
+    "auth.confirm_email": Spec(public=True),
+    "auth.resend_verification": Spec((), {"next": "/clients/"}),
     "catalog.create": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",
                                                  "unit_price": "52,00", "vat_rate": "2000"}),
     "catalog.edit": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",

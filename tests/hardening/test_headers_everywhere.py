@@ -19,7 +19,7 @@ from tests.hardening.conftest import rules, url_of
 HX = {"HX-Request": "true"}
 LOGIN = {"email": "artisan@test.example.fr", "password": TEST_PASSWORD}
 PUBLIC_ENDPOINTS = {"portal.page", "portal.pdf", "portal.accept", "portal.refuse", "portal.promise", "portal.pixel",
-                    "auth.reset_password"}  # (the token is in the URL)
+                    "auth.reset_password", "auth.verify", "auth.confirm_email"}  # (the token is in the URL)
 
 
 def assert_security_headers(r, where: str) -> None:

@@ -26,7 +26,7 @@ from web.roles import ACCOUNT_ENDPOINTS
 
 EXPECTED_ACCOUNT_ENDPOINTS = {"auth.logout", "settings.account", "settings.change_password",
                               "settings.end_session", "settings.end_other_sessions", "auth.forgot_password",
-                              "auth.reset_password"}
+                              "auth.reset_password", "auth.confirm_email", "auth.resend_verification"}
 PUBLIC_GET = {"portal.page", "portal.pdf", "portal.pixel", "portal.lifecycle"}
 
 
