@@ -8,16 +8,16 @@ table by requesting pages. A login never lives in a signed cookie: login keys fo
 cookie issued before this version, or planted) are dropped.
 
 The stored session is read when the request opens its session, with its user and company in
-the same query (Flask-Login then finds the user without another one), in the transaction the
-view continues: for a POST it starts with the write intent (BEGIN IMMEDIATE on SQLite), as the
-view's own would. Writes happen when the session is saved, after the view, in their own
-transaction: whatever the view left uncommitted is discarded first, as it would be at teardown.
-`last_seen_at` is written at most once a minute (domain.core.sessions.TOUCH_EVERY).
+the same query (Flask-Login then finds the user without another one); that read transaction
+ends at once, so the view's first query opens its own, with the write intent the request's
+hooks decided (BEGIN IMMEDIATE on SQLite for a POST, or a public GET that records a view).
+Writes happen when the session is saved, after the view, in their own transaction: whatever the
+view left uncommitted is discarded first, as it would be at teardown. `last_seen_at` is written
+at most once a minute (domain.core.sessions.TOUCH_EVERY).
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime
 
 from flask import Flask, request, session
@@ -30,7 +30,7 @@ import database
 from domain.core import sessions
 from domain.core.orm import utcnow
 from extensions import db
-from web.http import SAFE_METHODS, client_ip
+from web.http import client_ip
 
 # What Flask-Login keeps in the session: a login lives in a stored session only.
 LOGIN_KEYS = frozenset({"_user_id", "_fresh", "_id", "_remember", "_remember_seconds"})
@@ -92,16 +92,17 @@ class DatabaseSessionInterface(SecureCookieSessionInterface):
         return ServerSession({k: v for k, v in data.items() if k not in LOGIN_KEYS})
 
     def _open_stored(self, app: Flask, key: str) -> ServerSession:
-        writes = request.method not in SAFE_METHODS
-        with database.write_intent() if writes else nullcontext():
-            record = sessions.find_live(key, now=utcnow(), lifetimes=lifetimes(app))
+        record = sessions.find_live(key, now=utcnow(), lifetimes=lifetimes(app))
         if record is None:
-            return ServerSession(ended=True)
-        opened = ServerSession(self.serializer.loads(record.data) if record.data else {}, key=key,
-                               record_id=record.id, created_at=record.created_at, last_seen_at=record.last_seen_at)
-        # The identity map holds rows weakly: keep the user loaded with the session, so that
-        # Flask-Login's loader finds it there instead of querying it again.
-        opened.loaded_user = record.user
+            opened = ServerSession(ended=True)
+        else:
+            opened = ServerSession(self.serializer.loads(record.data) if record.data else {}, key=key,
+                                   record_id=record.id, created_at=record.created_at,
+                                   last_seen_at=record.last_seen_at)
+            # The identity map holds rows weakly: keep the user loaded with the session, so that
+            # Flask-Login's loader finds it there instead of querying it again.
+            opened.loaded_user = record.user
+        _end_read()
         return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response) -> None:  # type: ignore[override]
@@ -150,6 +151,17 @@ class DatabaseSessionInterface(SecureCookieSessionInterface):
                             domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
                             secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app))
         response.vary.add("Cookie")
+
+
+def _end_read() -> None:
+    """End the session read's transaction, keeping what it loaded (the user and the company):
+    the view's first query then begins a transaction of its own."""
+    orm_session = db.session()
+    orm_session.expire_on_commit = False
+    try:
+        orm_session.commit()
+    finally:
+        orm_session.expire_on_commit = True
 
 
 def _write(action) -> None:
