@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature
@@ -181,7 +181,7 @@ def _current() -> ServerSession:
     return current
 
 
-def log_in(app: Flask, user) -> None:
+def log_in(user) -> None:
     """Start a new stored session for this user, in the caller's transaction (the caller commits).
 
     A fresh key every time: whatever the browser carried before (a planted or shared session)
@@ -190,7 +190,7 @@ def log_in(app: Flask, user) -> None:
     now = utcnow()
     if current.record_id is not None:
         sessions.end(current.record_id)
-    sessions.purge_expired(now=now, lifetimes=lifetimes(app))
+    sessions.purge_expired(now=now, lifetimes=lifetimes(current_app))
     record, key = sessions.start(user, ip=client_ip(), user_agent=request.headers.get("User-Agent", ""), now=now)
     current.clear()
     current.key, current.record_id, current.created_at, current.last_seen_at = key, record.id, now, now

@@ -63,7 +63,7 @@ def login():
             db.session.commit()  # keep the failed attempt: it feeds the throttle
             error = str(exc)
         else:
-            log_in(current_app, user)  # a new stored session, fresh key (no fixation)
+            log_in(user)  # a new stored session, fresh key (no fixation)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"), code=303)
     return render_template("auth/login.html", form=form, error=error)
