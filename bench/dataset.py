@@ -184,6 +184,7 @@ class CompanyGenerator:
             timezone="Europe/Paris", auto_send_invoices=False, auto_send_hour=9, copy_company_on_sends=False,
             reminders_enabled=True, formal_notice_deadline_days=8, open_tracking_enabled=True,
             created_at=datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),
+            email_verified_at=datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),  # confirmed: it sends to clients
         )
         user = dict(email=f"artisan{index + 1}@bench.encaisse.test", name=f"Artisan {index + 1}",
                     password_hash=password_hash, role="owner", is_active_user=True, session_version=1,

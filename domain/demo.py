@@ -20,6 +20,7 @@ from domain.core import clients as client_rules
 from domain.core import clock
 from domain.core.accounts import hash_password
 from domain.core.models import KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Event, User
+from domain.core.orm import utcnow
 from extensions import db
 
 DEMO_EMAIL = "artisan@demo.encaisse.fr"
@@ -53,10 +54,12 @@ def load_demo() -> Company | None:
         iban="FR7630006000011234567890189", bic="AGRIFRPP", payment_terms_days=30,
         insurer_name="Mutuelle des Artisans du Bâtiment", insurer_address="10 rue de l'Assurance, 75008 Paris",
         insurance_policy="DEC-2026-004512", insurance_coverage_area="France métropolitaine",
+        # A confirmed company, so the demo sends (to the MAIL_SERVER of the machine it runs on).
+        email_verified_at=utcnow(),
     )
     db.session.add(company)
     db.session.add(User(company=company, email=DEMO_EMAIL, name="Jean Plombier",
-                        password_hash=hash_password(DEMO_PASSWORD), role="owner"))
+                        password_hash=hash_password(DEMO_PASSWORD), role="owner", email_verified_at=utcnow()))
     db.session.flush()
     for kind, name, siren, street, postal_code, city, (cname, cemail, cphone) in DEMO_CLIENTS:
         client_rules.create_client(

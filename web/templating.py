@@ -13,7 +13,7 @@ from domain.billing.models import KIND_LABELS, PAYMENT_METHOD_LABELS, PaymentMet
 from domain.billing.money import format_amount_input
 from domain.collections import dashboard as board
 from domain.collections import reminders
-from domain.core import events, idempotency
+from domain.core import events, idempotency, roles, verification
 from domain.portal import tracking
 from domain.portal.models import DocumentLink
 from output.formatting import JINJA_FILTERS, format_date
@@ -137,6 +137,20 @@ def client_link_url(link: DocumentLink | None) -> str:
     return link_url(link) if link is not None else ""
 
 
+def navigation(app: Flask) -> list[tuple[str, str]]:
+    """The main navigation: the sections whose blueprint is registered; "Réglages" (owners) is
+    "Mon compte" for the other roles."""
+    nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
+    if current_user and current_user.is_authenticated and not roles.can_manage_company(current_user):
+        nav = [("settings.account", "Mon compte") if ep == "settings.index" else (ep, label) for ep, label in nav]
+    return nav
+
+
+def read_only() -> bool:
+    """True for a logged-in accountant (the pages say so once, at the top)."""
+    return bool(current_user and current_user.is_authenticated and not roles.can_write(current_user))
+
+
 def init_app(app: Flask) -> None:
     """Register every filter and global (before the first template is rendered)."""
     app.jinja_env.filters.update(JINJA_FILTERS)
@@ -146,10 +160,9 @@ def init_app(app: Flask) -> None:
         collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
         document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, category_label=category_label,
+        can_send_to_clients=verification.can_send_to_clients,
     )
 
     @app.context_processor
     def _page_context():
-        # Only link the sections whose blueprint is registered.
-        nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
-        return {"is_fragment": is_fragment_request(), "nav": nav}
+        return {"is_fragment": is_fragment_request(), "nav": navigation(app), "read_only": read_only()}

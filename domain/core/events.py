@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from domain.core.models import Event
 from domain.core.orm import utcnow
 from extensions import db
@@ -49,6 +51,8 @@ EVENT_LABELS = {
     "email_opened": "E-mail ouvert (indicatif)",
     "viewed": "Consulté par le client",
     "client_promised": "Validée par le client, paiement promis",
+    # the company itself
+    "bank_details_changed": "Coordonnées bancaires modifiées",
 }
 
 
@@ -78,6 +82,12 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def company_events(company_id: int, kind: str, *, limit: int = 20) -> list[Event]:
+    """The company's latest events of one kind (not tied to a document), newest first."""
+    return list(db.session.scalars(select(Event).where(Event.company_id == company_id, Event.kind == kind)
+                                   .order_by(Event.at.desc(), Event.id.desc()).limit(limit)))
 
 
 def label(kind: str) -> str:

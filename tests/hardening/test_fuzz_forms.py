@@ -31,7 +31,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
-from blueprints.auth.forms import LoginForm, SignupForm
+from blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from blueprints.catalog.forms import CatalogItemForm
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm
@@ -41,7 +41,7 @@ from blueprints.portal.forms import RefuseForm as PortalRefuseForm
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import RateForm, SettingsForm, TemplateForm
-from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
+from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm, RoleForm
 from domain.billing.models import Document
 from domain.core.models import Client
 from extensions import db
@@ -108,6 +108,11 @@ SPECS: dict[str, Spec] = {
                                         "password": "une phrase de passe", "password_confirm": "une phrase de passe"},
                         public=True),
     "auth.logout": Spec(relogin=True),
+    "auth.forgot_password": Spec((ForgotPasswordForm,), {"email": "artisan@test.example.fr"}, public=True),
+    "auth.reset_password": Spec((ResetPasswordForm,), {"password": "une phrase de passe",
+                                                       "password_confirm": "une phrase de passe"}, public=True),
+    "auth.confirm_email": Spec(public=True),
+    "auth.resend_verification": Spec((), {"next": "/clients/"}),
     "catalog.create": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",
                                                  "unit_price": "52,00", "vat_rate": "2000"}),
     "catalog.edit": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",
@@ -183,6 +188,11 @@ SPECS: dict[str, Spec] = {
     "settings.change_password": Spec((PasswordForm,), {"current_password": "pas le bon",
                                                         "new_password": "nouveau-secret-2026",
                                                         "confirm": "nouveau-secret-2026"}, relogin=True),
+    "settings.end_session": Spec(),  # the user's other device (World.session_id)
+    "settings.end_other_sessions": Spec(),
+    "settings.change_role": Spec((RoleForm,), {"role": "accountant"}),  # World.colleague_id
+    "settings.deactivate_user": Spec(),
+    "settings.reactivate_user": Spec(),
 }
 
 # Query-string forms (filters, search, editor helpers) of GET routes.

@@ -39,7 +39,11 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
                               document=invoice)
     plan = reminders.save_plan(other, None, name=f"Plan de {tag}", steps=reminders.DEFAULT_STEPS[1:2],
                                confirm_formal_notice=True)
-    return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
+    from domain.core import sessions
+    from domain.core.orm import utcnow
+
+    device, _key = sessions.start(user, ip="192.0.2.1", user_agent="", now=utcnow())
+    return {"session_id": device.id, "user_id": user.id, "client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
             "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id,
             "task_id": task.id, "plan_id": plan.id, "draft_invoice_id": make_invoice(other, client, user).id}
 

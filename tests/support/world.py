@@ -10,11 +10,14 @@ from domain.billing import payments
 from domain.billing.models import CatalogItem, PaymentMethod
 from domain.billing.payments import PaymentInput
 from domain.collections import reminders
+from domain.core import sessions
 from domain.core.clock import today_in
 from domain.core.models import Company
+from domain.core.orm import utcnow
+from domain.core.roles import STAFF
 from domain.portal import links as portal
 from extensions import db
-from tests.support.builders import accepted_quote, issued, make_client, make_invoice, make_quote
+from tests.support.builders import accepted_quote, issued, make_client, make_invoice, make_quote, make_user
 from web.urls import link_secret
 
 TODAY = today_in("Europe/Paris")
@@ -37,6 +40,8 @@ class World:
     payment_id: int
     task_id: int
     plan_id: int  # an extra reminder plan (not the default)
+    session_id: int  # the user's session on another device
+    colleague_id: int  # another user of the company (staff)
     open_quote_token: str
     quote_token: str
     invoice_token: str
@@ -57,8 +62,9 @@ class World:
         return {
             "client_id": self.client_id, "contact_id": self.contact_id, "item_id": self.item_id,
             "quote_id": quote, "invoice_id": invoice, "document_id": invoice, "payment_id": self.payment_id,
-            "task_id": self.task_id, "plan_id": self.plan_id, "token": token, "key": "soft", "channel": "whatsapp",
-            "filename": "app.css",
+            "task_id": self.task_id, "plan_id": self.plan_id, "session_id": self.session_id,
+            "user_id": self.colleague_id,
+            "token": token, "key": "soft", "channel": "whatsapp", "filename": "app.css",
         }
 
 
@@ -81,11 +87,14 @@ def build_world(company_id: int) -> World:
     plan = reminders.save_plan(company, None, name="Clients réguliers", steps=reminders.DEFAULT_STEPS[1:3],
                                confirm_formal_notice=True)
     links = {doc.id: portal.ensure_link(doc, user, secret=link_secret()).token for doc in (open_quote, quote, invoice)}
+    device, _key = sessions.start(user, ip="192.0.2.10", user_agent="", now=utcnow())
+    colleague = make_user(company, email=f"collegue{company.id}@test.example.fr", name="Collègue")
+    colleague.role = STAFF
     db.session.commit()
     return World(
         company_id=company.id, user_id=user.id, client_id=client.id, contact_id=client.contacts[0].id,
         item_id=item.id, draft_quote_id=draft_quote.id, open_quote_id=open_quote.id, quote_id=quote.id,
         draft_invoice_id=draft_invoice.id, invoice_id=invoice.id, payment_id=payment.id, task_id=task.id,
-        plan_id=plan.id, open_quote_token=links[open_quote.id], quote_token=links[quote.id],
+        plan_id=plan.id, session_id=device.id, colleague_id=colleague.id, open_quote_token=links[open_quote.id], quote_token=links[quote.id],
         invoice_token=links[invoice.id],
     )
