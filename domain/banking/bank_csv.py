@@ -547,13 +547,19 @@ def _lines(
     date_format: str | None,
     skipped_statuses: frozenset[str] = frozenset(),
 ) -> tuple[list[RawLine], str]:
-    dated = [i for i, (_line, cells) in enumerate(data_rows) if _cell(cells, columns.date)]
+    dated = [
+        i
+        for i, (_line, cells) in enumerate(data_rows)
+        if _cell(cells, columns.date) and fold(_cell(cells, columns.status)) not in skipped_statuses
+    ]
     last_dated = dated[-1] if dated else -1
     raw_lines: list[RawLine] = []
     currency = ""
     for position, (line, cells) in enumerate(data_rows):
         if not any(c.strip() for c in cells):
             continue
+        if skipped_statuses and fold(_cell(cells, columns.status)) in skipped_statuses:
+            continue  # pending, declined: not on the account (a booked one comes later)
         date_text = _cell(cells, columns.date)
         if not date_text:
             if position > last_dated or _is_summary(cells):
@@ -564,8 +570,6 @@ def _lines(
             if _is_summary(cells):
                 continue
             raise StatementError(f"la date « {date_text} » n'est pas lisible.", line=line)
-        if skipped_statuses and fold(_cell(cells, columns.status)) in skipped_statuses:
-            continue
         value_text = _cell(cells, columns.value_date)
         value_date = _parse_date(value_text, date_format) if value_text else None
         if value_text and value_date is None:

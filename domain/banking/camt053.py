@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]  # no stubs shipped
 
 from .model import (
     FORMAT_CAMT053,
@@ -158,11 +158,11 @@ def parse_camt053(data: bytes) -> Statement:
     if not statements:
         raise StatementError("Ce fichier CAMT.053 ne contient aucun relevé (<Stmt>).")
 
-    accounts = {}
+    accounts: dict[str, etree._Element] = {}
     for stmt in statements:
-        iban = reader.text(stmt, "Acct/Id/IBAN")
+        written = reader.text(stmt, "Acct/Id/IBAN")
         other = reader.text(stmt, "Acct/Id/Othr/Id")
-        accounts.setdefault(compact_iban(iban) or iban or other, stmt)
+        accounts.setdefault(compact_iban(written) or written or other, stmt)
     if len(accounts) > 1:
         raise StatementError(
             f"Ce fichier contient les relevés de {len(accounts)} comptes "
@@ -177,7 +177,7 @@ def parse_camt053(data: bytes) -> Statement:
     opening_date = closing_date = None
     for stmt in statements:
         stmt_open, stmt_open_date, stmt_close, stmt_close_date = _balances(reader, stmt)
-        stmt_lines = []
+        stmt_lines: list[RawLine] = []
         for entry in reader.findall(stmt, "Ntry"):
             amount = reader.find(entry, "Amt")
             if amount is None:
@@ -263,7 +263,7 @@ def _entry_lines(reader: _Reader, entry: etree._Element) -> Iterator[RawLine]:
     code = _transaction_code(reader, entry)
     details = _details(reader, entry)
 
-    split = []
+    split: list[tuple[etree._Element, int]] = []
     if len(details) > 1:
         for tx in details:
             tx_amount = _detail_amount(reader, tx, amount.get("Ccy", ""))

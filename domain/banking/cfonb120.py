@@ -20,7 +20,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from cfonb.parser.common import ParsingError, Row
+from cfonb.parser.common import ParsingError, Row  # type: ignore[import-untyped]  # untyped
 
 from .model import (
     FORMAT_CFONB120,

@@ -158,7 +158,7 @@ def parse_ofx(data: bytes) -> Statement:
             "Ce fichier OFX ne contient pas de relevé de compte bancaire "
             "(ni <STMTRS> ni <CCSTMTRS>)."
         )
-    accounts = {}
+    accounts: dict[str, str] = {}
     for stmtrs in statements:
         name, account_id = _account(stmtrs)
         accounts.setdefault(account_id, name)

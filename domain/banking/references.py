@@ -116,11 +116,9 @@ def _rf_runs(text: str) -> Iterator[tuple[list[str], str, list[int]]]:
     """
     tokens = _tokens(text)
     for i, token in enumerate(tokens):
-        if token.startswith("RF") and len(token) >= 4 and token[2:4].isdigit():
-            pass
-        elif token == "RF" and i + 1 < len(tokens) and tokens[i + 1][:2].isdigit():
-            pass
-        else:
+        glued = token.startswith("RF") and len(token) >= 4 and token[2:4].isdigit()
+        spaced = token == "RF" and i + 1 < len(tokens) and tokens[i + 1][:2].isdigit()
+        if not (glued or spaced):
             continue
         parts: list[str] = []
         ends: list[int] = []
@@ -134,15 +132,16 @@ def _rf_runs(text: str) -> Iterator[tuple[list[str], str, list[int]]]:
         yield parts, joined[:_MAX_RF_LENGTH], ends
 
 
-def rf_prefixes(text: str) -> Iterator[str]:
-    """Every prefix (25 to 5 characters) of every place an RF reference may start.
+def rf_prefixes(text: str) -> list[tuple[str, ...]]:
+    """For each place an RF reference may start, its prefixes from 25 to 5 characters.
 
-    For looking up known references: a prefix that equals a stored reference is that
-    reference, whatever the bank glued after it. Not checked, so cheap; longest first.
+    For looking up known references: the longest prefix that equals a stored reference is
+    that reference, whatever the bank glued after it. Nothing is checked, so it is cheap.
     """
-    for _parts, joined, _ends in _rf_runs(text):
-        for length in range(len(joined), _MIN_RF_LENGTH - 1, -1):
-            yield joined[:length]
+    return [
+        tuple(joined[:length] for length in range(len(joined), _MIN_RF_LENGTH - 1, -1))
+        for _parts, joined, _ends in _rf_runs(text)
+    ]
 
 
 def find_rf_references(text: str) -> list[str]:

@@ -76,7 +76,7 @@ def detect_format(data: bytes, filename: str = "") -> str:
         raise _unknown("Un relevé PDF ne se lit pas automatiquement.")
     if stripped.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise _unknown("C'est un classeur Excel : enregistrez-le au format CSV ou téléchargez un autre format.")
-    if stripped.startswith(b"!Type:") or stripped.startswith(b"!Account"):
+    if stripped.startswith((b"!Type:", b"!Account")):
         raise _unknown("Le format QIF n'est pas pris en charge.")
     if looks_like_cfonb120(stripped):
         return FORMAT_CFONB120
