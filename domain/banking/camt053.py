@@ -139,6 +139,8 @@ def _date_of(reader: _Reader, element: etree._Element | None) -> date | None:
 
 
 def _signed(amount: etree._Element, indicator: str, line: int | None) -> int:
+    """Signed cents of an amount and its CRDT/DBIT indicator; errors cite the amount's line."""
+    line = amount.sourceline or line
     cents = decimal_to_cents(amount.text, line=line)
     if cents < 0:
         raise StatementError(f"le montant « {amount.text} » est négatif (le sens est donné à part).", line=line)

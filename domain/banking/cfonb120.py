@@ -56,17 +56,16 @@ def _split_records(text: str) -> list[tuple[int, str]]:
 
 
 def looks_like_cfonb120(head: bytes) -> bool:
-    """True when the first records of a file look like CFONB 120 records."""
+    """True when a file starts like a CFONB 120 statement: an old-balance record (01), then
+    records whose code is 01, 04, 05 or 07 (a bad record further down is the parser's to report,
+    with its line number)."""
     records = _split_records(head.decode("latin-1"))
-    complete = records[:-1] or records  # the last one may be cut where the sample ends
-    if not complete or complete[0][1][:2] != "01":
+    if not records:
         return False
-    return all(
-        record[:2] in _CODES
-        and 20 <= len(record.rstrip()) <= RECORD_LENGTH
-        and (record[:2] == "05" or record[2:7].isdigit())
-        for _n, record in complete[:20]
-    )
+    first = records[0][1].rstrip()
+    if not (first[:2] == "01" and first[2:7].isdigit() and 80 <= len(first) <= RECORD_LENGTH):
+        return False
+    return len(records) == 1 or records[1][1][:2] in _CODES
 
 
 def _record(number: int, record: str) -> str:

@@ -76,6 +76,29 @@ def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
+class _CheckedTreeBuilder(TreeBuilder):
+    """ofxtools' tree builder, refusing an end tag that closes another element.
+
+    xml.etree's C TreeBuilder pops whatever is open, so a missing </BANKTRANLIST> would
+    silently move the balance inside the transaction list.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_tags: list[str] = []
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        self.open_tags.append(tag)
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> Element:
+        if not self.open_tags or self.open_tags[-1] != tag:
+            expected = self.open_tags[-1] if self.open_tags else "aucune"
+            raise ParseError(f"</{tag}> closes <{expected}>")
+        self.open_tags.pop()
+        return super().end(tag)
+
+
 def _tree(text: str) -> Element:
     start = _OFX_START_RE.search(text)
     if start is None:
@@ -84,23 +107,23 @@ def _tree(text: str) -> Element:
     # Tags are upper case in the OFX specification; a few XML exports write them in lower
     # case, which ofxtools' tokenizer does not accept. Only the tags are changed, not the data.
     body = _TAG_RE.sub(lambda m: m.group(0).upper(), body)
-    builder = TreeBuilder()
+    builder = _CheckedTreeBuilder()
     try:
         builder.feed(body)
-        return builder.close()
     except ParseError as error:
         position = re.search(r"position=\[(\d+):", str(error))
         line = _line_of(text, start.start() + int(position.group(1))) if position else None
         raise StatementError(
-            "le fichier OFX est mal formé (texte ou balise inattendus).", line=line
+            "le fichier OFX est mal formé (une balise est fermée au mauvais endroit, "
+            "ou du texte est hors balise).",
+            line=line,
         ) from None
-    except (AssertionError, IndexError):
-        # xml.etree's TreeBuilder asserts on an end tag that closes the wrong element and on
-        # elements left open at the end of the file.
+    if builder.open_tags:
         raise StatementError(
-            "Le fichier OFX est mal formé : une balise de regroupement n'est pas fermée "
-            "ou est fermée au mauvais endroit. Le fichier est peut-être tronqué."
-        ) from None
+            f"Le fichier OFX est mal formé : la balise <{builder.open_tags[-1]}> n'est jamais fermée. "
+            "Le fichier est peut-être tronqué."
+        )
+    return builder.close()
 
 
 def _text(element: Element | None, path: str) -> str:

@@ -173,14 +173,15 @@ def _is_print_grouping(parts: list[str], ends: list[int], end: int) -> bool:
 
 # Invoice numbers as Encaisse writes them, {series}-{year}-{value:04d}, and as banks mangle
 # them: "F-2026-0042", "F 2026 0042", "f2026-0042", "F20260042". The series is 1 to 4 letters
-# and the year four digits; words that are not series ("LE 2026 0315" in "payé le 2026…")
+# and the year four digits; short words that are not series ("LE 2026 0315", "VIR 20260042")
 # are left out.
 _NUMBER_RE = re.compile(
     r"(?<![A-Z0-9])([A-Z]{1,4})[ \-_/.]{0,2}((?:19|20)[0-9]{2})[ \-_/.]{0,2}([0-9]{3,6})(?![0-9])"
 )
-_NOT_A_SERIES = frozenset(
-    {"LE", "LA", "LES", "DE", "DU", "DES", "AU", "AUX", "EN", "ET", "OU", "UN", "CB", "RF", "REF"}
-)
+_NOT_A_SERIES = frozenset({
+    "LE", "LA", "LES", "DE", "DU", "DES", "AU", "AUX", "EN", "ET", "OU", "UN", "NO", "NUM",
+    "CB", "RF", "REF", "VIR", "VIRT", "PRLV", "SEPA", "CHQ", "FACT",
+})  # fmt: skip
 
 
 def _number_matches(text: str) -> Iterator[tuple[int, str, str, str]]:
