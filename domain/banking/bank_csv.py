@@ -547,28 +547,25 @@ def _lines(
     date_format: str | None,
     skipped_statuses: frozenset[str] = frozenset(),
 ) -> tuple[list[RawLine], str]:
-    dated = [
-        i
-        for i, (_line, cells) in enumerate(data_rows)
-        if _cell(cells, columns.date) and fold(_cell(cells, columns.status)) not in skipped_statuses
-    ]
-    last_dated = dated[-1] if dated else -1
+    def wanted(cells: list[str]) -> bool:
+        return any(c.strip() for c in cells) and fold(_cell(cells, columns.status)) not in skipped_statuses
+
+    # Lines after the last dated operation are summaries ("Solde au…", "Total", "Fin de liste").
+    dates = [_parse_date(_cell(cells, columns.date), date_format) if wanted(cells) else None for _l, cells in data_rows]
+    last_dated = max((i for i, d in enumerate(dates) if d is not None), default=-1)
     raw_lines: list[RawLine] = []
     currency = ""
     for position, (line, cells) in enumerate(data_rows):
-        if not any(c.strip() for c in cells):
-            continue
-        if skipped_statuses and fold(_cell(cells, columns.status)) in skipped_statuses:
-            continue  # pending, declined: not on the account (a booked one comes later)
-        date_text = _cell(cells, columns.date)
-        if not date_text:
-            if position > last_dated or _is_summary(cells):
-                continue  # summary lines under (or between) the operations
-            raise StatementError("la date de l'opération est vide.", line=line)
-        booking = _parse_date(date_text, date_format)
+        if not wanted(cells):
+            continue  # blank, or pending/declined: not on the account (a booked one comes later)
+        booking = dates[position]
         if booking is None:
-            if _is_summary(cells):
-                continue
+            date_text = _cell(cells, columns.date)
+            trailer = position > last_dated and not any(c.isdigit() for c in date_text)
+            if trailer or _is_summary(cells):
+                continue  # a total or a balance, under or between the operations
+            if not date_text:
+                raise StatementError("la date de l'opération est vide.", line=line)
             raise StatementError(f"la date « {date_text} » n'est pas lisible.", line=line)
         value_text = _cell(cells, columns.value_date)
         value_date = _parse_date(value_text, date_format) if value_text else None
