@@ -76,26 +76,54 @@ def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
+def _lines_of(text: str, positions: list[int]) -> list[int]:
+    """Line numbers of increasing positions, counting each stretch of text once."""
+    lines = []
+    line, previous = 1, 0
+    for position in positions:
+        line += text.count("\n", previous, position)
+        previous = position
+        lines.append(line)
+    return lines
+
+
 class _CheckedTreeBuilder(TreeBuilder):
     """ofxtools' tree builder, refusing an end tag that closes another element.
 
     xml.etree's C TreeBuilder pops whatever is open, so a missing </BANKTRANLIST> would
-    silently move the balance inside the transaction list.
+    silently move the balance inside the transaction list. An element left empty and
+    unclosed ("<MEMO>" with no value, which some banks write) is closed implicitly, as SGML
+    closes a data element.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.open_tags: list[str] = []
+        self._children: list[int] = []
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        if self._children:
+            self._children[-1] += 1
         self.open_tags.append(tag)
+        self._children.append(0)
         return super().start(tag, attrs)
 
+    def data(self, data: str) -> None:
+        if self._children:
+            self._children[-1] += 1  # not empty any more
+        super().data(data)
+
     def end(self, tag: str) -> Element:
+        while self.open_tags and self.open_tags[-1] != tag and self._children[-1] == 0:
+            self._pop(self.open_tags[-1])
         if not self.open_tags or self.open_tags[-1] != tag:
             expected = self.open_tags[-1] if self.open_tags else "aucune"
             raise ParseError(f"</{tag}> closes <{expected}>")
+        return self._pop(tag)
+
+    def _pop(self, tag: str) -> Element:
         self.open_tags.pop()
+        self._children.pop()
         return super().end(tag)
 
 
@@ -173,7 +201,7 @@ def parse_ofx(data: bytes) -> Statement:
     codec, version = _header(data)
     text, _encoding = decode_text(data, codec)
     root = _tree(text)
-    trn_lines = [_line_of(text, m.start()) for m in re.finditer(r"<STMTTRN>", text, re.IGNORECASE)]
+    trn_lines = _lines_of(text, [m.start() for m in re.finditer(r"<STMTTRN>", text, re.IGNORECASE)])
 
     statements = list(_statements(root))
     if not statements:

@@ -41,6 +41,7 @@ from domain.text import fold
 
 __all__ = [
     "MAX_RF_BODY",
+    "bank_upper",
     "find_invoice_numbers",
     "find_references",
     "find_rf_references",
@@ -59,13 +60,14 @@ _MIN_RF_LENGTH = 5
 _ALNUM_RE = re.compile(r"[A-Z0-9]+")
 
 
-def _upper_ascii(text: str) -> str:
+def bank_upper(text: str) -> str:
     """Text upper-cased without accents, as banks print it ("é" → "E")."""
-    return fold(text).upper()
+    # Bank text is mostly ASCII already; folding it character by character is the slow part.
+    return text.upper() if text.isascii() else fold(text).upper()
 
 
 def _body(number: str) -> str:
-    return "".join(_ALNUM_RE.findall(_upper_ascii(number)))
+    return "".join(_ALNUM_RE.findall(bank_upper(number)))
 
 
 def rf_for_invoice(number: str) -> str:
@@ -104,7 +106,7 @@ def format_rf(reference: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    return _ALNUM_RE.findall(_upper_ascii(text or ""))
+    return _ALNUM_RE.findall(bank_upper(text or ""))
 
 
 def _rf_runs(text: str) -> Iterator[tuple[list[str], str, list[int]]]:
@@ -185,7 +187,7 @@ _NOT_A_SERIES = frozenset({
 
 
 def _number_matches(text: str) -> Iterator[tuple[int, str, str, str]]:
-    cleaned = " ".join(_upper_ascii(text or "").split())
+    cleaned = " ".join(bank_upper(text or "").split())
     for match in _NUMBER_RE.finditer(cleaned):
         series, year, value = match.groups()
         if series in _NOT_A_SERIES:
