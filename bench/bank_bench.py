@@ -26,22 +26,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain.banking.matching import OpenItem, match_lines  # noqa: E402
-from domain.banking.references import format_rf, rf_for_invoice  # noqa: E402
-from domain.banking.statements import parse_statement  # noqa: E402
+from domain.banking.matching import OpenItem, match_lines
+from domain.banking.references import format_rf, rf_for_invoice
+from domain.banking.statements import parse_statement
 
-FIRST = "Jean Marie Pierre Sophie Luc Claire Paul Julie Michel Anne Louis Emma Hugo Léa Nicolas Chloé".split()
+FIRST = (
+    "Jean", "Marie", "Pierre", "Sophie", "Luc", "Claire", "Paul", "Julie", "Michel", "Anne", "Louis",
+    "Emma", "Hugo", "Léa", "Nicolas", "Chloé",
+)  # fmt: skip
 LAST = (
-    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Lefèvre Michel "
-    "Garcia David Bertrand Roux Vincent Fournier Morel Girard André Lefebvre Mercier Dupont Lambert Bonnet "
-    "François Martinez Legrand Garnier Faure Rousseau Blanc Guérin Muller Henry Roussel Nicolas Perrin "
-    "Morin Mathieu Clément Gauthier Dumont Lopez Fontaine Chevalier Robin"
-).split()
-COMPANY = "Terrasses Jardins Tilleuls Horizon Bâti Rénov Habitat Provence Azur Alpes Loire Atlantique Vosges".split()
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+    "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
+    "Morel", "Girard", "André", "Lefebvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François",
+    "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel",
+    "Nicolas", "Perrin", "Morin", "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez", "Fontaine",
+    "Chevalier", "Robin",
+)  # fmt: skip
+COMPANY = (
+    "Terrasses", "Jardins", "Tilleuls", "Horizon", "Bâti", "Rénov", "Habitat", "Provence", "Azur", "Alpes",
+    "Loire", "Atlantique", "Vosges",
+)  # fmt: skip
 START = date(2026, 1, 1)
 
 
-SYLLABLES = "ber car dan fon gal jou lam mar nor pel quen ral sau tel van bou che gui lou ron".split()
+SYLLABLES = (
+    "ber", "car", "dan", "fon", "gal", "jou", "lam", "mar", "nor", "pel", "quen", "ral", "sau", "tel",
+    "van", "bou", "che", "gui", "lou", "ron",
+)  # fmt: skip
 
 
 def surname(rng: random.Random, few_names: bool) -> str:
@@ -197,7 +208,9 @@ def main() -> None:
     }
     statement = None
     for name, data in files.items():
-        seconds, parsed = median_seconds(lambda data=data: parse_statement(data, f"bench.{name}"), args.runs)
+        seconds, parsed = median_seconds(
+            lambda data=data, name=name: parse_statement(data, f"bench.{name}"), args.runs
+        )
         results[f"parse_{name}_s"] = seconds
         assert len(parsed.lines) == args.lines, (name, len(parsed.lines))  # type: ignore[union-attr]
         if name == "csv":

@@ -77,6 +77,13 @@ def test_an_unreadable_date_names_its_transaction(bank_file):
         parse_statement(data)
 
 
+def test_an_empty_unclosed_element_is_closed_as_sgml_does(bank_file):
+    data = bank_file("ofx_sgml_latin1.ofx").replace(b"<MEMO>\xc9ch\xe9ance \xe9lectricit\xe9 mars", b"<MEMO>")
+    statement = parse_statement(data)
+    assert [(l.amount_cents, l.remittance) for l in statement.lines][1] == (-8640, "")
+    assert statement.closing_balance_cents == 819610
+
+
 def test_an_unclosed_group_refuses_the_file(bank_file):
     data = bank_file("ofx_sgml_latin1.ofx").replace(b"</BANKTRANLIST>", b"", 1)
     with pytest.raises(StatementError, match="mal formé"):

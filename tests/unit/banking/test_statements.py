@@ -128,6 +128,14 @@ def test_the_same_file_twice_gives_the_same_fingerprints(bank_file, name):
     assert len(set(first)) == len(first)  # never two lines with one fingerprint
 
 
+def test_the_same_period_downloaded_again_gives_the_same_fingerprints(bank_file):
+    # Downloaded the next day: the bank prints another date and balance above the operations.
+    assert bank_file("overlap_a_again.csv") != bank_file("overlap_a.csv")
+    first = [l.fingerprint for l in parse_statement(bank_file("overlap_a.csv")).lines]
+    again = [l.fingerprint for l in parse_statement(bank_file("overlap_a_again.csv")).lines]
+    assert again == first
+
+
 def test_overlapping_downloads_share_the_fingerprints_of_their_common_days(bank_file):
     early = parse_statement(bank_file("overlap_a.csv"))  # 1–15 March
     late = parse_statement(bank_file("overlap_b.csv"))  # 10–31 March
