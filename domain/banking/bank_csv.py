@@ -32,6 +32,7 @@ from .model import (
     decode_text,
     french_amount_to_cents,
     one_line,
+    unknown_format,
 )
 
 __all__ = ["LAYOUTS", "BankLayout", "CsvMapping", "NeedsMapping", "parse_csv"]
@@ -345,6 +346,7 @@ def _delimiter(text: str) -> str:
 
 _DMY_RE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})(?:[ T][0-9:.]+)?")
 _YMD_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T][0-9:.]+(?:Z|[+-][0-9:]+)?)?")
+_COMPACT_YMD_RE = re.compile(r"((?:19|20)[0-9]{2})([0-9]{2})([0-9]{2})")  # 20260305
 
 
 def _parse_date(text: str, date_format: str | None) -> date | None:
@@ -359,7 +361,7 @@ def _parse_date(text: str, date_format: str | None) -> date | None:
         if match:
             day, month, year = (int(g) for g in match.groups())
             return date(year + 2000 if year < 100 else year, month, day)
-        match = _YMD_RE.fullmatch(text)
+        match = _YMD_RE.fullmatch(text) or _COMPACT_YMD_RE.fullmatch(text)
         if match:
             year, month, day = (int(g) for g in match.groups())
             return date(year, month, day)
@@ -607,7 +609,9 @@ def _needs_mapping(rows: list[Row], delimiter: str, encoding: str) -> NeedsMappi
             sample = tuple(tuple(c.strip() for c in row) for row in following[:3])
             return NeedsMapping(columns, line, delimiter, encoding, sample)
     data = [cells for _l, cells in rows if any(_looks_like_date(c) for c in cells)]
-    width = max((len(cells) for cells in data[:10]), default=0)
+    if not data:
+        raise unknown_format("Ce texte ne contient aucune opération datée.")
+    width = max(len(cells) for cells in data[:10])
     return NeedsMapping(
         tuple(f"Colonne {i + 1}" for i in range(width)),
         None,

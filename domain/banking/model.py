@@ -44,6 +44,7 @@ from domain.money import MoneyError, format_amount_input, parse_amount
 from domain.text import fold
 
 __all__ = [
+    "ACCEPTED_FORMATS_FR",
     "FORMAT_CAMT053",
     "FORMAT_CFONB120",
     "FORMAT_CSV",
@@ -60,12 +61,29 @@ __all__ = [
     "french_amount_to_cents",
     "normalize_label",
     "one_line",
+    "unknown_format",
 ]
 
 FORMAT_OFX = "ofx"
 FORMAT_CAMT053 = "camt053"
 FORMAT_CFONB120 = "cfonb120"
 FORMAT_CSV = "csv"
+
+ACCEPTED_FORMATS_FR = (
+    "OFX ou QFX, CAMT.053 (XML ISO 20022), CFONB 120 (relevé 120 caractères) "
+    "et CSV des banques françaises"
+)
+
+
+def unknown_format(detail: str = "") -> StatementError:
+    """The error for a file in no format we read, listing the ones we do."""
+    detail = f"{detail} " if detail else ""
+    return StatementError(
+        f"Ce fichier n'est pas un relevé bancaire lisible. {detail}"
+        f"Formats acceptés : {ACCEPTED_FORMATS_FR}. Téléchargez le relevé sous l'un de ces formats "
+        "depuis l'espace en ligne de votre banque."
+    )
+
 
 # A month of an artisan's account is a few hundred lines; a year of a busy company's account
 # exported as CSV is under 2 MB. Beyond this, the file is not a statement (or is a mistake).

@@ -17,6 +17,7 @@ from .bank_csv import LAYOUTS, BankLayout, CsvMapping, NeedsMapping, parse_csv
 from .camt053 import looks_like_camt, parse_camt053
 from .cfonb120 import looks_like_cfonb120, parse_cfonb120
 from .model import (
+    ACCEPTED_FORMATS_FR,
     FORMAT_CAMT053,
     FORMAT_CFONB120,
     FORMAT_CSV,
@@ -26,6 +27,7 @@ from .model import (
     StatementError,
     StatementLine,
     compact_iban,
+    unknown_format,
 )
 from .ofx import looks_like_ofx, parse_ofx
 
@@ -43,21 +45,7 @@ __all__ = [
     "parse_statement",
 ]
 
-ACCEPTED_FORMATS_FR = (
-    "OFX ou QFX, CAMT.053 (XML ISO 20022), CFONB 120 (relevé 120 caractères) "
-    "et CSV des banques françaises"
-)
-
 _SAMPLE = 8192
-
-
-def _unknown(what: str = "") -> StatementError:
-    detail = f"{what} " if what else ""
-    return StatementError(
-        f"Ce fichier n'est pas un relevé bancaire lisible. {detail}"
-        f"Formats acceptés : {ACCEPTED_FORMATS_FR}. Téléchargez le relevé sous l'un de ces formats "
-        "depuis l'espace en ligne de votre banque."
-    )
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
@@ -71,17 +59,17 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if stripped.startswith(b"<"):
         if looks_like_camt(stripped):
             return FORMAT_CAMT053
-        raise _unknown("C'est un fichier XML ou HTML qui n'est ni un relevé CAMT.053 ni un OFX.")
+        raise unknown_format("C'est un fichier XML ou HTML qui n'est ni un relevé CAMT.053 ni un OFX.")
     if stripped.startswith(b"%PDF"):
-        raise _unknown("Un relevé PDF ne se lit pas automatiquement.")
+        raise unknown_format("Un relevé PDF ne se lit pas automatiquement.")
     if stripped.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise _unknown("C'est un classeur Excel : enregistrez-le au format CSV ou téléchargez un autre format.")
+        raise unknown_format("C'est un classeur Excel : enregistrez-le au format CSV ou téléchargez un autre format.")
     if stripped.startswith((b"!Type:", b"!Account")):
-        raise _unknown("Le format QIF n'est pas pris en charge.")
+        raise unknown_format("Le format QIF n'est pas pris en charge.")
     if looks_like_cfonb120(stripped):
         return FORMAT_CFONB120
     if b"\x00" in head:
-        raise _unknown()
+        raise unknown_format()
     if filename.lower().endswith((".ofx", ".qfx")):
         raise StatementError("Ce fichier porte l'extension .ofx mais son contenu n'est pas un relevé OFX.")
     return FORMAT_CSV

@@ -227,7 +227,7 @@ def test_signed_amounts(written, expected):
     assert parse_statement(_lbp(f"01/03/2026;A;{written}")).lines[0].amount_cents == expected
 
 
-@pytest.mark.parametrize("written", ["05/03/2026", "5/3/2026", "05/03/26", "2026-03-05", "05.03.2026"])
+@pytest.mark.parametrize("written", ["05/03/2026", "5/3/2026", "05/03/26", "2026-03-05", "05.03.2026", "20260305"])
 def test_dates(written):
     assert parse_statement(_lbp(f"{written};A;1,00")).lines[0].booking_date == date(2026, 3, 5)
 
@@ -259,3 +259,8 @@ def test_an_unclosed_quote_is_reported_where_it_starts():
     data = _lbp("02/03/2026;A;1,00", '03/03/2026;"B;2,00', "04/03/2026;C;3,00")
     with pytest.raises(StatementError, match="^Ligne 3 : "):
         parse_statement(data)
+
+
+def test_text_without_any_dated_line_is_not_a_statement():
+    with pytest.raises(StatementError, match="^Ce fichier n'est pas un relevé bancaire lisible. Ce texte ne contient"):
+        parse_statement("Bonjour,\nvoici le relevé demandé.\nCordialement\n".encode())
