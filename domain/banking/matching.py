@@ -1,24 +1,32 @@
 """Matching statement credits against open invoices. Pure: plain values in, proposals out.
 
-Each credit line gets one `Match`; debits are not looked at. In order, the first that applies:
+Each credit line gets one `Match`; debits are not looked at. In order, the first that applies
+(the score is shown to the user; the bonus is up to 10 points for how close the name is):
 
-1. exact (score 100 for an RF reference, 98 for an invoice number): a reference of an open
-   invoice is in the line (structured reference, label or remittance text). The amount is
-   allocated to the referenced invoices, oldest due first; less than what remains is a partial
-   payment, more is flagged (`over_balance_cents`), never absorbed.
-2. suggestion, score 89–95: the amount equals what remains on one invoice, the payer's name is
-   close to its client's name, and the date is plausible (from a week before the invoice to a
-   year after its due date). The page may pre-tick scores of 80 and more.
-3. suggestion, lower score, each with its reason in French: the amount is the sum of several
-   invoices of that one client (subsets of 2 to 4 of its 12 oldest invoices: at most 781 sums);
-   a partial payment of its oldest invoice that remains larger; more than everything the client
-   owes (flagged); or, when the name says nothing, the amount alone if few invoices share it.
-4. none.
+1. exact, 100 for an RF reference, 98 for an invoice number: a reference of an open invoice is
+   in the line (structured reference, label or remittance text). The amount goes to the
+   referenced invoices, oldest due first; less than what remains is a partial payment, more is
+   flagged (`over_balance_cents`), never absorbed.
+2. suggestion, 89–95 (84–90 when the client has several invoices of that amount): the amount
+   equals what remains on an invoice, the payer's name is close to its client's, and the date
+   is plausible (from a week before the invoice to a year after its due date).
+3. suggestion from the payer's name, for that one client:
+   - 81–85: the amount is the sum of several of its invoices (subsets of 2 to 4 among its 12
+     oldest: at most 781 sums tried);
+   - 71–75: the amount of one of its invoices, at an unusual date;
+   - 56–60: less than its oldest invoice that is larger: a partial payment (`partial`);
+   - 51–55: more than everything it owes: all its invoices, the excess flagged;
+   - 46–50: otherwise, its oldest invoices in order, the last one in part.
+4. suggestion from the amount alone, when the name says nothing: 55 when a single open invoice
+   has that amount (40 if the date is unusual), 35 for the closest due date among 2 or 3.
+5. none, with the reason (no invoice; too many invoices of that amount; a reference that is
+   not open).
 
-Exact and step-2 matches use up what remains on the invoices they take, line after line in
-booking order, so a second payment of the same invoice in the same statement is flagged as
-over the balance instead of being proposed twice. Step-3 suggestions are computed against what
-is left and use nothing up: the user confirms them one by one.
+A page may pre-tick scores of 80 and more. Exact and step-2 matches use up what remains on the
+invoices they take, line after line in booking order, so a second payment of the same invoice
+in the same statement is flagged as over the balance instead of being proposed twice. Other
+suggestions are computed against what is left and use nothing up: the user confirms them one
+by one.
 
 Names. Banks print the payer as "VIR SEPA M OU MME DUPONT JEAN", "VIREMENT DE SCI LES TERRASSES
 REF…", upper case, without accents, often cut. Both sides are folded (no accents, upper case),
@@ -28,9 +36,10 @@ client's name (weighted by word length) found among the line's words: a word cou
 equal, 0.9 when one is the other cut short (4 letters at least: TERRAS/TERRASSES), and by its
 difflib ratio when it is at least 0.8 (a typo: TERASSES/TERRASSES 0.94, DUPOND/DUPONT 0.83).
 difflib is the standard library's Ratcliff/Obershelp matcher: no dependency, deterministic,
-and good on short words; it runs only on word pairs with the same first letter, is cached
-(the same names come back line after line), so its quadratic cost stays small. Word order does not matter (DUPONT JEAN / Jean Dupont = 1.0), and
-the line may say more than the name (the rest of a label is not a penalty).
+and good on short words; it runs only on word pairs with the same first letter and is cached
+(the same names come back line after line), so its quadratic cost stays small. Word order
+does not matter (DUPONT JEAN / Jean Dupont = 1.0), and the line may say more than the name
+(the rest of a label is not a penalty).
 
 Speed. Everything is looked up in dictionaries built once: references, invoice numbers,
 remaining amounts, (client, amount), and client names by the first four letters of each word

@@ -19,14 +19,13 @@ depend on the file it came from:
   nothing;
 - occurrence: the rank of the line among the lines of the file with the same values above
   (0 for the first). Two genuinely different transfers of 50,00 € from the same client on the
-  same day with the same label get 0 and 1. The rank is stable across overlapping statements
-  because a statement always holds whole days: both files hold both transfers of that day,
-  in the same order relative to each other. When a later file holds one more identical line
-  than an earlier one, exactly the extra one is new, which is what the rank says.
+  same day with the same label get 0 and 1; the rank is never needed when the bank gives ids
+  or balances, but it also guarantees that no two lines of one file share a fingerprint.
 
-A statement exported in the middle of a day can hold part of that day; the rank then still
-counts correctly (see above), but a bank that reorders identical lines between two exports
-would not matter either: identical lines are interchangeable.
+The rank is stable across overlapping statements because identical lines are
+interchangeable: whatever their order in each file, a file holding both transfers of the day
+gives fingerprints #0 and #1 every time. A statement exported in the middle of a day may hold
+only the first; the next one holds both, and exactly one of them (#1) is new, which is true.
 """
 
 from __future__ import annotations
