@@ -16,12 +16,17 @@ from domain.banking.matching import OpenItem
 from domain.banking.references import rf_for_invoice
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "bank"
-COMPANY_IBAN = "FR76 3000 4000 0312 3456 7890 143"
 
 
 def read(name: str) -> bytes:
     """The bytes of a sample statement."""
     return (DATA / name).read_bytes()
+
+
+@pytest.fixture
+def bank_data_dir() -> Path:
+    """The folder of the sample statements (and of the CAMT.053 schema, in schemas/)."""
+    return DATA
 
 
 @pytest.fixture

@@ -8,11 +8,9 @@ from lxml import etree
 from domain.banking.model import FORMAT_CAMT053
 from domain.banking.statements import StatementError, parse_statement
 
-from .conftest import DATA
 
-
-def test_the_sample_is_valid_against_the_iso_schema(bank_file):
-    schema = etree.XMLSchema(etree.parse(str(DATA / "schemas" / "camt.053.001.02.xsd")))
+def test_the_sample_is_valid_against_the_iso_schema(bank_file, bank_data_dir):
+    schema = etree.XMLSchema(etree.parse(str(bank_data_dir / "schemas" / "camt.053.001.02.xsd")))
     document = etree.fromstring(bank_file("camt053_batch_rf.xml"))
     assert schema.validate(document), schema.error_log
 
