@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.text import fold
+from domain.core.text import fold
 
 from .model import (
     FORMAT_CSV,

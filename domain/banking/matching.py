@@ -63,7 +63,7 @@ from functools import cached_property, lru_cache
 from itertools import combinations
 from typing import Literal, Protocol
 
-from domain.money import format_amount_input
+from domain.billing.money import format_amount_input
 
 from .references import (
     bank_upper,

@@ -2,7 +2,7 @@
 
 Amounts are integer cents, signed from the account holder's side: a credit (money in) is
 positive, a debit negative. Floats never appear: amounts are read as text and converted
-exactly (`Decimal`, or `domain.money.parse_amount` for French CSV amounts).
+exactly (`Decimal`, or `domain.billing.money.parse_amount` for French CSV amounts).
 
 Fingerprints. The same transaction comes back in every statement that covers its day (the
 artisan downloads "the last 30 days" every week), so each line gets a fingerprint that does not
@@ -39,8 +39,8 @@ from decimal import Decimal, InvalidOperation
 
 from stdnum import iban as stdnum_iban
 
-from domain.money import MoneyError, format_amount_input, parse_amount
-from domain.text import fold
+from domain.billing.money import MoneyError, format_amount_input, parse_amount
+from domain.core.text import fold
 
 __all__ = [
     "ACCEPTED_FORMATS_FR",

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
-from domain.text import fold
+from domain.core.text import fold
 
 __all__ = [
     "MAX_RF_BODY",

@@ -8,7 +8,7 @@ import pytest
 from domain.banking.bank_csv import LAYOUTS, CsvMapping, NeedsMapping
 from domain.banking.model import FORMAT_CSV
 from domain.banking.statements import StatementError, parse_statement
-from domain.text import fold
+from domain.core.text import fold
 
 NBSP = "\u00a0"
 

@@ -8,7 +8,7 @@ import domain.banking
 
 PACKAGE = Path(domain.banking.__file__).parent
 ALLOWED_LIBRARIES = {"lxml", "ofxtools", "cfonb", "stdnum"}
-ALLOWED_DOMAIN = {"domain.money", "domain.text"}
+ALLOWED_DOMAIN = {"domain.billing.money", "domain.core.text"}
 
 
 def _imports(path: Path):
