@@ -1,32 +1,9 @@
-"""ISO 11649 structured creditor references ("RF…") and references found in remittance text.
+"""ISO 11649 structured creditor references ("RF…") found in remittance text, and invoice numbers.
 
-Why a structured reference: a SEPA credit transfer carries 140 characters of free text that the
-payer types (or forgets) and that banks re-cut, upper-case and prefix with their own words. The
-SEPA Credit Transfer rulebook also carries a *structured* creditor reference (pain.001
-`<RmtInf><Strd><CdtrRefInf><Ref>`, EPC069-12 QR code field 10): a payer's bank that receives it
-passes it on untouched, it comes back in the CAMT.053 statement in the same field, and its two
-check digits (ISO 7064 mod 97-10, as in an IBAN) tell a real reference from a typo.
-
-The reference of an invoice is "RF" + two check digits + the letters and digits of its number:
-F-2026-0042 → RF.. F20260042 (at most 21 characters after the check digits).
-
-Unique: a creditor reference only has to identify a document *for its creditor*, the owner of
-the IBAN the transfer is sent to (ISO 11649 §3: "unique within the creditor's domain"). Within one
-company invoice numbers are unique and never reused (CGI ann. II art. 242 nonies A: one
-chronological, continuous sequence; see `domain.numbering`), and the mapping from number to
-reference loses nothing for the numbers Encaisse issues, `{series}-{year}-{value:04d}` with a
-letter series and a four-digit year: the letters end where the year starts, the year is four
-digits, the rest is the sequence, so dropping the two hyphens is reversible. (Two hand-made
-numbers differing only by their separators, "F-2026-1" and "F2026-1", would share a reference:
-whoever stores references keeps them unique per company.)
-
-Stable: the number is frozen when the invoice is issued (its PDF and Factur-X are stored with
-it), and the reference depends on nothing else (no database id, no date, no counter), so the
-reference printed on the invoice, carried by its QR code and recomputed when a statement
-arrives years later is the same.
-
-The check digits come from python-stdnum (`stdnum.iso7064.mod_97_10`, `stdnum.iso11649`): a
-well-kept implementation with the standard's own examples in its tests.
+An invoice's own reference is made, stored and printed by billing
+(`domain.billing.payment_reference`, which explains why RF, why unique and why stable); it is
+re-exported here, next to what finds references in the text banks send back: groups of four,
+lower case, glued to the next word, cut across lines, and invoice numbers as banks mangle them.
 """
 
 from __future__ import annotations
@@ -35,8 +12,8 @@ import re
 from collections.abc import Iterator
 
 from stdnum import iso11649
-from stdnum.iso7064 import mod_97_10
 
+from domain.billing.payment_reference import MAX_RF_BODY, format_rf, is_valid_rf, rf_for_invoice
 from domain.core.text import fold
 
 __all__ = [
@@ -53,7 +30,6 @@ __all__ = [
 ]
 
 # ISO 11649: "RF", two check digits, then 1 to 21 alphanumeric characters (25 in all).
-MAX_RF_BODY = 21
 _MAX_RF_LENGTH = 4 + MAX_RF_BODY
 _MIN_RF_LENGTH = 5
 
@@ -68,36 +44,6 @@ def bank_upper(text: str) -> str:
 
 def _body(number: str) -> str:
     return "".join(_ALNUM_RE.findall(bank_upper(number)))
-
-
-def rf_for_invoice(number: str) -> str:
-    """The ISO 11649 reference of an invoice number, compact: "F-2026-0042" → "RF..F20260042"."""
-    body = _body(number)
-    if not body:
-        raise ValueError(f"an invoice number needs letters or digits: {number!r}")
-    if len(body) > MAX_RF_BODY:
-        # Refused rather than cut: a cut reference could be shared by two invoices.
-        raise ValueError(f"invoice number too long for an RF reference: {number!r}")
-    # The check digits are computed on body + "RF" + "00" (the prefix moved to the end).
-    check = mod_97_10.calc_check_digits(body + "RF")
-    return f"RF{check}{body}"
-
-
-def is_valid_rf(reference: str) -> bool:
-    """True for a well-formed RF reference with correct check digits (spaces allowed)."""
-    if not isinstance(reference, str):
-        return False
-    compact = "".join(reference.split()).upper()
-    if not compact.startswith("RF") or not compact.isalnum() or not compact.isascii():
-        return False
-    return iso11649.is_valid(compact)
-
-
-def format_rf(reference: str) -> str:
-    """The printed form, in groups of four: "RF18539007547034" → "RF18 5390 0754 7034"."""
-    if not is_valid_rf(reference):
-        raise ValueError(f"not a valid RF reference: {reference!r}")
-    return iso11649.format(reference)
 
 
 # --------------------------------------------------------------------------------------------
