@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
+from domain.banking import imports
+from domain.banking.models import BankLine
 from domain.billing import payments
 from domain.billing.models import CatalogItem, PaymentMethod
 from domain.billing.payments import PaymentInput
@@ -49,6 +52,8 @@ class World:
     open_quote_token: str
     quote_token: str
     invoice_token: str
+    statement_id: int  # a bank statement of the company
+    line_id: int  # its credit waiting to be reconciled (proposed for invoice_id)
 
     def ids_for(self, endpoint: str) -> dict:
         """URL values for a route: the object in the state the endpoint acts on."""
@@ -66,7 +71,9 @@ class World:
         return {
             "client_id": self.client_id, "contact_id": self.contact_id, "item_id": self.item_id,
             "quote_id": quote, "invoice_id": invoice, "document_id": invoice, "payment_id": self.payment_id,
-            "task_id": self.task_id, "plan_id": self.plan_id, "token": token, "key": "soft", "channel": "whatsapp", "filename": "app.css",
+            "task_id": self.task_id, "plan_id": self.plan_id, "token": token, "key": "soft", "channel": "whatsapp",
+            "filename": "app.css",
+            "statement_id": self.statement_id, "line_id": self.line_id,
         }
 
 
@@ -89,13 +96,28 @@ def build_world(company_id: int) -> World:
     plan = reminders.save_plan(company, None, name="Clients réguliers", steps=reminders.DEFAULT_STEPS[1:3],
                                confirm_formal_notice=True)
     links = {doc.id: portal.ensure_link(doc, user).token for doc in (open_quote, quote, invoice)}
+    imported = imports.import_statement(company, user, world_statement(invoice.remaining_cents), "releve.csv",
+                                        today=TODAY)
+    line_id = db.session.scalar(select(BankLine.id).where(BankLine.statement_id == imported.statement.id,
+                                                          BankLine.amount_cents > 0))
     db.session.commit()
     return World(
         company_id=company.id, user_id=user.id, client_id=client.id, contact_id=client.contacts[0].id,
         item_id=item.id, draft_quote_id=draft_quote.id, open_quote_id=open_quote.id, quote_id=quote.id,
         draft_invoice_id=draft_invoice.id, invoice_id=invoice.id, payment_id=payment.id, task_id=task.id,
-        plan_id=plan.id, open_quote_token=links[open_quote.id], quote_token=links[quote.id], invoice_token=links[invoice.id],
+        plan_id=plan.id, open_quote_token=links[open_quote.id], quote_token=links[quote.id],
+        invoice_token=links[invoice.id],
+        statement_id=imported.statement.id, line_id=line_id,
     )
+
+
+def world_statement(remaining_cents: int) -> bytes:
+    """A Crédit Mutuel CSV of yesterday: Hélène Dupont's transfer of what her invoice owes, and a debit."""
+    day = (TODAY - timedelta(days=1)).strftime("%d/%m/%Y")
+    euros, cents = divmod(remaining_cents, 100)
+    return ("Date;Date de valeur;Débit;Crédit;Libellé;Solde\r\n"
+            f"{day};{day};;{euros},{cents:02d};VIR SEPA MME HELENE DUPONT;1000,00\r\n"
+            f"{day};{day};-20,00;;PRLV SEPA EDF;980,00\r\n").encode()
 
 
 @pytest.fixture(scope="session")
