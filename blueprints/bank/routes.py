@@ -40,9 +40,11 @@ def _require_login():
 
 def _index_context(view: str, page: int, **extra) -> dict:
     company = current_user.company
+    lines = bank_lists.list_lines(company.id, view, page)
     context = {
-        "lines": bank_lists.list_lines(company.id, view, page), "views": VIEWS,
-        "summary": reconciliation.summary(company.id), "imports": bank_lists.recent_imports(company.id),
+        "lines": lines, "views": VIEWS, "form_nonce": idempotency.new_token()[:24],
+        "summary": reconciliation.summary(company.id, waiting=lines.counts[DEFAULT_VIEW]),
+        "imports": bank_lists.recent_imports(company.id),
         "upload_form": UploadForm.fresh(), "has_iban": compact_iban(company.iban) is not None,
         "state_labels": reconciliation.STATE_LABELS,
     }
@@ -90,7 +92,7 @@ def upload():
     if replay is not None:
         return replay
     try:
-        result = imports.import_statement(current_user.company, current_user, data, filename, today=company_today())
+        result = imports.import_statement(current_user.company, current_user, data, filename)
     except UserError as exc:
         db.session.rollback()
         form.file.errors = [*form.file.errors, str(exc)]
@@ -121,8 +123,7 @@ def mapping():
     if replay is not None:
         return replay
     try:
-        result = imports.import_statement(current_user.company, current_user, data, filename, today=company_today(),
-                                          mapping=chosen)
+        result = imports.import_statement(current_user.company, current_user, data, filename, mapping=chosen)
     except UserError as exc:
         db.session.rollback()
         return _mapping_page(needs, data, filename, form, error=str(exc))
@@ -142,14 +143,30 @@ def _needs_mapping(data: bytes, filename: str) -> NeedsMapping | None:
 def rematch():
     """Match the waiting credits again against what the invoices owe now."""
     def act() -> Done:
-        recorded = reconciliation.match_waiting(current_user.company_id, current_user, today=company_today())
+        exact = reconciliation.match_waiting(current_user.company_id)
         message = "Propositions mises à jour."
-        if recorded:
-            message += f" {recorded} paiement{'s' if recorded > 1 else ''} enregistré{'s' if recorded > 1 else ''} " \
-                       "d'après la référence de la facture."
+        if exact:
+            message += f" {exact} avec la référence exacte d'une facture, à confirmer."
         return Done(url_for("bank.index"), message)
 
     return run_once(None, fallback_url=url_for("bank.index"), act=act,
+                    fail=lambda _exc: _upload_failed(UploadForm.fresh()))
+
+
+@bp.post("/confirm-exact")
+def confirm_exact():
+    """One tap for every proposal naming its invoice exactly (RF reference or number), within what is due."""
+    form = ConfirmForm()
+
+    def act() -> Done:
+        done, left = reconciliation.confirm_exact(current_user.company_id, current_user, today=company_today())
+        message = f"{done} virement{'s' if done > 1 else ''} rapproché{'s' if done > 1 else ''} de sa facture."
+        if left:
+            message += (f" {left} laissé{'s' if left > 1 else ''} à rapprocher : la facture a changé depuis "
+                        "(réglée entre-temps) ou le virement est daté après aujourd'hui.")
+        return Done(url_for("bank.index"), message)
+
+    return run_once(form.token.data, fallback_url=url_for("bank.index"), act=act,
                     fail=lambda _exc: _upload_failed(UploadForm.fresh()))
 
 

@@ -13,8 +13,8 @@ the same time. The statement row keeps the counts, for the summary "12 opératio
 30 déjà importées".
 
 Then every credit still waiting (the new ones and those of earlier imports) is matched against
-the invoices as they stand (`reconciliation.match_waiting`): exact references become payments,
-the rest become proposals for the user to confirm.
+the invoices as they stand (`reconciliation.match_waiting`); the proposals wait for the user to
+confirm them (the exact ones all at once if they like): nothing becomes a payment by itself.
 
 A CSV layout Encaisse does not recognise comes back as `NeedsMapping` (nothing written): the
 page asks which column holds what, and the columns chosen are remembered for the account and
@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,7 +43,6 @@ from extensions import db
 
 __all__ = ["BankImportError", "ImportResult", "bank_account", "import_statement", "mapping_from_dict"]
 
-_CHUNK = 500  # rows per INSERT statement
 
 
 class BankImportError(UserError):
@@ -60,8 +59,8 @@ class ImportResult:
     statement: BankStatement | None
     needs_mapping: NeedsMapping | None = None
     mapping_error: str = ""  # the remembered columns did not fit this file
-    recorded: int = 0  # credits recorded as payments at import (exact references)
-    waiting: int = 0  # credits left to reconcile, all imports together
+    waiting: int = 0  # credits to reconcile, all imports together
+    exact: int = 0  # of which the proposal names the invoices exactly (RF reference, number)
 
     @property
     def message(self) -> str:
@@ -70,11 +69,11 @@ class ImportResult:
             return ""
         new, old = self.statement.new_count, self.statement.duplicate_count
         parts = [f"{new} opération{_s(new)} nouvelle{_s(new)}, {old} déjà importée{_s(old)}"]
-        if self.recorded:
-            parts.append(f"{self.recorded} paiement{_s(self.recorded)} enregistré{_s(self.recorded)} "
-                         "d'après la référence de la facture")
         if self.waiting:
-            parts.append(f"{self.waiting} virement{_s(self.waiting)} à rapprocher")
+            waiting = f"{self.waiting} virement{_s(self.waiting)} à rapprocher"
+            if self.exact:
+                waiting += f", dont {self.exact} avec la référence exacte d'une facture"
+            parts.append(waiting)
         return " · ".join(parts) + "."
 
 
@@ -186,17 +185,16 @@ def _row(line: StatementLine, company_id: int, account_id: int, statement_id: in
 
 
 def _insert_new(rows: list[dict]) -> int:
-    """Insert the lines not stored yet; returns how many were new."""
+    """Insert the lines not stored yet; returns how many were new.
+
+    One statement compiled once and run for every row (SQLAlchemy batches the parameters into
+    multi-row INSERTs); the conflicting rows are skipped by the database and not returned.
+    """
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = BankLine.__table__
-    added = 0
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start:start + _CHUNK]
-        statement = (insert(table).values(chunk)
-                     .on_conflict_do_nothing(index_elements=["company_id", "account_id", "fingerprint"])
-                     .returning(table.c.id))
-        added += len(db.session.execute(statement).all())
-    return added
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["company_id", "account_id", "fingerprint"])
+                 .returning(table.c.id))
+    return len(db.session.execute(statement, rows).all()) if rows else 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,7 +202,7 @@ def _insert_new(rows: list[dict]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def import_statement(company, actor, data: bytes, filename: str, *, today: date, mapping: CsvMapping | None = None,
+def import_statement(company, actor, data: bytes, filename: str, *, mapping: CsvMapping | None = None,
                      now: datetime | None = None) -> ImportResult:
     """Import a statement file for the company's account (see the module docstring).
 
@@ -227,7 +225,7 @@ def import_statement(company, actor, data: bytes, filename: str, *, today: date,
     db.session.add(statement)
     db.session.flush()
     statement.new_count = _insert_new([_row(line, company.id, account.id, statement.id) for line in read.lines])
-    recorded = reconciliation.match_waiting(company.id, actor, today=today, now=now)
-    statement.auto_matched_count = recorded
+    statement.exact_count = reconciliation.match_waiting(company.id)
     db.session.flush()
-    return ImportResult(statement, recorded=recorded, waiting=reconciliation.summary(company.id).waiting_count)
+    return ImportResult(statement, waiting=reconciliation.summary(company.id).waiting_count,
+                        exact=statement.exact_count)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
+from domain.banking.matching import EXACT
 from domain.banking.models import DEBIT, IGNORED, MATCHED, UNMATCHED, BankAllocation, BankLine, BankStatement
 from domain.billing.models import INVOICE_KINDS, Document
 from domain.billing.status import open_terms
@@ -53,6 +54,7 @@ class LinePage:
     page: int
     pages: int
     counts: dict[str, tuple[int, int]]  # view → (count, cents)
+    exact: int = 0  # waiting lines whose proposal is exact and within what is due (one tap confirms them all)
     invoices: dict[int, InvoiceBrief] = field(default_factory=dict)
     allocations: dict[int, list[BankAllocation]] = field(default_factory=dict)  # line id → active allocations
 
@@ -87,13 +89,21 @@ def active_allocations(company_id: int, line_ids) -> dict[int, list[BankAllocati
     return found
 
 
+def _counts(company_id: int) -> tuple[dict[str, tuple[int, int]], int]:
+    """(count, sum in cents) of lines per view, and the waiting lines with an exact proposal
+    within what is due (one grouped query on the covering index ix_bank_lines_company_state_date)."""
+    exact = case((and_(BankLine.match_kind == EXACT, BankLine.over_balance_cents == 0), 1), else_=0)
+    rows = db.session.execute(
+        select(BankLine.state, func.count(), func.coalesce(func.sum(BankLine.amount_cents), 0), func.sum(exact))
+        .where(BankLine.company_id == company_id).group_by(BankLine.state)).all()
+    by_state = {state: (count, int(cents)) for state, count, cents, _exact in rows}
+    exact_waiting = next((int(n or 0) for state, _c, _s, n in rows if state == UNMATCHED), 0)
+    return {view: by_state.get(state, (0, 0)) for view, (state, _label) in VIEWS.items()}, exact_waiting
+
+
 def counts(company_id: int) -> dict[str, tuple[int, int]]:
     """(count, sum in cents) of lines per view."""
-    rows = db.session.execute(
-        select(BankLine.state, func.count(BankLine.id), func.coalesce(func.sum(BankLine.amount_cents), 0))
-        .where(BankLine.company_id == company_id).group_by(BankLine.state)).all()
-    by_state = {state: (count, int(cents)) for state, count, cents in rows}
-    return {view: by_state.get(state, (0, 0)) for view, (state, _label) in VIEWS.items()}
+    return _counts(company_id)[0]
 
 
 def list_lines(company_id: int, view: str, page: int = 1, *, statement_id: int | None = None,
@@ -109,13 +119,13 @@ def list_lines(company_id: int, view: str, page: int = 1, *, statement_id: int |
     else:
         state = VIEWS[view][0]
         query = query.where(BankLine.state == state).order_by(BankLine.booking_date.desc(), BankLine.id.desc())
-    all_counts = counts(company_id)
+    all_counts, exact = _counts(company_id)
     if statement_id is None:
         total = all_counts[view][0]
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages, MAX_PAGE)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    result = LinePage(view, items, total, page, pages, all_counts)
+    result = LinePage(view, items, total, page, pages, all_counts, exact=exact)
     matched = [line.id for line in items if line.state == MATCHED]
     result.allocations = active_allocations(company_id, matched)
     wanted = [i for line in items if line.state == UNMATCHED for i, _c in line.proposed]

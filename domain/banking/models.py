@@ -4,7 +4,7 @@ What is stored is what happened: the lines as the bank wrote them (each once, by
 which file brought them, and which payments a line became. The matcher's proposal for a line
 (kind, score, reason, allocations) is kept on the line so the page shows it without matching
 again; it is a proposal, recomputed at each import, never a fact: a payment exists only once
-someone (or the import, for an exact reference) records it through `domain.billing.payments`.
+someone confirms it, and is recorded through `domain.billing.payments`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ DEBIT = "debit"  # money out (or a zero line): listed, never matched
 LINE_STATES = (UNMATCHED, MATCHED, IGNORED, DEBIT)
 
 # How a matched line was matched.
-HOW_AUTO = "auto"  # at import: an exact RF reference or invoice number, within what was due
-HOW_CONFIRMED = "confirmed"  # the user confirmed the proposal in one tap
+HOW_CONFIRMED = "confirmed"  # the user confirmed the proposal (one tap, or all exact ones at once)
 HOW_SPLIT = "split"  # the user chose the invoices and the amounts
 
 
@@ -68,7 +67,8 @@ class BankStatement(db.Model):
     period_end: Mapped[date | None] = mapped_column(Date)
     line_count: Mapped[int] = mapped_column(Integer, default=0)  # operations in the file
     new_count: Mapped[int] = mapped_column(Integer, default=0)  # of which were not known yet
-    auto_matched_count: Mapped[int] = mapped_column(Integer, default=0)  # credits recorded as payments at import
+    # Credits waiting after this import whose proposal names its invoices exactly (RF reference, number).
+    exact_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -86,7 +86,10 @@ class BankLine(db.Model):
         # Never twice: the same operation in a second or overlapping statement has the same
         # fingerprint (see domain/banking/model.py) and is not inserted again.
         UniqueConstraint("company_id", "account_id", "fingerprint", name="uq_bank_lines_fingerprint"),
-        Index("ix_bank_lines_company_state_date", "company_id", "state", "booking_date"),
+        # Covers the bank page's tabs (count and sum per state, exact proposals) and its newest-first
+        # lists, so counting 10,000 lines never reads the rows themselves.
+        Index("ix_bank_lines_company_state_date", "company_id", "state", "booking_date", "amount_cents", "match_kind",
+              "over_balance_cents"),
         Index("ix_bank_lines_statement", "statement_id"),
         CheckConstraint("state IN ('unmatched', 'matched', 'ignored', 'debit')", name="state_known"),
     )

@@ -1,13 +1,16 @@
 """Reconciliation ("rapprochement"): statement credits become invoice payments, exactly once.
 
 A credit line waits in state UNMATCHED with the matcher's proposal stored on it (see
-`matching.py` for how proposals are made and scored). It leaves that state in one of three ways:
+`matching.py` for how proposals are made and scored; they are refreshed at each import and on
+demand, against what the invoices owe at that moment). It leaves that state in one of three ways:
 
-- at import, by itself, when the proposal is *exact* (the invoice's RF reference, or its
-  number, is in the line) and the credit does not exceed what those invoices still owe;
-- by the user: one tap confirms the proposal, or the split screen gives chosen amounts to
-  chosen invoices of one client; a credit above what the invoices owe is refused until the
-  user says the excess is handled outside the invoices (refund, another document);
+- confirmed: one tap records the proposal as it is; the exact ones (the invoice's RF reference
+  or number is in the line, and the credit does not exceed what those invoices owe) can all be
+  confirmed in one tap. Nothing is recorded without someone confirming it: a reference typed by
+  the payer may name the wrong invoice, and the artisan sees the proposal before it is a payment;
+- split: chosen amounts go to chosen invoices of one client; a credit above what the invoices
+  owe is refused until the user says the excess is handled outside the invoices (refund,
+  another document), and the excess is kept on the line;
 - set aside (IGNORED): a credit that pays no invoice (a supplier's refund, a transfer from
   the owner's own account). It can be brought back.
 
@@ -37,7 +40,6 @@ from sqlalchemy.orm import selectinload
 from domain.banking.matching import EXACT, Matcher, OpenItem
 from domain.banking.models import (
     DEBIT,
-    HOW_AUTO,
     HOW_CONFIRMED,
     HOW_SPLIT,
     IGNORED,
@@ -59,6 +61,7 @@ from output.formatting import format_money
 __all__ = [
     "ReconcileError",
     "allocate",
+    "confirm_exact",
     "confirm_proposal",
     "ignore_line",
     "match_waiting",
@@ -110,16 +113,12 @@ class _Credit:
     counterparty: str
 
 
-def match_waiting(company_id: int, actor, *, today: date, now: datetime | None = None,
-                  record_exact: bool = True) -> int:
-    """Propose invoices for every credit still waiting, and record the exact ones.
+def match_waiting(company_id: int) -> int:
+    """Propose invoices for every credit still waiting; returns how many proposals are exact.
 
     All waiting lines are matched together, oldest first, against what the invoices owe now:
-    a proposal made at an earlier import is brought up to date. With `record_exact`, exact
-    proposals within what the invoices owe, dated today or before, become payments at once.
-    Returns how many lines were recorded so.
+    a proposal made at an earlier import is brought up to date. Nothing is recorded here.
     """
-    now = now or utcnow()
     b = BankLine
     rows = db.session.execute(
         select(b.id, b.amount_cents, b.booking_date, b.label, b.remittance, b.creditor_reference, b.counterparty)
@@ -131,29 +130,18 @@ def match_waiting(company_id: int, actor, *, today: date, now: datetime | None =
     credits = [_Credit(str(r[0]), *r[1:]) for r in rows]
     found = Matcher(open_items(company_id)).match(credits)
     changes = []
-    exact: list[tuple[int, list[tuple[int, int]]]] = []
+    exact = 0
     for credit in credits:
         match = found[credit.fingerprint]
-        allocations = [list(a) for a in match.allocations]
         changes.append({"id": int(credit.fingerprint), "match_kind": match.kind, "match_score": match.score,
-                        "match_reason": match.reason_fr[:2000], "match_allocations": allocations,
+                        "match_reason": match.reason_fr[:2000],
+                        "match_allocations": [list(a) for a in match.allocations],
                         "over_balance_cents": match.over_balance_cents, "partial": match.partial})
-        if (record_exact and match.kind == EXACT and match.allocations and not match.over_balance
-                and credit.booking_date <= today):
-            exact.append((int(credit.fingerprint), list(match.allocations)))
-    if changes:
-        db.session.execute(update(BankLine).execution_options(synchronize_session=False), changes)
-    recorded = 0
-    for line_id, allocations in exact:
-        line = db.session.get(BankLine, line_id)
-        try:
-            with db.session.begin_nested():
-                _record(line, allocations, actor, how=HOW_AUTO, today=today, now=now, excess_ok=False)
-            recorded += 1
-        except UserError:
-            # Paid in the meantime, or a rule refused it: it stays a proposal for the user.
-            db.session.refresh(line)
-    return recorded
+        exact += match.kind == EXACT and bool(match.allocations) and not match.over_balance
+    db.session.execute(update(BankLine).execution_options(synchronize_session=False), changes)
+    for loaded in [obj for obj in db.session.identity_map.values() if isinstance(obj, BankLine)]:
+        db.session.expire(loaded)  # lines already in the session read their new proposal
+    return exact
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,6 +230,25 @@ def confirm_proposal(line: BankLine, actor, *, today: date, acknowledge_excess: 
         raise ReconcileError("Aucune facture n'est proposée pour cette opération : choisissez-la.")
     return _record(line, line.proposed, actor, how=HOW_CONFIRMED, today=today, now=now or utcnow(),
                    excess_ok=acknowledge_excess)
+
+
+def confirm_exact(company_id: int, actor, *, today: date, now: datetime | None = None) -> tuple[int, int]:
+    """Confirm, in one go, every waiting proposal that names its invoices exactly and asks no more
+    than they owe. Returns (lines recorded, lines left waiting because a rule refused them now)."""
+    now = now or utcnow()
+    lines = db.session.scalars(
+        select(BankLine).where(BankLine.company_id == company_id, BankLine.state == UNMATCHED,
+                               BankLine.match_kind == EXACT, BankLine.over_balance_cents == 0)
+        .order_by(BankLine.booking_date, BankLine.id).execution_options(populate_existing=True)).all()
+    done = left = 0
+    for line in lines:
+        try:
+            with db.session.begin_nested():
+                _record(line, line.proposed, actor, how=HOW_CONFIRMED, today=today, now=now, excess_ok=False)
+            done += 1
+        except UserError:
+            left += 1  # paid meanwhile, dated after today…: it stays a proposal, with its reason
+    return done, left
 
 
 def allocate(line: BankLine, actor, client_id: int, allocations: Iterable[tuple[int, int]], *, today: date,
@@ -334,15 +341,22 @@ class BankSummary:
         return self.last_import_at is not None
 
 
-def summary(company_id: int) -> BankSummary:
-    """Credits waiting to be reconciled (count, sum), the last import and the last operation date."""
-    count, cents = db.session.execute(
-        select(func.count(BankLine.id), func.coalesce(func.sum(BankLine.amount_cents), 0))
-        .where(BankLine.company_id == company_id, BankLine.state == UNMATCHED)).one()
-    last_at, last_day = db.session.execute(
+def last_import(company_id: int) -> tuple[datetime | None, date | None]:
+    """When the last statement was imported, and the latest day its imports cover."""
+    return tuple(db.session.execute(
         select(func.max(BankStatement.imported_at), func.max(BankStatement.period_end))
-        .where(BankStatement.company_id == company_id)).one()
-    return BankSummary(count, int(cents or 0), last_at, last_day)
+        .where(BankStatement.company_id == company_id)).one())
+
+
+def summary(company_id: int, waiting: tuple[int, int] | None = None) -> BankSummary:
+    """Credits waiting to be reconciled (count, sum), the last import and the last operation date
+    (`waiting`: the count and sum when the caller has them already)."""
+    if waiting is None:
+        waiting = db.session.execute(
+            select(func.count(BankLine.id), func.coalesce(func.sum(BankLine.amount_cents), 0))
+            .where(BankLine.company_id == company_id, BankLine.state == UNMATCHED)).one()
+    count, cents = waiting
+    return BankSummary(count, int(cents or 0), *last_import(company_id))
 
 
 STATE_LABELS = {UNMATCHED: "À rapprocher", MATCHED: "Rapprochée", IGNORED: "Mise de côté", DEBIT: "Débit"}

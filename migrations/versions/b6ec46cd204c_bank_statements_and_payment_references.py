@@ -46,7 +46,7 @@ def upgrade():
     sa.Column('period_end', sa.Date(), nullable=True),
     sa.Column('line_count', sa.Integer(), nullable=False),
     sa.Column('new_count', sa.Integer(), nullable=False),
-    sa.Column('auto_matched_count', sa.Integer(), nullable=False),
+    sa.Column('exact_count', sa.Integer(), nullable=False),
     sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['bank_accounts.id'], name=op.f('fk_bank_statements_account_id_bank_accounts'), ondelete='CASCADE'),
@@ -94,7 +94,7 @@ def upgrade():
     sa.UniqueConstraint('company_id', 'account_id', 'fingerprint', name='uq_bank_lines_fingerprint')
     )
     with op.batch_alter_table('bank_lines', schema=None) as batch_op:
-        batch_op.create_index('ix_bank_lines_company_state_date', ['company_id', 'state', 'booking_date'], unique=False)
+        batch_op.create_index('ix_bank_lines_company_state_date', ['company_id', 'state', 'booking_date', 'amount_cents', 'match_kind', 'over_balance_cents'], unique=False)
         batch_op.create_index('ix_bank_lines_statement', ['statement_id'], unique=False)
 
     op.create_table('bank_allocations',

@@ -39,7 +39,7 @@ def test_import_a_statement_confirm_a_proposal_and_the_invoice_is_paid(page, liv
     page.get_by_label(re.compile("Relevé bancaire")).set_input_files(str(BANK_DATA / "credit_agricole_names.csv"))
     page.get_by_role("button", name="Importer le relevé").click()
     expect(page.locator("#flashes")).to_contain_text(
-        "6 opérations nouvelles, 0 déjà importée · 4 virements à rapprocher")
+        "6 opérations nouvelles, 0 déjà importée · 4 virements à rapprocher.")
 
     row = page.locator("li.bank-row", has_text="VIR SEPA M OU MME DUPONT")
     expect(row).to_contain_text("89/100 montant identique, nom proche : Jean Dupont")

@@ -36,7 +36,7 @@ def martin(app):
 
 def _import(company_id: int, user_id: int, name: str):
     company, user = db.session.get(Company, company_id), db.session.get(User, user_id)
-    return imports.import_statement(company, user, bank_sample(name), name, today=TODAY)
+    return imports.import_statement(company, user, bank_sample(name), name)
 
 
 def test_the_same_statement_imported_five_times_at_once_is_stored_once(app, martin):
@@ -48,8 +48,7 @@ def test_the_same_statement_imported_five_times_at_once_is_stored_once(app, mart
     with app.app_context():
         assert db.session.scalar(select(func.count(BankLine.id))) == 4
         assert db.session.scalar(select(func.count(BankStatement.id))) == 5
-        # The three exact references were recorded by whichever import came first, once.
-        assert db.session.scalar(select(func.count(Payment.id))) == 3
+        assert db.session.scalar(select(func.count(BankLine.id)).where(BankLine.match_kind == "exact")) == 3
 
 
 def test_five_confirms_of_one_line_at_once_record_one_payment(app, martin):
@@ -73,37 +72,42 @@ def test_five_confirms_of_one_line_at_once_record_one_payment(app, martin):
         assert db.session.get(Document, invoices["F-2026-0042"]).remaining_cents == 0
 
 
-def test_proposals_follow_the_invoices_and_exact_ones_wait_when_already_paid(app, martin):
+def test_proposals_follow_the_invoices_as_they_stand(app, martin):
     company_id, user_id, invoices = martin
     with app.app_context():
         user = db.session.get(User, user_id)
-        # Paid by cheque before the statement arrives: the transfer quoting its RF is not recorded again.
+        # Paid by cheque before the statement arrives: the transfer quoting its RF proposes nothing.
         dupont = db.session.get(Document, invoices["F-2026-0042"])
         payments.record_payment(dupont, user, PaymentInput(125000, date(2026, 3, 1), "cheque"), today=TODAY)
         result = _import(company_id, user_id, "camt053_batch_rf.xml")
-        assert result.recorded == 2
+        assert (result.waiting, result.exact) == (3, 2)
         line = db.session.scalar(select(BankLine).where(BankLine.creditor_reference == "RF69F20260042"))
         assert line.state == UNMATCHED and line.proposed == []
         assert line.match_reason == "la référence RF69F20260042 ne correspond à aucune facture ouverte (déjà payée ?)"
-        # The cheque bounces: cancelled, the invoice owes again; refreshing the proposals records the transfer.
+        # The cheque bounces: cancelled, the invoice owes again; refreshing the proposals finds it.
         cheque = db.session.scalar(select(Payment).where(Payment.document_id == dupont.id))
         payments.cancel_payment(cheque, user, reason="Chèque impayé")
-        assert reconciliation.match_waiting(company_id, user, today=TODAY) == 1
+        assert reconciliation.match_waiting(company_id) == 3
+        assert reconciliation.confirm_exact(company_id, user, today=TODAY) == (3, 0)
         db.session.refresh(line)
-        assert line.state == MATCHED and line.matched_how == "auto"
+        assert line.state == MATCHED and line.matched_how == "confirmed"
+        assert db.session.get(Document, invoices["F-2026-0042"]).remaining_cents == 0
         db.session.commit()
 
 
-def test_a_transfer_dated_after_today_waits(app, martin):
-    """record_payment refuses a future date: an exact match booked after "today" stays a proposal."""
-    company_id, user_id, _invoices = martin
+def test_confirming_the_exact_ones_leaves_those_a_rule_refuses_now(app, martin):
+    """record_payment refuses a future date, and an invoice paid since the proposal was made."""
+    company_id, user_id, invoices = martin
     with app.app_context():
-        company, user = db.session.get(Company, company_id), db.session.get(User, user_id)
-        result = imports.import_statement(company, user, bank_sample("camt053_batch_rf.xml"), "camt.xml",
-                                          today=date(2026, 3, 15))
-        assert result.recorded == 0 and result.waiting == 3
-        exact = db.session.scalars(select(BankLine).where(BankLine.match_kind == "exact")).all()
-        assert len(exact) == 3 and {line.state for line in exact} == {UNMATCHED}
+        user = db.session.get(User, user_id)
+        _import(company_id, user_id, "camt053_batch_rf.xml")
+        assert reconciliation.confirm_exact(company_id, user, today=date(2026, 3, 15)) == (0, 3)
+        terrasses = db.session.get(Document, invoices["F-2026-0041"])
+        payments.record_payment(terrasses, user, PaymentInput(120000, date(2026, 3, 15), "cheque"), today=TODAY)
+        assert reconciliation.confirm_exact(company_id, user, today=TODAY) == (2, 1)
+        waiting = db.session.scalars(select(BankLine).where(BankLine.state == UNMATCHED)).all()
+        assert [line.amount_cents for line in waiting] == [120000]
+        assert db.session.scalar(select(func.count(Payment.id)).where(Payment.method == "virement")) == 2
 
 
 def test_summary_counts_the_credits_waiting_and_the_last_import(app, martin):
@@ -115,7 +119,9 @@ def test_summary_counts_the_credits_waiting_and_the_last_import(app, martin):
         _import(company_id, user_id, "camt053_batch_rf.xml")
         db.session.commit()
         summary = reconciliation.summary(company_id)
-        assert (summary.waiting_count, summary.waiting_cents) == (4, 60000 + 125000 + 204000 + 30000)
+        # Four transfers of the CSV, three of the CAMT (nothing is recorded before it is confirmed).
+        assert (summary.waiting_count, summary.waiting_cents) == (7, 60000 + 125000 + 204000 + 30000
+                                                                   + 125000 + 120000 + 84000)
         assert summary.last_operation_on == date(2026, 3, 28)
         assert summary.last_import_at.tzinfo is not None
         # Another company's lines never count.

@@ -96,8 +96,7 @@ def build_world(company_id: int) -> World:
     plan = reminders.save_plan(company, None, name="Clients réguliers", steps=reminders.DEFAULT_STEPS[1:3],
                                confirm_formal_notice=True)
     links = {doc.id: portal.ensure_link(doc, user).token for doc in (open_quote, quote, invoice)}
-    imported = imports.import_statement(company, user, world_statement(invoice.remaining_cents), "releve.csv",
-                                        today=TODAY)
+    imported = imports.import_statement(company, user, world_statement(invoice.remaining_cents), "releve.csv")
     line_id = db.session.scalar(select(BankLine.id).where(BankLine.statement_id == imported.statement.id,
                                                           BankLine.amount_cents > 0))
     db.session.commit()

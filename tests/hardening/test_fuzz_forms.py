@@ -178,6 +178,7 @@ SPECS: dict[str, Spec] = {
         "filename": "export.csv", "skip_rows": "1", "has_header": "1", "date_col": "0", "label_col": "1",
         "amount_col": "2", "debit_col": "", "credit_col": "", "decimal": ","}),
     "bank.rematch": Spec(),
+    "bank.confirm_exact": Spec((ConfirmForm,), {"token": TOKEN, "acknowledge_excess": ""}),
     "bank.confirm": Spec((ConfirmForm,), {"token": TOKEN, "acknowledge_excess": ""}),
     "bank.split": Spec((SplitForm,), {"token": TOKEN, "client_id": lambda w: str(w.client_id),
                                       "acknowledge_excess": ""}, named=lambda w: {f"amount-{w.invoice_id}": "10,00"}),

@@ -134,18 +134,17 @@ def test_each_format_is_imported_through_the_page(app, logged_in, martin, name, 
 
 def test_the_same_statement_twice_adds_nothing(app, logged_in, martin):
     assert upload(logged_in, "camt053_batch_rf.xml", token="first").status_code == 303
-    first = flashed(logged_in)
-    assert "4 opérations nouvelles, 0 déjà importée" in first
+    assert "4 opérations nouvelles, 0 déjà importée" in flashed(logged_in)
+    assert logged_in.post("/bank/confirm-exact", data={"token": "exact"}).status_code == 303
     with app.app_context():
-        payments_before = count(Payment)
-    assert payments_before == 3  # the three exact references, see the CAMT test below
+        assert count(Payment) == 3  # the three exact references, see the CAMT test below
     assert upload(logged_in, "camt053_batch_rf.xml", token="second").status_code == 303
-    assert "0 opération nouvelle, 4 déjà importées" in flashed(logged_in)
+    assert "0 opération nouvelle, 4 déjà importées." in flashed(logged_in)
     with app.app_context():
-        assert count(BankLine) == 4 and count(Payment) == payments_before
+        assert count(BankLine) == 4 and count(Payment) == 3
         assert count(BankStatement) == 2  # both imports are in the history, the second added nothing
         second = db.session.scalars(select(BankStatement).order_by(BankStatement.id.desc())).first()
-        assert (second.new_count, second.duplicate_count, second.auto_matched_count) == (0, 4, 0)
+        assert (second.new_count, second.duplicate_count, second.exact_count) == (0, 4, 0)
 
 
 def test_an_overlapping_statement_adds_only_what_is_new(app, logged_in, postale):
@@ -243,23 +242,31 @@ def test_camt_batch_credit_and_the_rf_reference_of_the_qr_code_are_matched_exact
     its own invoice; the first transfer carries F-2026-0042's RF reference in the structured field
     (what the EPC QR code sends), the batch's second one F-2026-0050's."""
     assert upload(logged_in, "camt053_batch_rf.xml", token="camt").status_code == 303
-    summary = flashed(logged_in)
-    assert "4 opérations nouvelles, 0 déjà importée · 3 paiements enregistrés d'après la référence de la facture" \
-        in summary
+    assert ("4 opérations nouvelles, 0 déjà importée · 3 virements à rapprocher, dont 3 avec la référence exacte "
+            "d'une facture.") in flashed(logged_in)
     with app.app_context():
         lines = {line.bank_id: line for line in db.session.scalars(select(BankLine))}
         batch = [lines["2026031600002/TERRASSES-0041"], lines["2026031600002/#2"]]
         assert [line.amount_cents for line in batch] == [120000, 84000]
+        assert [line.proposed for line in batch] == [[(martin["F-2026-0041"], 120000)],
+                                                     [(martin["F-2026-0050"], 84000)]]
         rf_line = lines["2026031600001"]
         assert rf_line.creditor_reference == rf_for_invoice("F-2026-0042") == "RF69F20260042"
-        assert (rf_line.state, rf_line.matched_how, rf_line.match_kind, rf_line.match_score) == (
-            MATCHED, "auto", "exact", 100)
+        assert (rf_line.state, rf_line.match_kind, rf_line.match_score) == (UNMATCHED, "exact", 100)
         assert rf_line.match_reason.startswith(f"référence {format_rf('RF69F20260042')} trouvée")
+        assert count(Payment) == 0  # nothing is recorded before someone confirms it
+    page = logged_in.get("/bank/").text
+    assert "Référence exacte 100/100 référence RF69 F202 6004 2 trouvée" in _row(page, rf_line.id)
+    assert "Confirmer les 3 rapprochements exacts" in plain(page)
+    assert logged_in.post("/bank/confirm-exact", data={"token": "all-exact"}).status_code == 303
+    assert "3 virements rapprochés de sa facture." in flashed(logged_in)
+    with app.app_context():
         paid = {a.document.number: (a.amount_cents, a.payment.method, a.payment.paid_on)
                 for a in db.session.scalars(select(BankAllocation))}
         assert paid == {"F-2026-0042": (125000, "virement", date(2026, 3, 16)),
                         "F-2026-0041": (120000, "virement", date(2026, 3, 16)),
                         "F-2026-0050": (84000, "virement", date(2026, 3, 16))}
+        assert db.session.get(BankLine, rf_line.id).matched_how == "confirmed"
         dupont = db.session.get(Document, martin["F-2026-0042"])
         assert dupont.remaining_cents == 0 and dupont.paid_in_full_at is not None
         assert status.status_of(dupont, date(2026, 11, 27)) == status.PAID
@@ -268,13 +275,17 @@ def test_camt_batch_credit_and_the_rf_reference_of_the_qr_code_are_matched_exact
         kinds = [e.kind for e in db.session.scalars(select(Event).where(Event.document_id == dupont.id)
                                                     .order_by(Event.id))]
         assert kinds[-2:] == ["payment_recorded", "paid_in_full"]
-        assert lines["2026031600003"].state == "debit"
+        assert db.session.get(BankLine, lines["2026031600003"].id).state == "debit"
+    # Twice (a double tap with another token): nothing left to confirm, nothing recorded again.
+    assert logged_in.post("/bank/confirm-exact", data={"token": "all-exact-2"}).status_code == 303
+    with app.app_context():
+        assert count(Payment) == 3
 
 
 def test_rf_reference_in_an_ofx_memo_is_matched_exactly(app, logged_in, martin):
     assert upload(logged_in, "ofx_xml_v2.ofx", token="ofx").status_code == 303
     with app.app_context():
-        matched = db.session.scalars(select(BankLine).where(BankLine.state == MATCHED)).all()
+        matched = db.session.scalars(select(BankLine).where(BankLine.match_kind == "exact")).all()
         assert [line.match_reason.split(" trouvée")[0] for line in matched] == [
             f"référence {format_rf(rf_for_invoice('F-2026-0050'))}"]
 

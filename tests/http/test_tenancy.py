@@ -44,8 +44,7 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
     from domain.banking import imports
     from tests.builders import bank_sample
 
-    imported = imports.import_statement(other, user, bank_sample("credit_mutuel.csv"), f"releve-{tag}.csv",
-                                        today=date(2026, 11, 23)).statement
+    imported = imports.import_statement(other, user, bank_sample("credit_mutuel.csv"), f"releve-{tag}.csv").statement
     line_id = db.session.scalar(select(db.metadata.tables["bank_lines"].c.id).where(
         db.metadata.tables["bank_lines"].c.statement_id == imported.id).limit(1))
     return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
