@@ -263,7 +263,8 @@ class CsvMapping:
         if self.amount_col is None and (self.debit_col is None or self.credit_col is None):
             raise StatementError("Indiquez la colonne du montant, ou les deux colonnes débit et crédit.")
         if self.amount_col is not None and (self.debit_col is not None or self.credit_col is not None):
-            raise StatementError("Indiquez soit une colonne de montant, soit les colonnes débit et crédit, pas les deux.")
+            raise StatementError(
+                "Indiquez soit une colonne de montant, soit les colonnes débit et crédit, pas les deux.")
         if self.decimal not in (",", "."):
             raise StatementError("Le séparateur décimal doit être la virgule ou le point.")
         if self.skip_rows < 0:
@@ -393,42 +394,48 @@ class _Preamble:
     closing_date: date | None = None
 
 
-def _preamble(rows: list[Row]) -> _Preamble:
-    found = _Preamble()
-    text = " ; ".join(" ".join(cells) for _line, cells in rows)
-    upper = fold(text).upper()
+def _iban_in(upper: str) -> str | None:
+    """The first valid IBAN written in the text (a following word glued to it is cut off)."""
     for match in _IBAN_RE.finditer(upper):
         compact = match.group(0).replace(" ", "")
         for end in range(len(compact), 14, -1):
             iban = compact_iban(compact[:end])
             if iban:
-                found.iban = iban
-                break
-        if found.iban:
-            break
-    if not found.iban:
-        for token in _ACCOUNT_TOKEN_RE.findall(upper):
-            if sum(c.isdigit() for c in token) >= 8:
-                found.account_number = token
-                break
+                return iban
+    return None
+
+
+def _account_number_in(upper: str) -> str | None:
+    """A national account number: a run of 11 to 23 letters and digits, at least 8 of them digits."""
+    return next((t for t in _ACCOUNT_TOKEN_RE.findall(upper) if sum(c.isdigit() for c in t) >= 8), None)
+
+
+def _closing_balance(rows: list[Row], text: str) -> tuple[int | None, date | None]:
+    """(balance, date) printed above the operations, when the bank prints one."""
     # "Solde au 07/05/2026 917,01 €" (Crédit Agricole)
     balance = _BALANCE_AT_RE.search(fold(text))
     if balance:
-        found.closing_date = _parse_date(balance.group(1), None)
         try:
-            found.closing_cents = french_amount_to_cents(balance.group(2).replace(" ", ""))
+            return french_amount_to_cents(balance.group(2).replace(" ", "")), _parse_date(balance.group(1), None)
         except StatementError:
-            found.closing_date = None
-    else:
-        # "Date ;12/07/2026" and "Solde (EUROS) ;+1234,56" (La Banque Postale)
-        values = {_title(cells[0]): cells[1].strip() for _line, cells in rows if len(cells) >= 2 and cells[0].strip()}
-        if "solde euros" in values and _looks_like_date(values.get("date", "")):
-            try:
-                found.closing_cents = french_amount_to_cents(values["solde euros"])
-                found.closing_date = _parse_date(values["date"], None)
-            except StatementError:
-                pass
-    return found
+            return None, None
+    # "Date ;12/07/2026" and "Solde (EUROS) ;+1234,56" (La Banque Postale)
+    values = {_title(cells[0]): cells[1].strip() for _line, cells in rows if len(cells) >= 2 and cells[0].strip()}
+    if "solde euros" in values and _looks_like_date(values.get("date", "")):
+        try:
+            return french_amount_to_cents(values["solde euros"]), _parse_date(values["date"], None)
+        except StatementError:
+            return None, None
+    return None, None
+
+
+def _preamble(rows: list[Row]) -> _Preamble:
+    text = " ; ".join(" ".join(cells) for _line, cells in rows)
+    upper = fold(text).upper()
+    iban = _iban_in(upper)
+    closing_cents, closing_date = _closing_balance(rows, text)
+    return _Preamble(iban=iban, account_number=None if iban else _account_number_in(upper),
+                     closing_cents=closing_cents, closing_date=closing_date)
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,7 +644,8 @@ def parse_csv(data: bytes, mapping: CsvMapping | None = None) -> Statement | Nee
         source = "CSV (colonnes choisies)"
     else:
         found = next(
-            ((i, layout) for i, (_line, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]) if (layout := _layout_for(cells))),
+            ((i, layout) for i, (_line, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS])
+             if (layout := _layout_for(cells))),
             None,
         )
         if found is None:

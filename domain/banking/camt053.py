@@ -151,15 +151,8 @@ def _signed(amount: etree._Element, indicator: str, line: int | None) -> int:
     raise StatementError(f"le sens « {indicator} » n'est ni CRDT ni DBIT.", line=line)
 
 
-def parse_camt053(data: bytes) -> Statement:
-    """Read a CAMT.053 statement file (one account, one or several daily statements)."""
-    root = _parse_xml(data)
-    ns, source = _namespace(root)
-    reader = _Reader(ns)
-    statements = reader.findall(root, "BkToCstmrStmt/Stmt")
-    if not statements:
-        raise StatementError("Ce fichier CAMT.053 ne contient aucun relevé (<Stmt>).")
-
+def _one_account(reader: _Reader, statements: list[etree._Element]) -> str:
+    """The account of the file's statements (IBAN, or another identifier); several are refused."""
     accounts: dict[str, etree._Element] = {}
     for stmt in statements:
         written = reader.text(stmt, "Acct/Id/IBAN")
@@ -170,7 +163,43 @@ def parse_camt053(data: bytes) -> Statement:
             f"Ce fichier contient les relevés de {len(accounts)} comptes "
             f"({', '.join(a or '?' for a in accounts)}). Téléchargez le relevé d'un seul compte à la fois."
         )
-    account = next(iter(accounts))
+    return next(iter(accounts))
+
+
+def _booked_lines(reader: _Reader, stmt: etree._Element, opening: int | None, closing: int | None
+                  ) -> tuple[list[RawLine], str]:
+    """The booked entries of one <Stmt>, checked against its balances, and the currency they give."""
+    lines: list[RawLine] = []
+    currency = ""
+    for entry in reader.findall(stmt, "Ntry"):
+        amount = reader.find(entry, "Amt")
+        if amount is None:
+            raise StatementError("l'opération n'a pas de montant.", line=entry.sourceline)
+        currency = currency or amount.get("Ccy", "")
+        status = reader.text(entry, "Sts/Cd", "Sts")
+        if status and status != "BOOK":
+            continue  # pending or information only: it comes back booked in a later statement
+        lines.extend(_entry_lines(reader, entry))
+    if opening is not None and closing is not None:
+        booked = sum(line.amount_cents for line in lines)
+        if opening + booked != closing:
+            raise StatementError(
+                f"Le relevé ne s'équilibre pas : solde initial {euros(opening)}, "
+                f"opérations {euros(booked)}, solde final {euros(closing)}. "
+                "Le fichier est peut-être incomplet."
+            )
+    return lines, currency
+
+
+def parse_camt053(data: bytes) -> Statement:
+    """Read a CAMT.053 statement file (one account, one or several daily statements)."""
+    root = _parse_xml(data)
+    ns, source = _namespace(root)
+    reader = _Reader(ns)
+    statements = reader.findall(root, "BkToCstmrStmt/Stmt")
+    if not statements:
+        raise StatementError("Ce fichier CAMT.053 ne contient aucun relevé (<Stmt>).")
+    account = _one_account(reader, statements)
     iban = compact_iban(account)
 
     currency = reader.text(statements[0], "Acct/Ccy")
@@ -179,24 +208,8 @@ def parse_camt053(data: bytes) -> Statement:
     opening_date = closing_date = None
     for stmt in statements:
         stmt_open, stmt_open_date, stmt_close, stmt_close_date = _balances(reader, stmt)
-        stmt_lines: list[RawLine] = []
-        for entry in reader.findall(stmt, "Ntry"):
-            amount = reader.find(entry, "Amt")
-            if amount is None:
-                raise StatementError("l'opération n'a pas de montant.", line=entry.sourceline)
-            currency = currency or amount.get("Ccy", "")
-            status = reader.text(entry, "Sts/Cd", "Sts")
-            if status and status != "BOOK":
-                continue  # pending or information only: it comes back booked in a later statement
-            stmt_lines.extend(_entry_lines(reader, entry))
-        if stmt_open is not None and stmt_close is not None:
-            booked = sum(line.amount_cents for line in stmt_lines)
-            if stmt_open + booked != stmt_close:
-                raise StatementError(
-                    f"Le relevé ne s'équilibre pas : solde initial {euros(stmt_open)}, "
-                    f"opérations {euros(booked)}, solde final {euros(stmt_close)}. "
-                    "Le fichier est peut-être incomplet."
-                )
+        stmt_lines, entries_currency = _booked_lines(reader, stmt, stmt_open, stmt_close)
+        currency = currency or entries_currency
         if opening is None and stmt_open is not None:
             opening, opening_date = stmt_open, stmt_open_date
         if stmt_close is not None:

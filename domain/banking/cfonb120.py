@@ -138,9 +138,24 @@ class _Block:
         self.names: dict[int, dict[str, str]] = {}
 
 
-def parse_cfonb120(data: bytes) -> Statement:
-    """Read a CFONB 120 statement file (one account; one or several 01…07 blocks)."""
-    text, _encoding = decode_text(data, "cp1252")
+def _closed(block: _Block, row: Row, number: int) -> _Block:
+    """The block with its 07 record: old balance + transactions must be the new balance."""
+    closing = _cents(row["next_amount"])
+    booked = sum(line.amount_cents for line in block.lines)
+    if block.opening + booked != closing:
+        raise StatementError(
+            f"le solde final ({euros(closing)}) ne correspond pas au solde initial "
+            f"({euros(block.opening)}) plus les opérations ({euros(booked)}). "
+            "Le fichier est peut-être incomplet.",
+            line=number,
+        )
+    block.closing = closing
+    block.closing_date = _date(row["next_date"])
+    return block
+
+
+def _read_blocks(text: str) -> list[_Block]:
+    """The 01…07 blocks of the file, each with its transactions and their complements."""
     blocks: list[_Block] = []
     block: _Block | None = None
     last: RawLine | None = None
@@ -151,11 +166,11 @@ def parse_cfonb120(data: bytes) -> Statement:
         if code == "01":
             if block is not None:
                 raise StatementError(
-                    f"un nouveau solde initial (01) arrive avant le solde final (07) du bloc commencé ligne {block.start}.",
+                    "un nouveau solde initial (01) arrive avant le solde final (07) du bloc commencé "
+                    f"ligne {block.start}.",
                     line=number,
                 )
-            block = _Block(number, row)
-            last = None
+            block, last = _Block(number, row), None
         elif block is None:
             raise StatementError(
                 f"l'enregistrement {code} arrive avant le solde initial (01) de son compte.", line=number
@@ -168,33 +183,17 @@ def parse_cfonb120(data: bytes) -> Statement:
                 raise StatementError("un complément (05) arrive sans opération (04) avant lui.", line=number)
             _complement(row, last, block.names.setdefault(id(last), {}))
         else:  # 07
-            closing = _cents(row["next_amount"])
-            booked = sum(line.amount_cents for line in block.lines)
-            if block.opening + booked != closing:
-                raise StatementError(
-                    f"le solde final ({euros(closing)}) ne correspond pas au solde initial "
-                    f"({euros(block.opening)}) plus les opérations ({euros(booked)}). "
-                    "Le fichier est peut-être incomplet.",
-                    line=number,
-                )
-            block.closing = closing
-            block.closing_date = _date(row["next_date"])
-            blocks.append(block)
-            block = None
-            last = None
+            blocks.append(_closed(block, row, number))
+            block, last = None, None
     if block is not None:
         raise StatementError(
             f"Le bloc commencé ligne {block.start} n'a pas de solde final (07) : le fichier est peut-être tronqué."
         )
-    if not blocks:
-        raise StatementError("Ce fichier CFONB ne contient aucun relevé (enregistrement 01).")
+    return blocks
 
-    accounts = list(dict.fromkeys(b.account for b in blocks))
-    if len(accounts) > 1:
-        raise StatementError(
-            f"Ce fichier contient les relevés de {len(accounts)} comptes ({', '.join(accounts)}). "
-            "Téléchargez le relevé d'un seul compte à la fois."
-        )
+
+def _with_counterparties(blocks: list[_Block]) -> list[RawLine]:
+    """The transactions, each with the payer (credit) or payee (debit) its complements named."""
     raw_lines = []
     for b in blocks:
         for line in b.lines:
@@ -204,13 +203,28 @@ def parse_cfonb120(data: bytes) -> Statement:
             else:
                 line.counterparty = " / ".join(n for n in (names.get("payee"), names.get("ultimate_payee")) if n)
             raw_lines.append(line)
+    return raw_lines
+
+
+def parse_cfonb120(data: bytes) -> Statement:
+    """Read a CFONB 120 statement file (one account; one or several 01…07 blocks)."""
+    text, _encoding = decode_text(data, "cp1252")
+    blocks = _read_blocks(text)
+    if not blocks:
+        raise StatementError("Ce fichier CFONB ne contient aucun relevé (enregistrement 01).")
+    accounts = list(dict.fromkeys(b.account for b in blocks))
+    if len(accounts) > 1:
+        raise StatementError(
+            f"Ce fichier contient les relevés de {len(accounts)} comptes ({', '.join(accounts)}). "
+            "Téléchargez le relevé d'un seul compte à la fois."
+        )
     return build_statement(
         format=FORMAT_CFONB120,
         source="CFONB 120",
         iban=None,
         account_number=accounts[0],
         currency=blocks[0].currency or "EUR",
-        raw_lines=raw_lines,
+        raw_lines=_with_counterparties(blocks),
         opening_balance_cents=blocks[0].opening,
         opening_date=blocks[0].opening_date,
         closing_balance_cents=blocks[-1].closing,

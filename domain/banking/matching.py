@@ -421,6 +421,15 @@ class Matcher:
             return Match(SUGGESTION, ((invoice, amount),), score, reason)
         return None
 
+    def _sum_of(self, invoices: list[int], amount: int) -> tuple[int, ...] | None:
+        """The first 2 to MAX_SPLIT_PARTS of a client's oldest invoices that add up to the amount."""
+        oldest = invoices[:MAX_SPLIT_ITEMS]
+        for size in range(2, MAX_SPLIT_PARTS + 1):
+            for combo in combinations(oldest, size):
+                if sum(self.remaining[i] for i in combo) == amount:
+                    return combo
+        return None
+
     def _by_name(self, entry: _Line, clients: list[tuple[float, int]]) -> Match | None:
         if not clients:
             return None
@@ -439,17 +448,15 @@ class Matcher:
                 65 + bonus,
                 f"montant identique, nom proche : {name} ; date inhabituelle pour cette facture",
             )
-        oldest = invoices[:MAX_SPLIT_ITEMS]
-        for size in range(2, MAX_SPLIT_PARTS + 1):
-            for combo in combinations(oldest, size):
-                if sum(self.remaining[i] for i in combo) == amount:
-                    items = [self.items[i] for i in combo]
-                    return Match(
-                        SUGGESTION,
-                        tuple((i, self.remaining[i]) for i in combo),
-                        75 + bonus,
-                        f"nom proche : {name} ; le montant est la somme de {size} factures ({_numbers(items)})",
-                    )
+        combo = self._sum_of(invoices, amount)
+        if combo is not None:
+            items = [self.items[i] for i in combo]
+            return Match(
+                SUGGESTION,
+                tuple((i, self.remaining[i]) for i in combo),
+                75 + bonus,
+                f"nom proche : {name} ; le montant est la somme de {len(combo)} factures ({_numbers(items)})",
+            )
         total = sum(self.remaining[i] for i in invoices)
         if amount > total:
             return Match(
@@ -514,7 +521,8 @@ class Matcher:
             return Match(NONE, (), 0, f"{count} factures ouvertes ont ce montant : choisissez la facture")
         unknown = find_references(entry.text)
         if unknown:
-            return Match(NONE, (), 0, f"la référence {unknown[0]} ne correspond à aucune facture ouverte (déjà payée ?)")
+            reason = f"la référence {unknown[0]} ne correspond à aucune facture ouverte (déjà payée ?)"
+            return Match(NONE, (), 0, reason)
         return Match(NONE, (), 0, "aucune facture ouverte ne correspond")
 
     # ---------------------------------------------------------------------------- all lines

@@ -46,6 +46,13 @@ __all__ = [
 ]
 
 _SAMPLE = 8192
+# Files people download by mistake, recognised by their first bytes, and what to tell them.
+_NOT_STATEMENTS = (
+    ((b"%PDF",), "Un relevé PDF ne se lit pas automatiquement."),
+    ((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"),
+     "C'est un classeur Excel : enregistrez-le au format CSV ou téléchargez un autre format."),
+    ((b"!Type:", b"!Account"), "Le format QIF n'est pas pris en charge."),
+)
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
@@ -60,12 +67,9 @@ def detect_format(data: bytes, filename: str = "") -> str:
         if looks_like_camt(stripped):
             return FORMAT_CAMT053
         raise unknown_format("C'est un fichier XML ou HTML qui n'est ni un relevé CAMT.053 ni un OFX.")
-    if stripped.startswith(b"%PDF"):
-        raise unknown_format("Un relevé PDF ne se lit pas automatiquement.")
-    if stripped.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise unknown_format("C'est un classeur Excel : enregistrez-le au format CSV ou téléchargez un autre format.")
-    if stripped.startswith((b"!Type:", b"!Account")):
-        raise unknown_format("Le format QIF n'est pas pris en charge.")
+    for magic, why in _NOT_STATEMENTS:
+        if stripped.startswith(magic):
+            raise unknown_format(why)
     if looks_like_cfonb120(stripped):
         return FORMAT_CFONB120
     if b"\x00" in head:

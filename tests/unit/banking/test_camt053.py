@@ -26,8 +26,9 @@ def test_statement_with_a_structured_reference_and_a_batch_credit(bank_file):
     assert (statement.closing_balance_cents, statement.closing_date) == (741395, date(2026, 3, 16))
 
     rows = [
-        (l.amount_cents, l.counterparty, l.creditor_reference, l.remittance, l.end_to_end_id, l.bank_id, l.source_line)
-        for l in statement.lines
+        (line.amount_cents, line.counterparty, line.creditor_reference, line.remittance, line.end_to_end_id,
+         line.bank_id, line.source_line)
+        for line in statement.lines
     ]
     assert rows == [
         # EPC structured reference <Strd><CdtrRefInf><Ref>, kept apart from the text.
@@ -39,13 +40,13 @@ def test_statement_with_a_structured_reference_and_a_batch_credit(bank_file):
         (-8640, "", None, "", None, "2026031600003", 97),
     ]  # fmt: skip
     # The pending entry (PDNG) is not on the account yet.
-    assert sum(l.amount_cents for l in statement.lines) == 741395 - 421035
+    assert sum(line.amount_cents for line in statement.lines) == 741395 - 421035
     first = statement.lines[0]
     assert (first.booking_date, first.value_date, first.label, first.transaction_code) == (
         date(2026, 3, 16), date(2026, 3, 16), "VIR SEPA RECU /DE M OU MME DUPONT JEAN", "PMNT/RCDT/ESCT",
     )  # fmt: skip
     assert statement.lines[3].value_date == date(2026, 3, 15)
-    assert len({l.fingerprint for l in statement.lines}) == 4
+    assert len({line.fingerprint for line in statement.lines}) == 4
 
 
 def test_a_batch_whose_details_do_not_add_up_stays_one_line(bank_file):
@@ -130,7 +131,8 @@ LATER_VERSION = """<?xml version="1.0" encoding="UTF-8"?>
 def test_later_versions_read_the_moved_elements():
     statement = parse_statement(LATER_VERSION.encode())
     assert statement.source == "CAMT.053.001.08"
-    assert [(l.booking_date, l.amount_cents, l.counterparty, l.bank_id, l.transaction_code) for l in statement.lines] == [
+    assert [(line.booking_date, line.amount_cents, line.counterparty, line.bank_id, line.transaction_code)
+            for line in statement.lines] == [
         (date(2026, 3, 16), 3500, "Mme Martin", "E1/T1", "VIR"),
         (date(2026, 3, 16), 2500, "M Bernard", "E1/T2", "VIR"),
     ]

@@ -26,9 +26,9 @@ def test_statement_with_complements(bank_file):
     assert (statement.closing_balance_cents, statement.closing_date) == (500360, date(2026, 3, 15))
 
     rows = [
-        (l.booking_date, l.value_date, l.amount_cents, l.label, l.remittance, l.creditor_reference,
-         l.counterparty, l.end_to_end_id, l.bank_id, l.transaction_code, l.source_line)
-        for l in statement.lines
+        (line.booking_date, line.value_date, line.amount_cents, line.label, line.remittance, line.creditor_reference,
+         line.counterparty, line.end_to_end_id, line.bank_id, line.transaction_code, line.source_line)
+        for line in statement.lines
     ]  # fmt: skip
     assert rows == [
         (date(2026, 3, 15), date(2026, 3, 15), 125000, "VIR SEPA RECU", "FACTURE F-2026-0042 RENOVATION SALLE D'EAU",
@@ -46,7 +46,7 @@ def test_trimmed_lines_and_records_without_line_breaks_read_the_same(bank_file):
     trimmed = _file([r.rstrip() for r in _records(bank_file("cfonb120.txt"))])
     assert parse_statement(trimmed).lines == expected
     unbroken = "".join(_records(bank_file("cfonb120.txt"))).encode("latin-1")
-    assert [l.fingerprint for l in parse_statement(unbroken).lines] == [l.fingerprint for l in expected]
+    assert [line.fingerprint for line in parse_statement(unbroken).lines] == [line.fingerprint for line in expected]
 
 
 def test_an_unreadable_amount_names_its_line(bank_file):
@@ -94,5 +94,6 @@ def test_an_unknown_record_code_is_refused(bank_file):
 def test_a_record_longer_than_120_characters_is_refused(bank_file):
     records = _records(bank_file("cfonb120.txt"))
     records[1] += "XYZ"
-    with pytest.raises(StatementError, match="^Ligne 2 : un enregistrement CFONB fait 120 caractères, celui-ci en fait 123"):
+    message = "^Ligne 2 : un enregistrement CFONB fait 120 caractères, celui-ci en fait 123"
+    with pytest.raises(StatementError, match=message):
         parse_statement(_file(records))

@@ -14,7 +14,7 @@ NBSP = "\u00a0"
 
 
 def _rows(statement):
-    return [(l.source_line, l.booking_date, l.amount_cents, l.label) for l in statement.lines]
+    return [(line.source_line, line.booking_date, line.amount_cents, line.label) for line in statement.lines]
 
 
 def test_credit_agricole_latin1_preamble_multiline_labels_debit_credit(bank_file):
@@ -59,14 +59,14 @@ def test_societe_generale_detail_as_label_and_currency(bank_file):
         4, date(2026, 3, 30), 120000,
         "VIR RECU 8527975563S DE: SCI LES TERRASSES MOTIF: TOITURE REF: F-2026-0041",
     )  # fmt: skip
-    assert [l.amount_cents for l in statement.lines] == [120000, -31248, -84200, 172550]
+    assert [line.amount_cents for line in statement.lines] == [120000, -31248, -84200, 172550]
 
 
 def test_credit_mutuel_utf8_bom_negative_debit_and_running_balance(bank_file):
     statement = parse_statement(bank_file("credit_mutuel.csv"))
 
     assert statement.source == "Crédit Mutuel / CIC"
-    assert [(l.amount_cents, l.running_balance_cents, l.value_date) for l in statement.lines] == [
+    assert [(line.amount_cents, line.running_balance_cents, line.value_date) for line in statement.lines] == [
         (125000, 546035, date(2026, 3, 2)),
         (5000, 551035, date(2026, 3, 4)),
         (5000, 556035, date(2026, 3, 4)),
@@ -90,8 +90,8 @@ def test_qonto_commas_decimal_point_ids_and_statuses(bank_file):
 
     assert statement.source == "Qonto"
     # The pending and the declined card payments are not on the account.
-    assert [(l.source_line, l.booking_date, l.amount_cents, l.counterparty, l.remittance, l.bank_id)
-            for l in statement.lines] == [
+    assert [(line.source_line, line.booking_date, line.amount_cents, line.counterparty, line.remittance, line.bank_id)
+            for line in statement.lines] == [
         (2, date(2026, 3, 20), 125000, "DUPONT, Jean", "F-2026-0042", "c2a4f1de-6b1e-4f3a-9d0e-1f5b2a7c9e01"),
         (5, date(2026, 3, 22), -123456, "URSSAF", "COTISATIONS T1", "5d4c3b2a-1908-4f7e-8d6c-5b4a39281706"),
     ]  # fmt: skip
@@ -136,7 +136,7 @@ def test_every_documented_header_is_recognised(layout):
     header, row = _sample_row(layout)
     statement = parse_statement(f"{header}\r\n{row}\r\n".encode("cp1252"))
     assert statement.source == layout.bank
-    assert [(l.booking_date, l.amount_cents, l.label) for l in statement.lines] == [
+    assert [(line.booking_date, line.amount_cents, line.label) for line in statement.lines] == [
         (date(2026, 3, 5), 1234, "VIREMENT TEST")
     ]
 
@@ -157,7 +157,8 @@ def test_a_mapping_by_titles_reads_the_unknown_layout(bank_file):
 
     assert statement.source == "CSV (colonnes choisies)"
     assert statement.account_number == "12345678901"
-    assert _rows(statement) == [(3, date(2026, 3, 2), 125000, "VIR DUPONT JEAN"), (4, date(2026, 3, 5), -8640, "PRLV EDF")]
+    assert _rows(statement) == [(3, date(2026, 3, 2), 125000, "VIR DUPONT JEAN"),
+                                (4, date(2026, 3, 5), -8640, "PRLV EDF")]
 
 
 def test_a_mapping_by_positions_for_a_file_without_titles():
@@ -167,7 +168,7 @@ def test_a_mapping_by_positions_for_a_file_without_titles():
         date_col=0, label_col=1, credit_col=2, debit_col=3, decimal=".", date_format="%Y%m%d", has_header=False
     )
     statement = parse_statement(data, mapping=mapping)
-    assert [(l.booking_date, l.amount_cents) for l in statement.lines] == [
+    assert [(line.booking_date, line.amount_cents) for line in statement.lines] == [
         (date(2026, 3, 2), 125000),
         (date(2026, 3, 5), -8640),
     ]
@@ -236,7 +237,7 @@ def test_summary_lines_under_and_between_operations_are_skipped():
     statement = parse_statement(
         _lbp("02/03/2026;A;1,00", ";Solde intermédiaire au 02/03/2026;1,00", "03/03/2026;B;2,00", ";Total;3,00", "Fin")
     )
-    assert [l.label for l in statement.lines] == ["A", "B"]
+    assert [line.label for line in statement.lines] == ["A", "B"]
 
 
 def test_an_undated_operation_between_others_is_an_error():

@@ -92,7 +92,8 @@ def test_an_exact_partial_payment_stays_partial(bank_file, open_items):
     assert garcia.kind == EXACT
     assert garcia.allocations == ((5, 65000),)
     assert garcia.partial and not garcia.over_balance
-    assert garcia.reason_fr == f"numéro F-2026-0044 trouvé dans le libellé ; paiement partiel, il restera 250,00{EUR} à payer"
+    assert garcia.reason_fr == (
+        f"numéro F-2026-0044 trouvé dans le libellé ; paiement partiel, il restera 250,00{EUR} à payer")
 
 
 def test_an_exact_payment_above_the_balance_is_flagged_not_absorbed(bank_file, make_item):
@@ -101,7 +102,8 @@ def test_an_exact_payment_above_the_balance_is_flagged_not_absorbed(bank_file, m
     assert match.kind == EXACT
     assert match.allocations == ((1, 100000),)
     assert match.over_balance_cents == 25000 and match.over_balance
-    assert match.reason_fr == f"numéro F-2026-0042 trouvé dans le libellé ; 250,00{EUR} de plus que le reste dû : à vérifier"
+    assert match.reason_fr == (
+        f"numéro F-2026-0042 trouvé dans le libellé ; 250,00{EUR} de plus que le reste dû : à vérifier")
 
 
 def test_an_invoice_paid_twice_in_one_statement_is_flagged_the_second_time(open_items):
@@ -212,7 +214,8 @@ def test_more_than_the_client_owes_is_flagged(bank_file, make_item):
     assert lefevre.allocations == ((6, 30000),)
     assert lefevre.over_balance_cents == 18000
     assert lefevre.reason_fr == (
-        f"nom proche : Paul Lefèvre ; le virement dépasse de 180,00{EUR} tout ce que ce client doit (300,00{EUR}) : à vérifier"
+        f"nom proche : Paul Lefèvre ; le virement dépasse de 180,00{EUR} tout ce que ce client doit "
+        f"(300,00{EUR}) : à vérifier"
     )
 
 
@@ -248,7 +251,7 @@ def test_a_reference_to_no_open_invoice_is_said(open_items):
 def test_debits_are_ignored_and_results_follow_the_lines(bank_file, open_items):
     statement = parse_statement(bank_file("ofx_sgml_latin1.ofx"))
     found = match_lines(statement.lines, open_items)
-    assert list(found) == [l.fingerprint for l in statement.lines if l.amount_cents > 0]
+    assert list(found) == [line.fingerprint for line in statement.lines if line.amount_cents > 0]
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ def test_sgml_statement_as_french_banks_export_it(bank_file):
     assert statement.opening_balance_cents is None
 
     rows = [
-        (l.booking_date, l.value_date, l.amount_cents, l.label, l.remittance, l.bank_id, l.transaction_code, l.source_line)
-        for l in statement.lines
+        (line.booking_date, line.value_date, line.amount_cents, line.label, line.remittance, line.bank_id,
+         line.transaction_code, line.source_line)
+        for line in statement.lines
     ]
     assert rows == [
         (date(2026, 3, 2), None, 125000, "VIR SEPA M OU MME DUPONT JEAN",
@@ -32,7 +33,7 @@ def test_sgml_statement_as_french_banks_export_it(bank_file):
          "Règlement toiture & zinguerie", "0300260316000125", "CREDIT", 57),
         (date(2026, 3, 31), None, -750, "FRAIS TENUE DE COMPTE", "", "0300260331000126", "FEE", 66),
     ]  # fmt: skip
-    assert [l.amount_cents for l in statement.credits] == [125000, 204000]
+    assert [line.amount_cents for line in statement.credits] == [125000, 204000]
 
 
 def test_xml_statement(bank_file):
@@ -54,7 +55,7 @@ def test_a_header_without_file_ids_and_a_file_without_sign_on_are_read(bank_file
     start, end = text.index("<SIGNONMSGSRSV1>"), text.index("</SIGNONMSGSRSV1>") + len("</SIGNONMSGSRSV1>")
     text = text[:start] + text[end:]
     statement = parse_statement(text.encode("cp1252"))
-    assert [l.amount_cents for l in statement.lines] == [125000, -8640, 204000, -750]
+    assert [line.amount_cents for line in statement.lines] == [125000, -8640, 204000, -750]
     assert statement.lines[0].remittance == "Facture F-2026-0042 rénovation salle d'eau"
 
 
@@ -80,7 +81,7 @@ def test_an_unreadable_date_names_its_transaction(bank_file):
 def test_an_empty_unclosed_element_is_closed_as_sgml_does(bank_file):
     data = bank_file("ofx_sgml_latin1.ofx").replace(b"<MEMO>\xc9ch\xe9ance \xe9lectricit\xe9 mars", b"<MEMO>")
     statement = parse_statement(data)
-    assert [(l.amount_cents, l.remittance) for l in statement.lines][1] == (-8640, "")
+    assert [(line.amount_cents, line.remittance) for line in statement.lines][1] == (-8640, "")
     assert statement.closing_balance_cents == 819610
 
 

@@ -71,7 +71,8 @@ def test_valid_references(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["RF17539007547034", "RF18 5390 0754 7035", "RF18", "XX18539007547034", "RF18" + "1" * 22, "RF18-5390", "", None, 42],
+    ["RF17539007547034", "RF18 5390 0754 7035", "RF18", "XX18539007547034", "RF18" + "1" * 22, "RF18-5390", "", None,
+     42],
 )
 def test_invalid_references(text):
     assert not is_valid_rf(text)

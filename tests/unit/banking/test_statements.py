@@ -122,8 +122,8 @@ def test_an_invalid_company_iban_is_reported(bank_file):
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_the_same_file_twice_gives_the_same_fingerprints(bank_file, name):
-    first = [l.fingerprint for l in parse_statement(bank_file(name)).lines]
-    again = [l.fingerprint for l in parse_statement(bank_file(name)).lines]
+    first = [line.fingerprint for line in parse_statement(bank_file(name)).lines]
+    again = [line.fingerprint for line in parse_statement(bank_file(name)).lines]
     assert first == again
     assert len(set(first)) == len(first)  # never two lines with one fingerprint
 
@@ -131,27 +131,27 @@ def test_the_same_file_twice_gives_the_same_fingerprints(bank_file, name):
 def test_the_same_period_downloaded_again_gives_the_same_fingerprints(bank_file):
     # Downloaded the next day: the bank prints another date and balance above the operations.
     assert bank_file("overlap_a_again.csv") != bank_file("overlap_a.csv")
-    first = [l.fingerprint for l in parse_statement(bank_file("overlap_a.csv")).lines]
-    again = [l.fingerprint for l in parse_statement(bank_file("overlap_a_again.csv")).lines]
+    first = [line.fingerprint for line in parse_statement(bank_file("overlap_a.csv")).lines]
+    again = [line.fingerprint for line in parse_statement(bank_file("overlap_a_again.csv")).lines]
     assert again == first
 
 
 def test_overlapping_downloads_share_the_fingerprints_of_their_common_days(bank_file):
     early = parse_statement(bank_file("overlap_a.csv"))  # 1–15 March
     late = parse_statement(bank_file("overlap_b.csv"))  # 10–31 March
-    early_prints = {l.fingerprint: l for l in early.lines}
-    late_prints = {l.fingerprint: l for l in late.lines}
+    early_prints = {line.fingerprint: line for line in early.lines}
+    late_prints = {line.fingerprint: line for line in late.lines}
 
     common = set(early_prints) & set(late_prints)
-    assert sorted((l.booking_date.day, l.amount_cents) for l in (early_prints[f] for f in common)) == [
+    assert sorted((line.booking_date.day, line.amount_cents) for line in (early_prints[f] for f in common)) == [
         (10, -3999), (12, 5000), (12, 5000), (15, 5000),
     ]  # fmt: skip
     new = [late_prints[f] for f in late_prints if f not in early_prints]
-    assert sorted((l.booking_date.day, l.amount_cents) for l in new) == [(21, 120000), (30, -6490)]
+    assert sorted((line.booking_date.day, line.amount_cents) for line in new) == [(21, 120000), (30, -6490)]
 
 
 def test_two_identical_transfers_of_one_day_are_two_transactions(bank_file):
-    lines = [l for l in parse_statement(bank_file("overlap_a.csv")).lines if l.booking_date.day == 12]
+    lines = [line for line in parse_statement(bank_file("overlap_a.csv")).lines if line.booking_date.day == 12]
     assert len(lines) == 2
     assert (lines[0].label, lines[0].amount_cents) == (lines[1].label, lines[1].amount_cents)
     assert lines[0].fingerprint != lines[1].fingerprint
@@ -161,16 +161,17 @@ def test_a_later_download_with_one_more_identical_transfer_imports_only_that_one
     text = bank_file("overlap_b.csv").decode("cp1252")
     extra = '12/03/2026;"VIREMENT DE M. LEFEVRE PAUL ACOMPTE";+50,00\r\n'
     text = text.replace(extra, extra + extra, 1)
-    earlier = {l.fingerprint for l in parse_statement(bank_file("overlap_b.csv")).lines}
+    earlier = {line.fingerprint for line in parse_statement(bank_file("overlap_b.csv")).lines}
     later = parse_statement(text.encode("cp1252")).lines
-    assert [(l.booking_date.day, l.amount_cents) for l in later if l.fingerprint not in earlier] == [(12, 5000)]
+    new = [(line.booking_date.day, line.amount_cents) for line in later if line.fingerprint not in earlier]
+    assert new == [(12, 5000)]
 
 
 def test_running_balances_keep_fingerprints_stable_when_earlier_lines_are_missing(bank_file):
     full = parse_statement(bank_file("credit_mutuel.csv")).lines
     text = bank_file("credit_mutuel.csv").decode("utf-8-sig").splitlines()
     shorter = parse_statement(("\r\n".join([text[0], *text[3:]]) + "\r\n").encode()).lines
-    assert [l.fingerprint for l in shorter] == [l.fingerprint for l in full[2:]]
+    assert [line.fingerprint for line in shorter] == [line.fingerprint for line in full[2:]]
     # The two identical 50,00 € transfers differ by the balance after each.
     assert full[1].fingerprint != full[2].fingerprint
 
@@ -181,14 +182,14 @@ def test_bank_ids_keep_fingerprints_stable_when_other_lines_are_missing(bank_fil
     start = text.index("<STMTTRN>")
     end = text.index("</STMTTRN>") + len("</STMTTRN>\r\n")
     partial = parse_statement((text[:start] + text[end:]).encode("cp1252")).lines
-    assert [l.fingerprint for l in partial] == [l.fingerprint for l in full[1:]]
+    assert [line.fingerprint for line in partial] == [line.fingerprint for line in full[1:]]
 
 
 def test_fingerprints_belong_to_their_account(bank_file):
     text = bank_file("banque_postale.csv").decode("cp1252")
     other = text.replace("0123456X020", "0987654X030")
-    mine = {l.fingerprint for l in parse_statement(text.encode("cp1252")).lines}
-    theirs = {l.fingerprint for l in parse_statement(other.encode("cp1252")).lines}
+    mine = {line.fingerprint for line in parse_statement(text.encode("cp1252")).lines}
+    theirs = {line.fingerprint for line in parse_statement(other.encode("cp1252")).lines}
     assert not mine & theirs
 
 
@@ -197,4 +198,4 @@ def test_a_re_wrapped_label_keeps_its_fingerprint(bank_file):
     rewrapped = text.replace("VIR SEPA M OU MME DUPONT\r\nFacture", "VIR SEPA M OU MME DUPONT Facture")
     before = parse_statement(bank_file("credit_agricole.csv")).lines
     after = parse_statement(rewrapped.encode("cp1252")).lines
-    assert [l.fingerprint for l in after] == [l.fingerprint for l in before]
+    assert [line.fingerprint for line in after] == [line.fingerprint for line in before]
