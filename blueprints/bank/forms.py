@@ -89,18 +89,24 @@ class MappingForm(FrenchForm):
         value = parse_id(getattr(self, name).data)
         return value if value is not None and value < MAX_COLUMNS else None
 
-    def mapping(self) -> CsvMapping:
-        """The columns chosen, as the CSV reader takes them (StatementError: a French sentence)."""
+    def mapping(self) -> CsvMapping | None:
+        """The columns chosen, as the CSV reader takes them; None with French errors next to the fields."""
         date_col, label_col = self._column("date_col"), self._column("label_col")
         if date_col is None:
-            raise StatementError("Choisissez la colonne de la date.")
+            self.date_col.errors = ["Choisissez la colonne de la date."]
         if label_col is None:
-            raise StatementError("Choisissez la colonne du libellé.")
+            self.label_col.errors = ["Choisissez la colonne du libellé."]
+        if date_col is None or label_col is None:
+            return None
         skip = parse_id(self.skip_rows.data) or 0
-        return CsvMapping(date_col=date_col, label_col=label_col, amount_col=self._column("amount_col"),
-                          debit_col=self._column("debit_col"), credit_col=self._column("credit_col"),
-                          decimal="." if self.decimal.data == "." else ",", skip_rows=min(skip, 1000),
-                          has_header=self.has_header.data == "1")
+        try:
+            return CsvMapping(date_col=date_col, label_col=label_col, amount_col=self._column("amount_col"),
+                              debit_col=self._column("debit_col"), credit_col=self._column("credit_col"),
+                              decimal="." if self.decimal.data == "." else ",", skip_rows=min(skip, 1000),
+                              has_header=self.has_header.data == "1")
+        except StatementError as exc:  # the amount: one column, or débit and crédit
+            self.amount_col.errors = [str(exc)]
+            return None
 
 
 def encode_file(data: bytes) -> str:

@@ -115,10 +115,9 @@ def mapping():
         upload_form.file.errors = ["Le fichier n'a pas été transmis avec les colonnes : choisissez-le à nouveau."]
         return _upload_failed(upload_form)
     form.setup(needs)
-    try:
-        chosen = form.mapping()
-    except StatementError as exc:
-        return _mapping_page(needs, data, filename, form, error=str(exc))
+    chosen = form.mapping()
+    if chosen is None:
+        return _mapping_page(needs, data, filename, form)
     replay = replay_of(form.token.data, url_for("bank.index"))
     if replay is not None:
         return replay
@@ -160,7 +159,8 @@ def confirm_exact():
 
     def act() -> Done:
         done, left = reconciliation.confirm_exact(current_user.company_id, current_user, today=company_today())
-        message = f"{done} virement{'s' if done > 1 else ''} rapproché{'s' if done > 1 else ''} de sa facture."
+        message = (f"{done} virements rapprochés de leur facture." if done > 1
+                   else f"{done} virement rapproché de sa facture.")
         if left:
             message += (f" {left} laissé{'s' if left > 1 else ''} à rapprocher : la facture a changé depuis "
                         "(réglée entre-temps) ou le virement est daté après aujourd'hui.")

@@ -20,6 +20,7 @@ from extensions import db
 
 if TYPE_CHECKING:
     from domain.billing.models import Document, Payment
+    from domain.core.models import User
 
 # What a line is waiting for, or what became of it.
 UNMATCHED = "unmatched"  # a credit no payment was recorded for yet: "à rapprocher"
@@ -71,6 +72,8 @@ class BankStatement(db.Model):
     exact_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    imported_by: Mapped[User | None] = relationship()
 
     @property
     def duplicate_count(self) -> int:

@@ -173,11 +173,11 @@ def test_a_double_tap_on_import_imports_once(app, logged_in, martin):
 # --- refused files: nothing imported, the reason next to the file field --------------------------------
 
 
-def _file_error(response) -> str:
-    """The errors shown under the file field (and only there)."""
+def _file_error(response, field: str = "file") -> str:
+    """The errors shown under a field (the file field unless said), and only there."""
     html = response.get_data(as_text=True)
-    match = re.search(r'<div class="field has-error[^"]*" id="field-file">(.*?)</div>', html, flags=re.S)
-    assert match, "the error is shown next to the file field"
+    match = re.search(rf'<div class="field has-error[^"]*" id="field-{field}">(.*?)</div>', html, flags=re.S)
+    assert match, f"the error is shown next to the {field} field"
     return " ".join(plain(e) for e in re.findall(r'<p class="error"[^>]*>(.*?)</p>', match.group(1), flags=re.S))
 
 
@@ -259,7 +259,7 @@ def test_camt_batch_credit_and_the_rf_reference_of_the_qr_code_are_matched_exact
     assert "Référence exacte 100/100 référence RF69 F202 6004 2 trouvée" in _row(page, rf_line.id)
     assert "Confirmer les 3 rapprochements exacts" in plain(page)
     assert logged_in.post("/bank/confirm-exact", data={"token": "all-exact"}).status_code == 303
-    assert "3 virements rapprochés de sa facture." in flashed(logged_in)
+    assert "3 virements rapprochés de leur facture." in flashed(logged_in)
     with app.app_context():
         paid = {a.document.number: (a.amount_cents, a.payment.method, a.payment.paid_on)
                 for a in db.session.scalars(select(BankAllocation))}
@@ -483,8 +483,10 @@ def test_unknown_csv_asks_for_its_columns_once_per_account(app, logged_in, marti
     form = {"token": "m1", "file_data": file_data, "filename": "export.csv", "skip_rows": "1", "has_header": "1",
             "date_col": "0", "label_col": "1", "amount_col": "", "debit_col": "", "credit_col": "", "decimal": ","}
     r = logged_in.post("/bank/mapping", data=form)
-    assert r.status_code == 200 and "Choisissez la colonne du montant" in text(r) or \
-        "Indiquez la colonne du montant" in text(r)
+    assert r.status_code == 200
+    assert _file_error(r, "amount_col") == "Indiquez la colonne du montant, ou les deux colonnes débit et crédit."
+    r = logged_in.post("/bank/mapping", data={**form, "date_col": ""})
+    assert _file_error(r, "date_col") == "Choisissez la colonne de la date."
     r = logged_in.post("/bank/mapping", data={**form, "amount_col": "2"})
     assert r.status_code == 303
     assert "2 opérations nouvelles, 0 déjà importée" in flashed(logged_in)
@@ -532,7 +534,7 @@ def test_pages_of_a_line_in_every_state_and_of_an_import(app, logged_in, martin)
     with app.app_context():
         statement_id = db.session.scalars(select(BankStatement.id)).one()
     page = text(logged_in.get(f"/bank/statements/{statement_id}"))
-    assert "credit_agricole_names.csv" in page and "Crédit Agricole" in page
+    assert "credit_agricole_names.csv" in page and "Crédit Agricole" in page and "Importé par Jean Test" in page
     for view in ("a-rapprocher", "rapprochees", "de-cote", "debits"):
         fragment = logged_in.get(f"/bank/?view={view}", headers={"HX-Request": "true"})
         assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<section id="bank-lines"')
