@@ -15,17 +15,19 @@ data). What is measured, in this order:
    time) on overdue invoices, to a local aiosmtpd server running in its own process.
 4. The reminder plan run (`domain.autopilot.run` as `flask --app app reminders run
    --company 1` does) with 10 000 invoices due for a step, then an immediate rerun.
-5. (Last, since it records payments) Bank statements: a 10,000-line statement (La Banque Postale CSV, bench/bank_bench.py's mix of
-   credits with invoice numbers, RF references, payer names, splits, partial payments and 40 %
-   debits) built from the first company's open invoices, imported as the "Banque" page does
-   (domain.banking.imports: parse, store each operation once, match every waiting credit,
-   record the exact ones as payments, one transaction), then the same file again (adds
-   nothing); the bank page (50 credits to reconcile with their proposals) against the floor.
-6. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
+5. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
    bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
    with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
+6. Bank statements: a 10,000-line statement (La Banque Postale CSV, bench/bank_bench.py's mix
+   of credits with invoice numbers, RF references, payer names, splits, partial payments and
+   40 % debits) built from the first company's open invoices, imported as the "Banque" page
+   does (domain.banking.imports: parse, store each operation once, match every waiting
+   credit, one transaction), then the same file again (adds nothing); the bank page (50
+   credits to reconcile with their proposals) against the floor; then "Confirmer les N
+   rapprochements exacts" (run last: it records payments, which would change the plan).
 
-Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,load,...] [--only bank]
+Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,load,...]
+                                     [--only bank]
   --scale  shrink the data for a quick try (results then say so in "dataset")
   --reuse  keep bench/data/pristine.sqlite3 between runs when nothing it depends on changed
   --only   run only these phases (pdf,pages,one_tap,plan,load,bank), e.g. `--only bank`
@@ -453,7 +455,8 @@ def measure_bank(app, meta: dict, results: dict, client=None) -> None:
 
     wall, cpu, (new, waiting, exact) = run_import()
     results["bank_import_10k_s"] = round(wall, 2)
-    results["bank_import_10k_cpu_s"] = round(cpu, 2)  # this process's CPU: what other work on the machine cannot inflate
+    # This process's CPU time: what other work on the shared machine cannot inflate.
+    results["bank_import_10k_cpu_s"] = round(cpu, 2)
     results["bank_import_open_invoices"] = open_count
     results["bank_import_new_lines"] = new
     results["bank_import_credits_waiting"] = waiting
@@ -487,15 +490,17 @@ def measure_bank(app, meta: dict, results: dict, client=None) -> None:
     # through payments.record_payment as a typed one (an artisan's month holds a few dozen).
     with app.app_context(), database.write_intent():
         user = db.session.scalars(select(User).where(User.company_id == company_id)).first()
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         done, left = reconciliation.confirm_exact(company_id, user, today=today)
         db.session.commit()
-        elapsed = time.perf_counter() - t
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
         db.session.remove()
     results["bank_confirm_exact_s"] = round(elapsed, 2)
+    results["bank_confirm_exact_cpu_s"] = round(cpu, 2)
     results["bank_confirm_exact_lines"] = done
     results["bank_confirm_exact_ms_per_line"] = round(elapsed * 1000 / max(done, 1), 1)
-    log(f"  confirm all exact: {done} lines in {elapsed:.2f} s ({results['bank_confirm_exact_ms_per_line']} ms each), "
+    log(f"  confirm all exact: {done} lines in {elapsed:.2f} s ({cpu:.2f} s CPU, "
+        f"{results['bank_confirm_exact_ms_per_line']} ms each), "
         f"{left} left waiting")
 
 
@@ -518,7 +523,8 @@ def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
     def run():
         with app.app_context(), database.write_intent():
             try:
-                return autopilot.run(deliver=mailer().deliver, attachments_for=attachments, link_for=client_link, today=today,
+                return autopilot.run(deliver=mailer().deliver, attachments_for=attachments, link_for=client_link,
+                                     today=today,
                                      company_ids=[company_id], html_extra_for=tracking_pixel_html)
             finally:
                 db.session.remove()
@@ -593,7 +599,7 @@ class Gunicorn:
         if threads:
             env["GUNICORN_THREADS"] = str(threads)
         self.log_path = DATA / "gunicorn.log"
-        self.log_file = open(self.log_path, "w")
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - gunicorn writes to it until stop()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen([str(gunicorn), "--config", "gunicorn.conf.py", "app:create_app()"],
                                         cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
@@ -667,7 +673,7 @@ def run_wrk(wrk: str, port: int, cookie: str, paths_file: Path, seconds: int, pe
                 peaks[pid] = max(peaks.get(pid, 0), mb)
         time.sleep(0.25)
     output = process.stdout.read()
-    line = next((l for l in output.splitlines() if l.startswith("{")), None)
+    line = next((text for text in output.splitlines() if text.startswith("{")), None)
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed:\n{output}")
     return json.loads(line)
@@ -714,6 +720,39 @@ def measure_load(db_path: Path, meta: dict, results: dict, *, workers=None, thre
 # --- main ----------------------------------------------------------------------------------------
 
 
+def run_app_phases(db_path: Path, meta: dict, sink: SmtpSink, skip: set[str], load_matrix: str,
+                   results: dict) -> None:
+    """The phases that use the app (pages, one tap, load, plan, bank), in that order."""
+    from app import create_app
+
+    app = create_app(bench_config(db_path, sink.port))
+    client = None
+    if "pages" not in skip:
+        results["machine_load_avg_1m_pages"] = round(os.getloadavg()[0], 2)
+        log("pages through the test client")
+        client = measure_pages(app, meta, results)
+    if "one_tap" not in skip:
+        log("one-tap reminders")
+        client = client or login_test_client(app, meta["companies"][0]["email"], meta["password"])
+        measure_one_tap(app, client, meta, sink, results)
+    for combo in filter(None, load_matrix.split(",")):
+        workers, threads = (int(x) for x in combo.split("x"))
+        measure_load(db_path, meta, {}, workers=workers, threads=threads)
+    if "load" not in skip:
+        results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
+        log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
+        measure_load(db_path, meta, results)
+    if "plan" not in skip:
+        results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
+        log("reminder plan run (10 000 invoices due for a step)")
+        measure_plan(app, meta, sink, results)
+    if "bank" not in skip:
+        # Last: confirming the exact proposals records payments, which would change what the plan sends.
+        results["machine_load_avg_1m_bank"] = round(os.getloadavg()[0], 2)
+        log(f"bank statement import ({BANK_LINES} lines) and the bank page")
+        measure_bank(app, meta, results, client)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -721,7 +760,8 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated: pdf,pages,one_tap,plan,load,bank")
     parser.add_argument("--only", default="", help="comma-separated phases to run alone, e.g. bank")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
-    parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
+    parser.add_argument("--load-matrix", default="",
+                        help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     if args.only:
@@ -749,35 +789,7 @@ def main() -> None:
 
     sink = SmtpSink()
     try:
-        from app import create_app
-
-        app = create_app(bench_config(db_path, sink.port))
-        client = None
-        if "pages" not in skip:
-            results["machine_load_avg_1m_pages"] = round(os.getloadavg()[0], 2)
-            log("pages through the test client")
-            client = measure_pages(app, meta, results)
-        if "one_tap" not in skip:
-            log("one-tap reminders")
-            client = client or login_test_client(app, meta["companies"][0]["email"], meta["password"])
-            measure_one_tap(app, client, meta, sink, results)
-        if args.load_matrix:
-            for combo in args.load_matrix.split(","):
-                workers, threads = (int(x) for x in combo.split("x"))
-                measure_load(db_path, meta, {}, workers=workers, threads=threads)
-        if "load" not in skip:
-            results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
-            log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
-            measure_load(db_path, meta, results)
-        if "plan" not in skip:
-            results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
-            log("reminder plan run (10 000 invoices due for a step)")
-            measure_plan(app, meta, sink, results)
-        if "bank" not in skip:
-            # Last: the import records payments, which would change what the plan has to send.
-            results["machine_load_avg_1m_bank"] = round(os.getloadavg()[0], 2)
-            log(f"bank statement import ({BANK_LINES} lines) and the bank page")
-            measure_bank(app, meta, results, client)
+        run_app_phases(db_path, meta, sink, skip, args.load_matrix, results)
     finally:
         sink.stop()
 
