@@ -1,6 +1,6 @@
 """The readers and the matcher of domain.banking stay pure: no database, no Flask, only the
 parsers and three small domain helpers. (The import transaction, the models and the
-reconciliation sit beside them in `models`, `imports` and `reconciliation`.)"""
+reconciliation sit beside them in `models`, `imports`, `reconciliation` and `lists`.)"""
 
 import ast
 import sys
