@@ -168,6 +168,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from blueprints.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)
+    from blueprints.bank.routes import bp as bank_bp
+
+    app.register_blueprint(bank_bp)
 
     import commands
 

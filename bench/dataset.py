@@ -286,7 +286,8 @@ class CompanyGenerator:
         ht = sum(r[1] for r in breakdown)
         vat = sum(r[2] for r in breakdown)
         doc = dict(
-            kind=kind, version=1, number=None, issued_at=None, _issued_by=False, issue_date=None, due_date=None,
+            kind=kind, version=1, number=None, payment_reference=None, issued_at=None, _issued_by=False,
+            issue_date=None, due_date=None,
             service_date=None, validity_date=None, payment_terms_days=None, requested_due_date=None, sent_at=None,
             accepted_at=None, refused_at=None, refusal_reason="", invoiced_at=None, _quote=None, _credited=None,
             deposit_percent_bp=None, vat_regime="normal", reduced_rate_attestation=reduced,
@@ -775,6 +776,7 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
     from sqlalchemy import create_engine, event, insert
 
     from domain.billing.models import Document, DocumentLine, NumberSequence, Payment, StoredFile
+    from domain.billing.payment_reference import rf_for_invoice
     from domain.collections.models import ReminderPlan, Send, Task
     from domain.core.models import Client, Company, Contact, Event, User
     from domain.portal.models import DocumentLink, DocumentTracking
@@ -806,6 +808,8 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
             key = (series, doc["issue_date"].year)
             counters[key] = counters.get(key, 0) + 1
             doc["number"] = f"{series}-{key[1]}-{counters[key]:04d}"
+            if series == "F":  # invoices carry the RF reference frozen at issue (domain.billing.payment_reference)
+                doc["payment_reference"] = rf_for_invoice(doc["number"])
         c.counts["_sequences"] = counters
 
     company_of = {c.index: c for c in companies}

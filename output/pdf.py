@@ -468,9 +468,11 @@ def _document_qr(view: DocumentView) -> str | None:
     amount = view.amount_to_pay_cents
     if amount <= 0:
         return None
-    reference = view.number or ""
+    # The RF reference goes in the structured field, the number beside it for the payer to see.
+    reference = view.payment_reference or view.number or ""
     try:
-        payload = epc_payload(view.payee_name or view.seller.name, view.iban, view.bic, amount, reference)
+        payload = epc_payload(view.payee_name or view.seller.name, view.iban, view.bic, amount, reference,
+                              note=f"{view.title} {view.number}")
     except ValueError as exc:
         raise PdfRenderError(f"QR code de paiement impossible : {exc}") from exc
     return epc_qr_png_data_uri(payload)

@@ -28,6 +28,7 @@ NAV = (
     ("quotes.index", "Devis"),
     ("invoices.index", "Factures"),
     ("payments.index", "Paiements"),
+    ("bank.index", "Banque"),
     ("reminders.index", "Relances"),
     ("clients.index", "Clients"),
     ("settings.index", "Réglages"),

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from domain.billing import categories, numbering, terms
+from domain.billing import categories, numbering, payment_reference, terms
 from domain.billing.models import INVOICE_KINDS, SERIES, Document, DocumentLine, Kind, VatRegime
 from domain.billing.money import (
     MAX_AMOUNT_CENTS,
@@ -443,6 +443,8 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
     # catalogue change must not change what an issued document says.
     doc.operation_category = categories.of_document(doc)
     doc.number = numbering.next_number(company.id, SERIES[Kind(doc.kind)], today.year)
+    if doc.is_invoice:
+        doc.payment_reference = payment_reference.reference_for_number(doc.number)
     db.session.flush()
 
     if doc.kind == Kind.CREDIT_NOTE:

@@ -89,6 +89,8 @@ class Document(Model):
         Index("ix_documents_company_client", "company_id", "client_id"),
         Index("ix_documents_quote", "quote_id"),
         Index("ix_documents_credited", "credited_id"),
+        # A payment reference is never given to two invoices of a company (see payment_reference.py).
+        Index("uq_documents_company_payment_reference", "company_id", "payment_reference", unique=True),
         CheckConstraint("paid_cents >= 0 AND credited_cents >= 0", name="amounts_positive"),
     )
 
@@ -100,6 +102,10 @@ class Document(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     number: Mapped[str | None] = mapped_column(String(30))  # assigned at issue only
+    # Invoices: the ISO 11649 "RF" reference the client quotes on the transfer, computed from the
+    # number and frozen with it at issue (None on drafts, quotes, credit notes, and invoices issued
+    # before references existed). See domain/billing/payment_reference.py.
+    payment_reference: Mapped[str | None] = mapped_column(String(25))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issue_date: Mapped[date | None] = mapped_column(Date)

@@ -222,6 +222,7 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         # trade name: banks check it against the account (Verification of Payee).
         payee_name=seller["name"],
         epc_qr=bool(is_invoice and iban and doc.net_cents > 0 and doc.is_issued),
+        payment_reference=payment_reference_of(doc),
         mentions=legal_mentions(doc, seller, buyer, issue, due if is_invoice else None),
         insurance=insurance, notes=doc.notes or None,
         # A quote a consumer signs at home is an off-premises contract: it comes with the model
@@ -235,6 +236,13 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         preceding_invoices=preceding,
         contract_reference=doc.quote.number if doc.quote is not None and doc.quote.number else None,
     )
+
+
+def payment_reference_of(doc: Document) -> str | None:
+    """The RF reference printed next to the IBAN, put in the EPC QR code (structured remittance)
+    and in the Factur-X payment data (BT-83): the one frozen at issue, or None (drafts, quotes,
+    credit notes, invoices issued before references existed: the number stays their reference)."""
+    return doc.payment_reference if doc.kind in INVOICE_KINDS and doc.is_issued else None
 
 
 def _deposit_rank(doc: Document) -> int:

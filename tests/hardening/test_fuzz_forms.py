@@ -15,6 +15,7 @@ modest number of examples per route, so CI stays deterministic and fast.
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 import io
 import re
@@ -32,6 +33,7 @@ from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
 from blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from blueprints.bank.forms import ConfirmForm, MappingForm, SplitForm, UploadForm
 from blueprints.catalog.forms import CatalogItemForm
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm
@@ -45,6 +47,7 @@ from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm, Ro
 from domain.billing.models import Document
 from domain.core.models import Client
 from extensions import db
+from tests.support.bank import bank_sample
 from tests.support.config import TEST_PASSWORD
 from tests.support.hostile import ATTR, IMG, SSTI, XSS, any_value, hostile_text, raw_markers_in, upload
 from tests.support.routes import rules, url_of
@@ -96,6 +99,7 @@ class Spec:
     lines: bool = False
     public: bool = False  # no login (a fresh anonymous browser each example)
     relogin: bool = False  # the route may end the session: log in again before each example
+    named: object = None  # world → more baseline fields whose names depend on the world's ids
 
 
 def _with_client(world: World, base: dict) -> dict:
@@ -176,6 +180,19 @@ SPECS: dict[str, Spec] = {
     "reminders.template": Spec((TemplateForm,), {"subject": "Facture {{ numero }}", "body": "Bonjour {{ client }},"}),
     "reminders.reset_template": Spec(),
     "reminders.rates": Spec((RateForm,), {"kind": "ecb", "start": "2026-07-01", "rate": "2,15", "source": "BdF"}),
+    "bank.upload": Spec((UploadForm,), {"token": TOKEN, "file": "statement"}),
+    "bank.mapping": Spec((MappingForm,), {
+        "token": TOKEN, "file_data": base64.b64encode(bank_sample("unknown_layout.csv")).decode(),
+        "filename": "export.csv", "skip_rows": "1", "has_header": "1", "date_col": "0", "label_col": "1",
+        "amount_col": "2", "debit_col": "", "credit_col": "", "decimal": ","}),
+    "bank.rematch": Spec(),
+    "bank.confirm_exact": Spec((ConfirmForm,), {"token": TOKEN, "acknowledge_excess": ""}),
+    "bank.confirm": Spec((ConfirmForm,), {"token": TOKEN, "acknowledge_excess": ""}),
+    "bank.split": Spec((SplitForm,), {"token": TOKEN, "client_id": lambda w: str(w.client_id),
+                                      "acknowledge_excess": ""}, named=lambda w: {f"amount-{w.invoice_id}": "10,00"}),
+    "bank.ignore": Spec(),
+    "bank.restore": Spec(),
+    "bank.undo": Spec(),
     "settings.save": Spec((CompanyForm,), {
         "name": "Plomberie Test", "legal_form": "EI", "siret": "73282932000074", "rcs_rm": "RM 69 732 829 320",
         "vat_regime": "normal", "vat_number": "FR44732829320", "address_line1": "1 rue du Test", "postal_code": "69003",
@@ -212,6 +229,9 @@ GET_PARAMS: dict[str, tuple[str, ...]] = {
     "reminders.compose": ("what",),
     "clients.statement": ("download",),
     "invoices.pdf": ("download",),
+    "bank.index": ("view", "page"),
+    "bank.line": ("client_id",),
+    "bank.statement": ("page",),
     "auth.login": ("next",),
 }
 
@@ -227,6 +247,7 @@ ECHO_ENDPOINTS = {
                   "invoices.detail", "clients.detail"),
     "settings": ("settings.index", "dashboard.index"),
     "portal": ("portal.page", "quotes.detail", "invoices.detail"),
+    "bank": ("bank.index", "bank.line", "bank.statement", "invoices.detail", "payments.index", "dashboard.index"),
 }
 
 
@@ -267,22 +288,31 @@ def form_fields(spec: Spec) -> list[str]:
     return sorted(names)
 
 
+# A statement any company's IBAN takes (it does not name its account), for the upload's valid baseline.
+STATEMENT = st.just(b"").map(lambda _: (io.BytesIO(bank_sample("credit_mutuel.csv")), "releve.csv"))
+
+
 def _strategy_for(name: str, base) -> st.SearchStrategy:
     if name == "logo":
         return upload()
+    if name == "file":
+        return st.one_of(STATEMENT, upload(), st.just(OMIT))
     valid = base if isinstance(base, st.SearchStrategy) else st.just(base)
     return st.one_of(valid, any_value(), st.just(OMIT))
 
 
 def payload_strategy(spec: Spec, world: World) -> st.SearchStrategy:
     base = {k: v(world) if callable(v) else v for k, v in spec.base.items()}
+    if spec.named is not None:
+        base.update(spec.named(world))
     if spec.lines:
         base.update(LINES)
     if "client_id" in form_fields(spec) or spec.lines:
         base = _with_client(world, base)
     if base.get("document_id", None) == "":
         base["document_id"] = str(world.draft_invoice_id)
-    names = form_fields(spec) + (["client_id"] if "client_id" in base else [])
+    names = form_fields(spec) + (["client_id"] if "client_id" in base else []) + sorted(
+        spec.named(world) if spec.named is not None else ())
     return st.fixed_dictionaries({n: _strategy_for(n, base.get(n, "")) for n in sorted(set(names))})
 
 
@@ -437,7 +467,8 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     r = client.post(f"/clients/{world.client_id}/edit", data={**CLIENT, "name": payloads["name"]})
     assert r.status_code == 303, r.text
     r = client.post("/invoices/new", data={
-        **{k: v for k, v in DOCUMENT.items() if k != "token"}, "token": "escaping-test", "client_id": str(world.client_id),
+        **{k: v for k, v in DOCUMENT.items() if k != "token"}, "token": "escaping-test",
+        "client_id": str(world.client_id),
         "subject": payloads["subject"], "site_name": payloads["site"], "notes": payloads["notes"], **LINES,
         f"line-{LINE_KEY}-label": payloads["label"], f"line-{LINE_KEY}-description": payloads["description"]})
     assert r.status_code == 303, r.text
@@ -554,8 +585,10 @@ def test_a_number_too_long_for_a_day_count_is_a_form_error(app, client, world):
     login(client)
     r = client.post("/clients/new", data={**CLIENT, "payment_terms_days": "9" * 400})
     assert r.status_code == 200
-    assert 'class="field has-error " id="field-payment_terms_days"' in r.text and "N&#39;est pas un entier valide" in r.text
-    r = client.post("/reminders/settings", data={"formal_notice_deadline_days": "9" * 30, "auto_send_hour": "-" + "9" * 30})
+    assert 'class="field has-error " id="field-payment_terms_days"' in r.text
+    assert "N&#39;est pas un entier valide" in r.text
+    r = client.post("/reminders/settings", data={"formal_notice_deadline_days": "9" * 30,
+                                                 "auto_send_hour": "-" + "9" * 30})
     assert r.status_code == 200
     r = client.post("/settings/", data={"payment_terms_days": "1" + "0" * 50, "quote_validity_days": "30"})
     assert r.status_code == 200

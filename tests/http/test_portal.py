@@ -11,6 +11,7 @@ from domain.billing import documents as docs
 from domain.billing import payments
 from domain.billing import printing as document_files
 from domain.billing.models import Document, StoredFile
+from domain.billing.payment_reference import format_rf, rf_for_invoice
 from domain.billing.payments import PaymentInput
 from domain.collections.models import Send
 from domain.core.clock import today_in
@@ -106,12 +107,16 @@ def test_invoice_page_amount_due_and_payment_instructions(app, client, invoice):
     html = page_text(get(client, f"/c/{token}"))
     with app.app_context():
         doc = db.session.get(Document, doc_id)
-        number = doc.number
+        number, reference = doc.number, doc.payment_reference
         payments.record_payment(doc, None, PaymentInput(5000, TODAY, "cheque"), today=TODAY)
         db.session.commit()
     assert "Reste à payer" in html and "165,00\xa0€" in html  # 150 € HT at 10 %
     assert "FR76 3000 6000 0112 3456 7890 189" in html and "AGRIFRPP" in html
-    assert re.search(rf'id="portal-reference">{re.escape(number)}<', html)
+    # The RF reference frozen at issue, printed as on the PDF, with the number beside it.
+    assert reference == rf_for_invoice(number)
+    assert re.search(rf'id="portal-reference">{re.escape(format_rf(reference))}</strong> '
+                     rf'<span class="muted">\(facture {re.escape(number)}\)', html)
+    assert f'data-copy="{reference}"' in html
     assert 'src="data:image/svg+xml' in html and 'id="portal-qr"' in html
     assert 'id="promise-form"' in html and 'id="accept-form"' not in html
     html = page_text(get(client, f"/c/{token}"))
