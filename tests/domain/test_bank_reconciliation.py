@@ -16,9 +16,9 @@ from domain.billing.models import Document, Payment
 from domain.billing.payments import PaymentInput
 from domain.core.models import Company, User
 from extensions import db
-from tests.domain.test_concurrency import run_concurrently
 from tests.support.bank import bank_sample, plomberie_martin
 from tests.support.builders import make_company, make_user
+from tests.support.concurrency import run_concurrently
 
 TODAY = date(2026, 11, 27)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from domain.banking.matching import OpenItem
+from domain.banking.references import rf_for_invoice
 from domain.billing.documents import LineInput
 from domain.billing.models import Document, NumberSequence
 from extensions import db
@@ -61,3 +63,22 @@ def plomberie_martin(company, *, iban: str = MARTIN_IBAN, invoices=MARTIN_INVOIC
         doc = issued_with_number(company, clients[name], value, amount, issue_date, actor)
         made[doc.number] = doc.id
     return made
+
+
+def read(name: str) -> bytes:
+    """The bytes of a sample statement."""
+    return (BANK_DATA / name).read_bytes()
+
+
+def open_item(invoice_id, number, client_id, client_name, remaining, issued, due, *, rf=True):
+    """An open invoice as the matcher receives it."""
+    return OpenItem(
+        invoice_id=invoice_id,
+        number=number,
+        rf_reference=rf_for_invoice(number) if rf else None,
+        client_id=client_id,
+        client_name=client_name,
+        remaining_cents=remaining,
+        issue_date=date.fromisoformat(issued),
+        due_date=date.fromisoformat(due),
+    )

@@ -7,20 +7,12 @@ and each bank's documented column titles (see domain/banking/bank_csv.LAYOUTS).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from domain.banking.matching import OpenItem
-from domain.banking.references import rf_for_invoice
-
-DATA = Path(__file__).resolve().parents[2] / "data" / "bank"
-
-
-def read(name: str) -> bytes:
-    """The bytes of a sample statement."""
-    return (DATA / name).read_bytes()
+from tests.support.bank import BANK_DATA as DATA
+from tests.support.bank import open_item, read
 
 
 @pytest.fixture
@@ -35,18 +27,6 @@ def bank_file():
     return read
 
 
-def open_item(invoice_id, number, client_id, client_name, remaining, issued, due, *, rf=True):
-    """An open invoice as the matcher receives it."""
-    return OpenItem(
-        invoice_id=invoice_id,
-        number=number,
-        rf_reference=rf_for_invoice(number) if rf else None,
-        client_id=client_id,
-        client_name=client_name,
-        remaining_cents=remaining,
-        issue_date=date.fromisoformat(issued),
-        due_date=date.fromisoformat(due),
-    )
 
 
 @pytest.fixture
