@@ -71,7 +71,7 @@ def _root_tag(data: bytes) -> str:
     try:
         parser.feed(data[:65536])
         for event in parser.read_events():
-            return str(getattr(event[1], "tag", ""))
+            return str(getattr(event[-1], "tag", ""))
     except ParseError:
         return ""
     return ""
