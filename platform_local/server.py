@@ -17,7 +17,9 @@ def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0) -> tuple
     With `status_interval` set, a second thread plays the statuses and retries webhooks on time.
     """
     server = make_server(host, port, app, threaded=True)
-    serving = threading.Thread(target=server.serve_forever, name="platform-local", daemon=True)
+    # A short poll interval makes stop() quick (shutdown waits for the loop to notice).
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="platform-local",
+                               daemon=True)
     serving.start()
     stop_clock = start_clock(app)
 

@@ -272,7 +272,7 @@ class WebhookReceiver:
 def receiver() -> Iterator[WebhookReceiver]:
     hook = WebhookReceiver(secret=WEBHOOK_SECRET)
     server = make_server("127.0.0.1", 0, hook, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     hook.url = f"http://127.0.0.1:{server.server_port}/webhooks/plateforme"
     try:
