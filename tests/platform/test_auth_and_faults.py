@@ -76,9 +76,9 @@ def test_a_token_the_api_keeps_refusing_is_an_authentication_failure(pa, client)
 
 @pytest.mark.parametrize("method", ["basic", "post"])
 def test_bad_credentials(pa, method):
-    with PlatformClient(pa.settings(client_secret="pas-le-bon", token_auth_method=method)) as client:
-        with pytest.raises(AuthenticationFailed) as caught:
-            client.healthcheck()
+    settings = pa.settings(client_secret="pas-le-bon", token_auth_method=method)
+    with PlatformClient(settings) as client, pytest.raises(AuthenticationFailed) as caught:
+        client.healthcheck()
     assert caught.value.status == 401
     assert "Vérifiez l'identifiant client et le secret" in caught.value.message_fr
 
@@ -92,9 +92,8 @@ def test_the_secret_is_never_shown(pa, caplog):
     settings = pa.settings(client_secret="tres-secret-1234")
     assert "tres-secret-1234" not in repr(settings)
     caplog.set_level(logging.DEBUG)
-    with PlatformClient(settings) as client:
-        with pytest.raises(AuthenticationFailed) as caught:
-            client.healthcheck()
+    with PlatformClient(settings) as client, pytest.raises(AuthenticationFailed) as caught:
+        client.healthcheck()
     assert "tres-secret-1234" not in caplog.text
     assert "tres-secret-1234" not in str(caught.value)
 
@@ -102,16 +101,15 @@ def test_the_secret_is_never_shown(pa, caplog):
 def test_platform_down(pa, closed_port):
     down = pa.settings(flow_base_url=f"http://127.0.0.1:{closed_port}/flow-service",
                        token_url=f"http://127.0.0.1:{closed_port}/oauth/token")
-    with PlatformClient(down) as client:
-        with pytest.raises(PlatformUnavailable) as caught:
-            client.healthcheck()
+    with PlatformClient(down) as client, pytest.raises(PlatformUnavailable) as caught:
+        client.healthcheck()
     assert "injoignable" in caught.value.message_fr
 
 
 def test_unknown_host(pa):
-    with PlatformClient(pa.settings(token_url="http://plateforme.invalid/oauth/token")) as client:
-        with pytest.raises(PlatformUnavailable):
-            client.healthcheck()
+    settings = pa.settings(token_url="http://plateforme.invalid/oauth/token")
+    with PlatformClient(settings) as client, pytest.raises(PlatformUnavailable):
+        client.healthcheck()
 
 
 def test_too_many_requests(pa, client, make_cii):
