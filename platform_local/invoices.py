@@ -1,28 +1,21 @@
 """What the local platform reads in a received invoice, and the compliance check it runs on it.
 
 A real PA checks every invoice against EN 16931 and the French rules (BR-FR) and rejects the
-failing ones; so does this one, through the checker of `output.einvoice.check`
-(`check(data, filename) -> Report` with `ok` and `failures`).
-
-FALLBACK (until the `einvoice` branch is merged): when that module is absent, only the XSD of the
-Factur-X/CII (or UBL) schema is checked, with `facturx.xml_check_xsd`. Remove `_xsd_only_check`
-and the ImportError branch once `output/einvoice/check.py` is on this branch.
+failing ones; so does this one, with the official XSD and schematrons run by
+`output.einvoice.check` (`check(data, filename) -> Report`). That is the only import from the
+app's packages, and it is a leaf (`output`): the platform stays independent of the domain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-import facturx
 from lxml import etree
 
-try:  # the official EN 16931 + BR-FR checker (branch einvoice)
-    from output.einvoice.check import check as _official_check
-except ImportError:  # FALLBACK, see the module docstring
-    _official_check = None
+from output.einvoice import check as official
+from output.einvoice.facturx import extract
 
 CII_NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -70,13 +63,12 @@ class Failure:
 @dataclass(frozen=True)
 class CheckResult:
     ok: bool
-    failures: tuple[Failure, ...]
-    checker: str  # "official" | "xsd-only (fallback)"
+    failures: tuple[Failure, ...]  # XSD errors first (source "XSD"), then the schematrons'
 
     @property
     def schema_invalid(self) -> bool:
         """The file fails its XML schema (a technical error, ack reason InvalidSchema)."""
-        return any(f.source.lower().startswith("xsd") for f in self.failures if f.flag == "fatal")
+        return any(f.source == "XSD" for f in self.failures)
 
 
 def xml_of(data: bytes, syntax: str) -> bytes:
@@ -84,10 +76,7 @@ def xml_of(data: bytes, syntax: str) -> bytes:
     if syntax == "Factur-X":
         if not data.lstrip()[:5] == b"%PDF-":
             raise NotAnInvoice("Factur-X announced but the file is not a PDF")
-        try:
-            _name, xml = facturx.get_xml_from_pdf(io.BytesIO(data), check_xsd=False)
-        except Exception as exc:  # noqa: BLE001 -- the library raises bare Exceptions for broken PDFs
-            raise NotAnInvoice(f"no Factur-X XML in the PDF ({type(exc).__name__})") from None
+        xml = extract(data)
         if not xml:
             raise NotAnInvoice("no Factur-X XML in the PDF")
         return xml
@@ -184,22 +173,15 @@ def _date(text: str, fmt: str) -> dt.date | None:
         return None
 
 
-def check_invoice(data: bytes, filename: str, xml: bytes) -> CheckResult:
-    """EN 16931 + BR-FR checks of a received invoice (XSD only while the fallback is in place)."""
-    if _official_check is not None:
-        report = _official_check(data, filename)
-        failures = tuple(Failure(rule_id=f.rule_id, flag=f.flag, location=f.location, message=f.message,
-                                 source=f.source) for f in report.failures)
-        return CheckResult(ok=bool(report.ok), failures=failures, checker="official")
-    return _xsd_only_check(xml)
-
-
-def _xsd_only_check(xml: bytes) -> CheckResult:
-    """FALLBACK: the schema check alone (see the module docstring)."""
+def check_invoice(data: bytes, filename: str) -> CheckResult:
+    """The official checks: XSD, EN 16931 and BR-FR schematrons (output.einvoice.check)."""
     try:
-        # Parsed here with entities off: facturx's own parsing would resolve them.
-        facturx.xml_check_xsd(etree.fromstring(xml, _PARSER))
-    except Exception as exc:  # noqa: BLE001 -- facturx raises a bare Exception with lxml's message
-        failure = Failure(rule_id="XSD", flag="fatal", location="/", message=str(exc)[:500], source="xsd")
-        return CheckResult(ok=False, failures=(failure,), checker="xsd-only (fallback)")
-    return CheckResult(ok=True, failures=(), checker="xsd-only (fallback)")
+        report = official.check(data, filename)
+    except official.NotAnInvoice as exc:
+        failure = Failure(rule_id="XSD", flag="fatal", location="/", message=str(exc), source="XSD")
+        return CheckResult(ok=False, failures=(failure,))
+    xsd = tuple(Failure(rule_id="XSD", flag="fatal", location="", message=error, source="XSD")
+                for error in report.xsd_errors)
+    rules = tuple(Failure(rule_id=f.rule_id, flag=f.flag, location=f.location, message=f.message, source=f.source)
+                  for f in report.failures)
+    return CheckResult(ok=report.ok, failures=xsd + rules)

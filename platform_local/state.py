@@ -396,7 +396,7 @@ class Store:
             raise Rejection("FlowTypeError", f"le fichier n'est pas un document {record.syntax}", "flowSyntax")
         record.invoice = invoice
         identified = bool(invoice.number and invoice.seller_siren)
-        result = invoices.check_invoice(record.data, record.name, xml)
+        result = invoices.check_invoice(record.data, record.name)
         warnings = [{"level": "Warning", "item": f"{f.rule_id} {f.location}".strip()[:200],
                      "reasonCode": "REJ_SEMAN", "reasonMessage": f.message[:1000]}
                     for f in result.failures if f.flag != "fatal"][:20]

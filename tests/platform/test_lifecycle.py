@@ -13,11 +13,8 @@ from output.platform import (
     parse_status_message,
     tracking_id,
 )
-from platform_local import invoices
 
 from .support import APPROVING_BUYER, DISPUTING_BUYER, REFUSING_BUYER, SELLER_SIREN, UNROUTABLE_BUYER
-
-OFFICIAL_CHECKER = invoices._official_check is not None
 
 
 def _send(client, data: bytes, number: str):
@@ -87,7 +84,6 @@ def test_an_invoice_that_breaks_the_schema_is_rejected_then_213(pa, client, make
     assert rejected.statuses[0].invoice_number == "F-2027-0300"
 
 
-@pytest.mark.skipif(not OFFICIAL_CHECKER, reason="the XSD-only fallback cannot see business rules (BR-CO-15)")
 def test_an_invoice_that_breaks_en16931_is_rejected(pa, client, make_cii):
     submitted = _send(client, make_cii("F-2027-0301", grand_total="1300.00"), "F-2027-0301")
     pa.advance(all=True)

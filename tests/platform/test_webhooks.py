@@ -38,7 +38,7 @@ def test_each_change_is_pushed_signed(pa, client, registered, make_cii):
     result = pa.advance()  # ack Ok + 200 Déposée: two changes, two deliveries
     assert [d["status"] for d in result["deliveries"]] == [200, 200]
     flows = [d.flow for d in registered.accepted]
-    assert [(f.flow_id, f.ack_status) for f in flows][0] == (submitted.flow_id, "Ok")
+    assert (flows[0].flow_id, flows[0].ack_status) == (submitted.flow_id, "Ok")
     assert flows[1].flow_type == "CustomerInvoiceLC" and flows[1].flow_direction == "In"
     assert registered.rejected == [] and registered.duplicates == []
     # the status itself is fetched from the API, the webhook being only a signal
