@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> None:
                             status_interval=args.interval or None, state_file=args.state, strict=not args.lenient)
     app = create_platform_app(config)
     base_url, stop = serve_in_thread(app, host=args.host, port=args.port)
-    print(f"Plateforme locale sur {base_url}")
+    print(f"Plateforme locale sur {base_url}", flush=True)
     print(f"  flux      : {base_url}/flow-service")
     print(f"  annuaire  : {base_url}/directory-service")
     print(f"  jeton     : {base_url}/oauth/token (client {args.client_id})")
-    print(f"  pilotage  : {base_url}/_control/state")
+    print(f"  pilotage  : {base_url}/_control/state", flush=True)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -65,6 +65,8 @@ def _http_error(error: HTTPException):
     code = {404: "MISSING_RESOURCE", 405: "METHOD_NOT_ALLOWED", 413: "FILE_SIZE_EXCEEDED"}.get(status, "ERROR")
     if status in (404, 405):
         g.skip_response_check = True  # no operation of the definition was reached
+    if status == 413 and "entry" in g:
+        g.entry["request_errors"].append("request body larger than the platform accepts")
     return error_response(api, status, code, error.description or error.name)
 
 

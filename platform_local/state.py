@@ -357,6 +357,14 @@ class Store:
             events.append({"flowId": record.flow_id, "event": "ack", "status": "Error",
                            "reasonCode": rejection.reason_code})
             return events
+        except Exception:  # a bug or a crashed checker must not leave the flow Pending forever
+            log.exception("integration of flow %s failed", record.flow_id)
+            with self.lock:
+                record.todo = []
+            self._set_ack(record, "Error", Rejection("OtherTechnicalError", "erreur interne de la plateforme").details())
+            events.append({"flowId": record.flow_id, "event": "ack", "status": "Error",
+                           "reasonCode": "OtherTechnicalError"})
+            return events
         self._set_ack(record, "Ok", details)
         events.append({"flowId": record.flow_id, "event": "ack", "status": "Ok"})
         if record.todo and isinstance(record.todo[0], Step) and record.todo[0].code == 200:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import requests
@@ -15,6 +16,7 @@ from output.platform.webhook import WebhookDelivery, WebhookRejected, verify_web
 from platform_local.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from platform_local.state import Store
 
+ROOT_DIR = Path(__file__).resolve().parents[2]  # the repository, where `python -m platform_local` runs
 SELLER_SIREN = "812345676"
 APPROVING_BUYER = "200000008"
 REFUSING_BUYER = "300000007"

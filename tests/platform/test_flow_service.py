@@ -150,3 +150,31 @@ def test_client_side_checks_before_sending(client):
         client.get_flow("f", "Pdf")
     with pytest.raises(ValueError):
         client.search_flows({"flowId": "x"})  # not a criterion since 1.1.0
+
+
+@pytest.fixture
+def pa_config(request):
+    """A small upload limit for the 413 test; the defaults elsewhere."""
+    return {"max_upload_bytes": 4000} if request.node.name.startswith("test_too_large") else {}
+
+
+def test_too_large_a_file_gets_the_definition_413(pa, client, make_cii):
+    pa.expect_invalid_requests = True
+    data = make_cii() + b"<!--" + b"x" * 5000 + b"-->"
+    with pytest.raises(RequestRejected) as caught:
+        client.submit_flow(flow_info_for_invoice(data, tracking="t-big", filename="f.xml"), data, "f.xml")
+    assert caught.value.status == 413
+    assert caught.value.error_code == "FILE_SIZE_EXCEEDED"
+    assert caught.value.message_fr == "Le fichier est trop volumineux pour la plateforme."
+    assert pa.store.flows == {}
+
+
+def test_a_crashing_check_is_an_error_not_a_stuck_flow(pa, client, make_cii, monkeypatch):
+    def crash(data, filename):
+        raise RuntimeError("Saxon est tombé")
+
+    monkeypatch.setattr("platform_local.invoices.check_invoice", crash)
+    submitted = _send(client, make_cii())
+    pa.advance()
+    flow = client.get_flow(submitted.flow_id)
+    assert (flow.ack_status, flow.ack_details[0].reason_code) == (AckStatus.ERROR, "OtherTechnicalError")
