@@ -5,6 +5,10 @@ data). What is measured, in this order:
 
 1. PDF (bench/pdf_bench.py): the app's renderer, bare WeasyPrint and headless Chromium on
    the same one-page invoice, 20 warm renders each, medians and ratios.
+1b. E-invoices (bench/einvoice_bench.py): what issuing with Factur-X adds to an issue
+   (pdf_facturx_extra_ms: PDF/A-3b instead of a plain PDF, the CII XML and its XSD check,
+   the attachment), medians of 20, and one full check with the official schematrons
+   (einvoice_check_ms, warm; einvoice_check_cold_ms in a fresh process).
 2. Pages through Flask's test client, logged in by a real login POST (CSRF on): the
    lightest authenticated page (floor), the overdue invoice list (50 rows), the dashboard,
    an invoice with 30 events, a client with 200 documents; the median of >= 100 requests
@@ -21,7 +25,7 @@ data). What is measured, in this order:
    bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
    with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
 
-Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,load,...]
+Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,einvoice,load,...]
   --scale  shrink the data for a quick try (results then say so in "dataset")
   --reuse  keep bench/data/pristine.sqlite3 between runs when nothing it depends on changed
 """
@@ -627,7 +631,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: pdf,einvoice,formatting,pages,one_tap,plan,load"
+    )
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
     args = parser.parse_args()
@@ -656,6 +662,14 @@ def main() -> None:
     if "formatting" not in skip:
         log("formatting: 2000 values per formatter")
         measure_formatting(results)
+
+    if "einvoice" not in skip:
+        import einvoice_bench
+
+        log("e-invoices: Factur-X extra at issue (20 runs), one full schematron check")
+        einvoice = einvoice_bench.measure(20)
+        results.update(einvoice)
+        log(f"  {einvoice}")
 
     sink = SmtpSink()
     try:

@@ -50,7 +50,7 @@ import jinja2
 
 from output import formatting
 from output.epc_qr import epc_payload, epc_qr_png_data_uri
-from output.views import DocumentView, LetterView, StatementView
+from output.views import OPERATION_CATEGORY_LABELS, DocumentView, LetterView, StatementView
 
 LOGGER = logging.getLogger(__name__)
 
@@ -301,6 +301,8 @@ class PdfRenderer:
             footer_ref=view.number or "BROUILLON",
             insurance=view.insurance,
             draft=view.is_draft,
+            # Invoices and credit notes state the category of the operation (décret 2022-1299).
+            category=None if view.kind == "quote" else OPERATION_CATEGORY_LABELS[view.operation_category],
         )
 
     def statement_html(self, view: StatementView) -> str:

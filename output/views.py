@@ -107,6 +107,12 @@ class PrecedingInvoice:
 
 VAT_REGIMES = ("normal", "franchise", "autoliquidation")
 OPERATION_CATEGORIES = ("goods", "services", "mixed")
+# As printed: the category of the operation, a mention from 2027 (décret 2022-1299).
+OPERATION_CATEGORY_LABELS = {
+    "goods": "Livraison de biens",
+    "services": "Prestation de services",
+    "mixed": "Livraison de biens et prestation de services",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from flask import Flask
 from flask_login import current_user
 
-from domain.billing import lists, mentions, status, terms
+from domain.billing import categories, lists, mentions, status, terms
 from domain.billing.models import KIND_LABELS, PAYMENT_METHOD_LABELS, PaymentMethod
 from domain.billing.money import format_amount_input
 from domain.collections import dashboard as board
@@ -104,6 +104,14 @@ TEMPLATE_GLOBALS = {
 
 
 
+def category_label(doc) -> str:
+    """The category of the operation of a document as printed, "(d'après les lignes)" on a draft left on auto."""
+    label = categories.LABELS[categories.of_document(doc)]
+    if not doc.is_issued and doc.operation_category is None:
+        return f"{label} (d'après les lignes)"
+    return label
+
+
 def client_activity(client):
     """Data of templates/clients/_activity.html."""
     return board.client_activity(current_user.company_id, client.id, company_today())
@@ -137,7 +145,7 @@ def init_app(app: Flask) -> None:
         TEMPLATE_GLOBALS,
         collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
-        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url,
+        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, category_label=category_label,
     )
 
     @app.context_processor

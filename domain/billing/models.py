@@ -112,6 +112,12 @@ class Document(Model):
     deposit_percent_bp: Mapped[int | None] = mapped_column(Integer)
 
     vat_regime: Mapped[str] = mapped_column(String(20), default=VatRegime.NORMAL)
+    # Category of the operation, a mention from 2027 (décret 2022-1299): "goods", "services" or
+    # "mixed" (domain.billing.categories). None on a draft: derived from its lines; set at issue.
+    operation_category: Mapped[str | None] = mapped_column(String(10))
+    # How the issued document was frozen as an e-invoice ("factur-x/en16931"); None: a quote,
+    # or a document issued before e-invoices (its PDF stays exactly as it was issued).
+    einvoice_format: Mapped[str | None] = mapped_column(String(30))
     reduced_rate_attestation: Mapped[bool] = mapped_column(Boolean, default=False)
     subject: Mapped[str] = mapped_column(String(200), default="")  # objet : "Rénovation salle de bain"
     site_name: Mapped[str] = mapped_column(String(200), default="")
@@ -336,7 +342,9 @@ class CatalogItem(Model):
 
 
 class StoredFile(Model):
-    """Bytes that must never change once written (the PDF of an issued document)."""
+    """Bytes that must never change once written: the PDF of an issued document
+    (purpose "document_pdf") and, for an invoice or credit note, its e-invoice XML
+    ("facturx_xml", the same bytes as the PDF's factur-x.xml attachment)."""
 
     __tablename__ = "stored_files"
     __table_args__ = (UniqueConstraint("document_id", "purpose", name="uq_stored_files_document_purpose"),)

@@ -185,8 +185,10 @@ class Client(Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=KIND_INDIVIDUAL)
     name: Mapped[str] = mapped_column(String(200))
-    # Business clients: SIREN is a mandatory mention on invoices (décret 2022-1299).
+    # Business clients: SIREN is a mandatory mention on invoices (décret 2022-1299). They
+    # may give their SIRET instead (the establishment): kept as typed, SIREN derived from it.
     siren: Mapped[str] = mapped_column(String(9), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
     vat_number: Mapped[str] = mapped_column(String(20), default="")
 
     address_line1: Mapped[str] = mapped_column(String(200), default="")

@@ -63,7 +63,7 @@ def pdf_sha256(doc: Document) -> str:
     """SHA-256 of the stored bytes of the PDF as issued (frozen now if it never was)."""
     from domain.billing.printing import freeze_pdf, stored_pdf  # the frozen bytes live with the PDFs
 
-    stored = stored_pdf(doc) or freeze_pdf(doc)
+    stored = stored_pdf(doc) or freeze_pdf(doc, late=True)
     return hashlib.sha256(stored.data).hexdigest()
 
 

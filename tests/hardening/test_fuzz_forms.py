@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -480,7 +481,15 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     text = _pdf_text(pdf.data)
     for key in ("name", "label", "description", "notes"):
         assert re.sub(r"\s+", "", payloads[key]) in text, key
-    assert b"/JavaScript" not in pdf.data and b"/EmbeddedFile" not in pdf.data
+    assert b"/JavaScript" not in pdf.data
+    # Its one attachment is the e-invoice XML (Factur-X), where the payloads are text too.
+    attachments = PdfReader(io.BytesIO(pdf.data)).attachments
+    assert list(attachments) == ["factur-x.xml"]
+    xml = etree.fromstring(attachments["factur-x.xml"][0])
+    texts = " ".join(t for t in xml.itertext())
+    for key in ("name", "label", "description", "notes"):
+        assert payloads[key].strip() in texts, key
+    assert not xml.xpath("//*[local-name()='script' or local-name()='img']")
     statement = client.get(f"/clients/{world.client_id}/statement.pdf")
     assert re.sub(r"\s+", "", payloads["name"]) in _pdf_text(statement.data)
 

@@ -471,7 +471,10 @@ def test_hostile_labels_names_and_notes_are_text_and_fetch_nothing(app, logged_i
                   '<link rel=attachment href="file:///etc/passwd">', '<style>@import "http://169.254.169.254/x.css";'):
         assert shown in t, shown
     assert PASSWD_MARKER not in t
-    assert b"/EmbeddedFile" not in data and b"/EmbeddedFile" not in r.data
+    # The draft embeds nothing; the issued Factur-X embeds its own XML and nothing else.
+    assert b"/EmbeddedFile" not in r.data
+    attachments = PdfReader(io.BytesIO(data)).attachments
+    assert list(attachments) == ["factur-x.xml"] and PASSWD_MARKER.encode() not in attachments["factur-x.xml"][0]
     # Only the EPC QR code (an inline data: PNG) was ever fetched; no socket was opened.
     assert recording_fetcher.requested and all(u.startswith("data:image/png") for u in recording_fetcher.requested)
     assert no_network == []

@@ -20,9 +20,7 @@ import requests
 from werkzeug.serving import make_server
 
 from output.platform import PlatformClient
-from platform_local import PlatformConfig, create_platform_app, serve_in_thread, store_of
-
-from .support import (
+from tests.support.platform import (
     APPROVING_BUYER,
     CII_TEMPLATE,
     SELLER_SIREN,
@@ -30,6 +28,7 @@ from .support import (
     LocalPlatform,
     RequestCounter,
     WebhookReceiver,
+    start_local_platform,
 )
 
 
@@ -63,12 +62,6 @@ def make_facturx(make_cii) -> Callable[..., bytes]:
     return build
 
 
-def _start(config: dict) -> tuple[LocalPlatform, Callable[[], None]]:
-    app = create_platform_app(PlatformConfig(**config))
-    base_url, stop = serve_in_thread(app)
-    return LocalPlatform(base_url=base_url, store=store_of(app), http=requests.Session()), stop
-
-
 @pytest.fixture
 def pa_config() -> dict:
     """Settings of the `pa` fixture; override this fixture in a test module to change them."""
@@ -78,7 +71,7 @@ def pa_config() -> dict:
 @pytest.fixture
 def pa(pa_config) -> Iterator[LocalPlatform]:
     """A fresh local platform; afterwards, every answer must have matched the definitions."""
-    platform, stop = _start(pa_config)
+    platform, stop = start_local_platform(pa_config)
     try:
         yield platform
     finally:

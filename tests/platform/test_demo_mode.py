@@ -13,8 +13,7 @@ import pytest
 
 from output.platform import PlatformClient, flow_info_for_invoice, parse_status_message
 from platform_local import PlatformConfig, create_platform_app, serve_in_thread, store_of
-
-from .support import ROOT_DIR, WEBHOOK_SECRET, LocalPlatform
+from tests.support.platform import ROOT_DIR, WEBHOOK_SECRET, LocalPlatform
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .support import APPROVING_BUYER, UNROUTABLE_BUYER
+from tests.support.platform import APPROVING_BUYER, UNROUTABLE_BUYER
 
 
 def test_a_registered_company_receives(client):

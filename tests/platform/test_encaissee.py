@@ -19,8 +19,7 @@ from output.platform import (
     tracking_id,
 )
 from platform_local.cdar import read_seller_status
-
-from .support import SELLER_SIREN
+from tests.support.platform import SELLER_SIREN
 
 SELLER = Party(SELLER_SIREN, "Martin Plomberie Chauffage")
 NOW = dt.datetime(2027, 10, 2, 8, 30, tzinfo=dt.UTC)

@@ -13,8 +13,7 @@ from output.platform import (
     parse_status_message,
     tracking_id,
 )
-
-from .support import APPROVING_BUYER, DISPUTING_BUYER, REFUSING_BUYER, SELLER_SIREN, UNROUTABLE_BUYER
+from tests.support.platform import APPROVING_BUYER, DISPUTING_BUYER, REFUSING_BUYER, SELLER_SIREN, UNROUTABLE_BUYER
 
 
 def _send(client, data: bytes, number: str):

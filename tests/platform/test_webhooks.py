@@ -11,8 +11,7 @@ import requests
 from output.platform import flow_info_for_invoice, tracking_id
 from output.platform.webhook import WebhookRejected, sign, verify_webhook
 from platform_local.webhooks import signature as platform_signature
-
-from .support import WEBHOOK_SECRET
+from tests.support.platform import WEBHOOK_SECRET
 
 
 @pytest.fixture

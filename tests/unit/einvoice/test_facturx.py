@@ -90,6 +90,13 @@ def test_the_information_dictionary_agrees_with_the_xmp(factur_x):
     assert reader.pdf_header == "%PDF-1.7"
 
 
+def test_the_file_identifier_pdf_a_wants_is_in_the_last_trailer(factur_x):
+    """ISO 19005-2 § 6.1.3: the trailer has an /ID (WeasyPrint's is not computed: embed sets it)."""
+    identifiers = PdfReader(io.BytesIO(factur_x)).trailer["/ID"]
+    assert len(identifiers) == 2 and identifiers[0] == identifiers[1] and len(identifiers[0]) == 16
+    assert factur_x.rstrip().endswith(b"%%EOF") and factur_x.count(b"startxref") == 2  # one incremental update
+
+
 def test_the_renderer_input_is_a_pdf_a_3b(pdf_a3):
     assert facturx.xmp_info(pdf_a3)["pdfaid:part"] == "3"
     assert facturx.extract(pdf_a3) is None

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from output.platform import PlatformSettings
 from output.platform.webhook import WebhookDelivery, WebhookRejected, verify_webhook
+from platform_local import PlatformConfig, create_platform_app, serve_in_thread, store_of
 from platform_local.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from platform_local.state import Store
 
@@ -172,3 +173,10 @@ class WebhookReceiver:
         """Block until `predicate(self)` holds (woken by each arrival), at most `timeout` seconds."""
         with self.arrived:
             return self.arrived.wait_for(lambda: predicate(self), timeout)
+
+
+def start_local_platform(config: dict) -> tuple[LocalPlatform, Callable[[], None]]:
+    """A fresh local platform served on loopback in a thread; returns it and its stop function."""
+    app = create_platform_app(PlatformConfig(**config))
+    base_url, stop = serve_in_thread(app)
+    return LocalPlatform(base_url=base_url, store=store_of(app), http=requests.Session()), stop
