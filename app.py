@@ -101,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.getLogger("encaisse").setLevel(logging.INFO)
 
     domain.load_models()
+    domain.connect_subscribers()
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
@@ -131,6 +132,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from blueprints.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)
+    from blueprints.einvoicing.routes import bp as einvoicing_bp
+
+    app.register_blueprint(einvoicing_bp)
 
     import commands
 
