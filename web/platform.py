@@ -3,6 +3,8 @@ and the e-invoicing facts that several pages show (invoice panel, client directo
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import current_app
 
 from domain.billing.models import Document
@@ -18,7 +20,9 @@ def secret_key() -> str:
 
 def client_for(row: EinvoicingSettings) -> PlatformClient:
     """A client for this company's platform (typed EinvoicingError when it is not configured)."""
-    return PlatformClient(connection.platform_settings(row, secret_key=secret_key()))
+    settings = connection.platform_settings(row, secret_key=secret_key())
+    timeout = float(current_app.config.get("PLATFORM_READ_TIMEOUT", settings.read_timeout))
+    return PlatformClient(dataclasses.replace(settings, read_timeout=timeout))
 
 
 def invoice_panel(doc: Document) -> dict:

@@ -4,9 +4,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from domain.einvoicing.models import FILING_CHOICES, SYNTAX_CII, SYNTAX_FACTURX
-from web.forms import FrenchForm
+from web.forms import FrenchForm, choices
 
-SYNTAX_CHOICES = [(SYNTAX_FACTURX, "Factur-X (PDF avec ses données XML)"), (SYNTAX_CII, "XML CII seul")]
+SYNTAX_CHOICES = ((SYNTAX_FACTURX, "Factur-X (PDF avec ses données XML)"), (SYNTAX_CII, "XML CII seul"))
 
 
 class PlatformForm(FrenchForm):
@@ -25,9 +25,9 @@ class PlatformForm(FrenchForm):
     webhook_secret = PasswordField("Secret de signature des notifications (webhooks)", validators=[Length(max=500)],
                                    description="Celui que la plateforme vous donne pour signer ses notifications ; "
                                                "laissez vide pour garder l'actuel.")
-    send_syntax = SelectField("Format envoyé", choices=SYNTAX_CHOICES, default=SYNTAX_FACTURX)
+    send_syntax = SelectField("Format envoyé", choices=choices(SYNTAX_CHOICES), default=SYNTAX_FACTURX)
 
 
 class FilingForm(FrenchForm):
-    vat_filing = SelectField("Régime de déclaration de TVA", choices=list(FILING_CHOICES),
+    vat_filing = SelectField("Régime de déclaration de TVA", choices=choices(FILING_CHOICES),
                              description="Il fixe le calendrier de l'e-reporting des ventes aux particuliers.")

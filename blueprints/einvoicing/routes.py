@@ -92,6 +92,7 @@ def test_connection():
     except EinvoicingError as exc:
         flash(exc.message, "error")
         return redirect_see_other("einvoicing.settings")
+    db.session.commit()  # no transaction held while the platform answers
     with client:
         result = connection.test_connection(row, client)
     db.session.commit()
