@@ -139,6 +139,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     import commands
 
     commands.init_app(app)
+    interval = float(app.config.get("EINVOICING_WORKER_SECONDS") or 0)
+    if interval > 0 and not app.config.get("TESTING"):
+        from commands.einvoicing import start_background
+
+        start_background(app, interval)
     return app
 
 

@@ -306,8 +306,9 @@ def test_webhooks_forged_replayed_or_about_unknown_flows(app, logged_in, company
 
     body = b'{"flowInfo": {"flowId": "x"}}'
     now = int(time.time())
-    forged = logged_in.post(url, data=body, headers={"webhook-id": "msg_forged", "webhook-timestamp": str(now),
-                                                     "webhook-signature": sign("autre-secret", "msg_forged", now, body)})
+    headers = {"webhook-id": "msg_forged", "webhook-timestamp": str(now),
+               "webhook-signature": sign("autre-secret", "msg_forged", now, body)}
+    forged = logged_in.post(url, data=body, headers=headers)
     assert forged.status_code == 401
     # A status for an invoice this company never issued: logged, ignored, 200.
     pa.control("POST", "/inject-status", {"invoiceNumber": "F-1999-0001", "sellerSiren": "732829320", "code": 205})
