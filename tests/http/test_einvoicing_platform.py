@@ -167,6 +167,7 @@ def test_an_invoice_issued_in_the_ui_reaches_the_platform_once_and_its_statuses_
     assert row.status_code == 205
     text = page_text(logged_in.get(f"/invoices/{doc_id}"))
     assert "200 Déposée" in text and "205 Approuvée" in text
+    assert "Plateforme : 205 Approuvée" in text  # the lifecycle panel
     # Polling after the webhooks finds nothing new: every status is stored once.
     sync(app)
     with app.app_context():
