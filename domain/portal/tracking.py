@@ -195,9 +195,7 @@ def lifecycle(doc: Document) -> Lifecycle:
                               f"par {response.full_name}, paiement promis le {format_date(response.promised_day)}"))
         else:
             steps.append(Step("accepted", "Validée par le client", "todo", detail="pas encore validée en ligne"))
-        platform = _platform_step(doc)
-        if platform is not None:
-            steps.append(platform)
+        steps.extend(step for step in (_platform_step(doc),) if step is not None)
         paid_at = doc.paid_in_full_at if doc.is_issued and doc.remaining_cents <= 0 else None
         steps.append(Step("paid", "Payée intégralement", "done" if paid_at else "todo", paid_at,
                           "" if paid_at else "reste à payer"))
