@@ -632,7 +632,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument(
-        "--skip", default="", help="comma-separated: pdf,einvoice,formatting,pages,one_tap,plan,load"
+        "--skip", default="", help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load"
     )
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
@@ -670,6 +670,14 @@ def main() -> None:
         einvoice = einvoice_bench.measure(20)
         results.update(einvoice)
         log(f"  {einvoice}")
+
+    if "platform" not in skip:
+        import platform_bench
+
+        log("approved platform: 40 transmissions with two workers, 60 payments with and without the 212 subscriber")
+        figures = platform_bench.measure(40, 60)
+        results.update(figures)
+        log(f"  {figures}")
 
     sink = SmtpSink()
     try:
