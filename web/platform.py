@@ -27,6 +27,9 @@ def client_for(row: EinvoicingSettings) -> PlatformClient:
 
 def invoice_panel(doc: Document) -> dict:
     """What the invoice page shows about its e-invoice: transmission, acknowledgement, statuses, 212s."""
+    b2b = rules.is_b2b_france(doc)
+    if not b2b:  # only B2B documents are queued (from their frozen snapshot): no query for the others
+        return {"transmission": None, "b2b": False}
     row = transmissions.of_document(doc) if doc.is_issued else None
     settings = connection.settings_of(doc.company)
     details = []
@@ -34,11 +37,11 @@ def invoice_panel(doc: Document) -> dict:
         details = [rules.reason_fr(d.get("reason_code", ""), d.get("reason", "")) for d in row.ack_details or []]
     return {
         "transmission": row, "connected": bool(settings and settings.connected),
-        "b2b": rules.is_b2b_france(doc), "statuses": lifecycle.statuses_of(doc) if row is not None else [],
+        "b2b": b2b, "statuses": lifecycle.statuses_of(doc) if row is not None else [],
         "ack_label": rules.ACK_LABELS.get(row.ack_status or "", "") if row is not None else "",
         "ack_details": details, "cash_reports": cashin.of_document(doc) if row is not None else [],
         "status_label": rules.status_label, "status_help": rules.STATUS_HELP,
-        "directory": directory.verdict(directory.cached(doc.client)) if rules.is_b2b_france(doc) else None,
+        "directory": directory.verdict(directory.cached(doc.client)),
     }
 
 

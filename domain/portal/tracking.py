@@ -135,8 +135,9 @@ _BAD_STATUSES = (210, 213)
 def _platform_step(doc: Document) -> Step | None:
     """The approved platform's latest status (a "platform_status" event written by domain.einvoicing),
     None when the invoice never went through a platform."""
-    if not doc.is_issued:
-        return None
+    buyer = (doc.snapshot or {}).get("buyer") or {}
+    if not doc.is_issued or not buyer.get("is_business"):
+        return None  # only invoices to businesses go through a platform: no query for the others
     latest = db.session.scalar(select(Event).where(Event.document_id == doc.id, Event.kind == "platform_status")
                                .order_by(Event.at.desc(), Event.id.desc()).limit(1))
     if latest is None:
