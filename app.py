@@ -138,6 +138,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     domain.load_models()
     database.prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    domain.connect_subscribers()
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
@@ -171,10 +172,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from blueprints.bank.routes import bp as bank_bp
 
     app.register_blueprint(bank_bp)
+    from blueprints.einvoicing.routes import bp as einvoicing_bp
+
+    app.register_blueprint(einvoicing_bp)
 
     import commands
 
     commands.init_app(app)
+    interval = float(app.config.get("EINVOICING_WORKER_SECONDS") or 0)
+    if interval > 0 and not app.config.get("TESTING"):
+        from commands.einvoicing import start_background
+
+        start_background(app, interval)
     return app
 
 

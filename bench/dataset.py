@@ -362,7 +362,7 @@ class CompanyGenerator:
             if template == "formal_notice":
                 if self.rng.random() < 0.5:
                     self.data.tasks.append(dict(_doc=doc, _client=doc["_client"], due_on=due + timedelta(days=30),
-                                                note=f"Confirmer la mise en demeure de la facture {{number}} "
+                                                note="Confirmer la mise en demeure de la facture {number} "
                                                      "(plan de relance)", kind="confirm_formal_notice",
                                                 created_at=at_local(due + timedelta(days=30), self.rng),
                                                 _done=doc["_status"] == "paid"))
@@ -373,7 +373,7 @@ class CompanyGenerator:
             doc["last_reminder_at"] = sent
             send = dict(_doc=doc, purpose="reminder", channel="email", template_key=template, level=i, plan_step=i,
                         previous_step=i - 1, idempotency_key=None, recipients=[doc["_client"]["_email"]], cc=[],
-                        subject=f"Relance : facture {{number}}", body="Bonjour,\n\nSauf erreur de notre part…",
+                        subject="Relance : facture {number}", body="Bonjour,\n\nSauf erreur de notre part…",
                         attachments=["Facture.pdf"], status="sent", error="", attempts=1, automatic=True,
                         created_at=sent, sent_at=sent, _created_by=False,
                         tracking_token=base64.urlsafe_b64encode(self.rng.randbytes(18)).decode())
@@ -446,7 +446,7 @@ class CompanyGenerator:
         quote["_status"] = "accepted"
         if r < 0.06:
             share = [[rate, base * 3000 // 10000, half_up_vat(base * 3000 // 10000, rate)] for rate, base, _ in breakdown]
-            dep_lines = [dict(kind="item", label=f"Acompte de 30 % sur le devis {{quote_number}}"
+            dep_lines = [dict(kind="item", label="Acompte de 30 % sur le devis {quote_number}"
                                                   + (f" – TVA {rate / 100:g} %" if len(share) > 1 else ""),
                               description="", quantity_milli=1000, unit="forfait", unit_price_cents=base,
                               discount_bp=0, vat_rate_bp=rate, total_ht_cents=base) for rate, base, _ in share]

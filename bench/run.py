@@ -796,7 +796,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: pdf,einvoice,formatting,pages,one_tap,plan,load,bank")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load,bank")
     parser.add_argument("--only", default="", help="comma-separated phases to run alone, e.g. bank")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="",
@@ -829,6 +830,7 @@ def main() -> None:
     if "formatting" not in skip:
         log("formatting: 2000 values per formatter")
         measure_formatting(results)
+
     if "einvoice" not in skip:
         import einvoice_bench
 
@@ -836,6 +838,14 @@ def main() -> None:
         einvoice = einvoice_bench.measure(20)
         results.update(einvoice)
         log(f"  {einvoice}")
+
+    if "platform" not in skip:
+        import platform_bench
+
+        log("approved platform: 40 transmissions with two workers, 60 payments with and without the 212 subscriber")
+        figures = platform_bench.measure(40, 60)
+        results.update(figures)
+        log(f"  {figures}")
 
     sink = SmtpSink()
     try:

@@ -17,6 +17,7 @@ from domain.core import events, idempotency, roles, verification
 from domain.portal import tracking
 from domain.portal.models import DocumentLink
 from output.formatting import JINJA_FILTERS, format_date
+from web import platform
 from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
 from web.panels import collections_panel
@@ -162,6 +163,8 @@ def init_app(app: Flask) -> None:
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
         document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, category_label=category_label,
         can_send_to_clients=verification.can_send_to_clients,
+        einvoice_panel=platform.invoice_panel, client_directory=platform.client_directory,
+        einvoicing_board=platform.einvoicing_board,
     )
 
     @app.context_processor
