@@ -30,6 +30,11 @@ ACCOUNT_ENDPOINTS = frozenset({
     "auth.resend_verification",
 })
 OWNER_BLUEPRINTS = frozenset({"settings"})
+# Outside the settings blueprint, owner-only all the same: the e-invoicing platform (where
+# invoices go) and the VAT filing regime. The directory look-up and a retransmission stay open
+# to staff; the platform's webhook has no user at all.
+OWNER_ENDPOINTS = frozenset({"einvoicing.settings", "einvoicing.save_settings", "einvoicing.test_connection",
+                             "einvoicing.save_filing"})
 
 OWNER_ONLY = ("Les réglages de l'entreprise, ses coordonnées bancaires et ses utilisateurs sont réservés au "
               "titulaire du compte. Demandez-lui de faire la modification.")
@@ -41,7 +46,8 @@ def refusal(user, endpoint: str | None, method: str) -> str | None:
     """Why this user may not call this endpoint with this method (None: allowed)."""
     if endpoint is None or endpoint in ACCOUNT_ENDPOINTS:
         return None
-    if endpoint.split(".", 1)[0] in OWNER_BLUEPRINTS and not roles.can_manage_company(user):
+    owners_only = endpoint.split(".", 1)[0] in OWNER_BLUEPRINTS or endpoint in OWNER_ENDPOINTS
+    if owners_only and not roles.can_manage_company(user):
         return OWNER_ONLY
     if method not in SAFE_METHODS and not roles.can_write(user):
         return READ_ONLY

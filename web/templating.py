@@ -153,6 +153,11 @@ def read_only() -> bool:
     return bool(current_user and current_user.is_authenticated and not roles.can_write(current_user))
 
 
+def manages_company() -> bool:
+    """True for an owner: the links to owner-only pages (Réglages, the e-invoicing platform) are theirs."""
+    return bool(current_user and current_user.is_authenticated and roles.can_manage_company(current_user))
+
+
 def init_app(app: Flask) -> None:
     """Register every filter and global (before the first template is rendered)."""
     app.jinja_env.filters.update(JINJA_FILTERS)
@@ -169,4 +174,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _page_context():
-        return {"is_fragment": is_fragment_request(), "nav": navigation(app), "read_only": read_only()}
+        return {"is_fragment": is_fragment_request(), "nav": navigation(app), "read_only": read_only(),
+                "manages_company": manages_company()}

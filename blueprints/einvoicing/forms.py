@@ -26,6 +26,9 @@ class PlatformForm(FrenchForm):
                                    description="Celui que la plateforme vous donne pour signer ses notifications ; "
                                                "laissez vide pour garder l'actuel.")
     send_syntax = SelectField("Format envoyé", choices=choices(SYNTAX_CHOICES), default=SYNTAX_FACTURX)
+    # Where invoices go is as sensitive as where money goes (the IBAN): the password again.
+    confirm_password = PasswordField("Votre mot de passe", validators=[Length(max=500)],
+                                     description="Demandé à chaque modification de la plateforme.")
 
 
 class FilingForm(FrenchForm):

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 
 from blueprints.einvoicing.forms import FilingForm, PlatformForm
 from domain.billing.models import Document
+from domain.core import accounts
+from domain.core.errors import UserError
 from domain.core.models import Client
 from domain.einvoicing import connection, ereporting, transmissions, webhooks
 from domain.einvoicing import directory as annuaire
@@ -18,6 +20,7 @@ from domain.einvoicing.models import FAILED
 from extensions import csrf, db
 from output.platform import PlatformError
 from web import platform
+from web.account_mail import send_account_mail
 from web.http import is_fragment_request, redirect_see_other
 from web.tenancy import company_today, get_owned_or_404
 from web.urls import absolute_url
@@ -64,9 +67,11 @@ def save_settings():
                          client_id=form.client_id.data or "",
                          client_secret=form.client_secret.data or "", webhook_secret=form.webhook_secret.data or "",
                          send_syntax=form.send_syntax.data or "")
+    company = current_user.company
     try:
-        connection.configure_platform(current_user.company, current_user, data, secret_key=platform.secret_key())
-    except EinvoicingError as exc:
+        change = connection.change_platform(company, current_user, data, password=form.confirm_password.data,
+                                            secret_key=platform.secret_key())
+    except UserError as exc:
         db.session.rollback()
         target = getattr(form, exc.field or "", None)
         if target is not None:
@@ -75,6 +80,10 @@ def save_settings():
             flash(exc.message, "error")
         return _page(form, 422)
     db.session.commit()
+    # Every owner hears of it (after the commit: no transaction waits on SMTP).
+    send_account_mail("platform_changed", accounts.owner_addresses(company.id),
+                      f"Plateforme de facturation électronique modifiée – {company.name}",
+                      company=company, actor=current_user, change=change)
     flash("Plateforme enregistrée. Testez la connexion.", "success")
     return redirect_see_other("einvoicing.settings")
 

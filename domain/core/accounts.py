@@ -87,6 +87,21 @@ def require_owner(actor: User) -> None:
         raise AccountError("Seul le titulaire du compte peut faire cette modification.")
 
 
+def confirm_sensitive_change(company_id: int, actor: User | None, password: str | None, *, what: str,
+                             ask: str, refused: str) -> None:
+    """A change of where money or invoices go (bank details, e-invoicing platform): an owner of the
+    company, who typed their password again. `ask` and `refused` are the French messages shown next
+    to the password field (field "confirm_password"); `what` names the change in the security log."""
+    if actor is None or actor.company_id != company_id:
+        raise AccountError("Seul le titulaire du compte peut faire cette modification.")
+    require_owner(actor)
+    if not password:
+        raise AccountError(ask, field="confirm_password")
+    if not verify_password(actor, password):
+        security_log.warning("%s change refused company=%s user=%s (wrong password)", what, company_id, actor.id)
+        raise AccountError(refused, field="confirm_password")
+
+
 def _check_role(role: str) -> None:
     if role not in roles.ROLE_LABELS:
         raise AccountError("Choisissez un rôle dans la liste.", field="role")

@@ -1,7 +1,9 @@
 """The company's approved platform: its settings (secrets sealed), and the connection test.
 
 `configure_platform` is the one function that changes the platform a company sends through; it
-writes an audit event, so a stricter rule (password again, owners told) can wrap it alone.
+writes an audit event. From the web, `change_platform` wraps it with the rule bank details follow
+(where invoices go is as sensitive as where money goes): an owner, password typed again, every
+owner told by e-mail once committed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from domain.core import events
+from domain.core import accounts, events
 from domain.core.errors import UserError
 from domain.core.models import Company
 from domain.core.orm import utcnow
@@ -74,8 +76,44 @@ def _check_url(value: str, field: str, label: str) -> str:
     return value.rstrip("/")
 
 
+# French names of the settings, for the owners' e-mail (never a secret's value).
+SETTING_LABELS = {
+    "flow_base_url": "Adresse du service des flux", "directory_base_url": "Adresse du service annuaire",
+    "token_url": "Adresse du jeton (OAuth2)", "client_id": "Identifiant client", "send_syntax": "Format envoyé",
+    "client_secret": "Secret client", "webhook_secret": "Secret de signature des notifications",
+}
+
+
+@dataclass(frozen=True)
+class PlatformChange:
+    """What an owner changed, for the e-mail every owner receives."""
+
+    at: datetime
+    flow_base_url: str
+    labels: list[str]
+
+
+def change_platform(company: Company, actor, settings: PlatformInput, *, password: str | None, secret_key: str,
+                    now: datetime | None = None) -> PlatformChange:
+    """An owner changes the platform from the settings page: password again (AccountError next to
+    the "confirm_password" field otherwise), then `configure_platform`. Nothing is saved when refused."""
+    accounts.confirm_sensitive_change(
+        company.id, actor, password, what="e-invoicing platform",
+        ask="Saisissez votre mot de passe pour modifier la plateforme de facturation électronique.",
+        refused="Mot de passe incorrect : la plateforme n'a pas été modifiée.")
+    row, changed = _configure(company, actor, settings, secret_key=secret_key)
+    return PlatformChange(at=now or utcnow(), flow_base_url=row.flow_base_url,
+                          labels=[SETTING_LABELS[name] for name in changed])
+
+
 def configure_platform(company: Company, actor, settings: PlatformInput, *, secret_key: str) -> EinvoicingSettings:
-    """Set (or change) the company's platform; secrets are sealed, an audit event is written."""
+    """Set (or change) the company's platform; secrets are sealed, an audit event is written.
+    Called as is by the server's operator (commands/einvoicing.py); from the web, see change_platform."""
+    return _configure(company, actor, settings, secret_key=secret_key)[0]
+
+
+def _configure(company: Company, actor, settings: PlatformInput, *,
+               secret_key: str) -> tuple[EinvoicingSettings, list[str]]:
     row = settings_of(company, create=True)
     assert row is not None
     flow = _check_url(settings.flow_base_url, "flow_base_url", "Service des flux")
@@ -113,7 +151,7 @@ def configure_platform(company: Company, actor, settings: PlatformInput, *, secr
     log.info("company %s: e-invoicing platform settings changed by user %s (%s)", company.id,
              getattr(actor, "id", None), ", ".join(changed) or "nothing")
     db.session.flush()
-    return row
+    return row, changed
 
 
 def set_vat_filing(company: Company, actor, vat_filing: str) -> EinvoicingSettings:

@@ -36,6 +36,7 @@ from blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordFo
 from blueprints.bank.forms import ConfirmForm, MappingForm, SplitForm, UploadForm
 from blueprints.catalog.forms import CatalogItemForm
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
+from blueprints.einvoicing.forms import FilingForm, PlatformForm
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm
 from blueprints.invoices.forms import TokenForm as InvoiceTokenForm
 from blueprints.portal.forms import AcceptForm, PromiseForm
@@ -193,6 +194,15 @@ SPECS: dict[str, Spec] = {
     "bank.ignore": Spec(),
     "bank.restore": Spec(),
     "bank.undo": Spec(),
+    "einvoicing.save_settings": Spec((PlatformForm,), {
+        "flow_base_url": "https://pa.example.fr/flow-service", "directory_base_url": "https://pa.example.fr/annuaire",
+        "token_url": "https://pa.example.fr/oauth/token", "client_id": "artisan-42", "client_secret": "secret",
+        "webhook_secret": "", "send_syntax": "Factur-X", "confirm_password": TEST_PASSWORD}),
+    "einvoicing.save_filing": Spec((FilingForm,), {"vat_filing": "rn_mensuel"}),
+    "einvoicing.test_connection": Spec(),  # no platform yet: a French message, no network call
+    "einvoicing.lookup_client": Spec(),
+    "einvoicing.retransmit": Spec(),
+    "einvoicing.webhook": Spec(public=True),  # signed by the platform, no session (tests/http/test_einvoicing_platform)
     "settings.save": Spec((CompanyForm,), {
         "name": "Plomberie Test", "legal_form": "EI", "siret": "73282932000074", "rcs_rm": "RM 69 732 829 320",
         "vat_regime": "normal", "vat_number": "FR44732829320", "address_line1": "1 rue du Test", "postal_code": "69003",
@@ -247,6 +257,7 @@ ECHO_ENDPOINTS = {
                   "invoices.detail", "clients.detail"),
     "settings": ("settings.index", "dashboard.index"),
     "portal": ("portal.page", "quotes.detail", "invoices.detail"),
+    "einvoicing": ("einvoicing.settings", "clients.detail", "invoices.detail", "dashboard.index"),
     "bank": ("bank.index", "bank.line", "bank.statement", "invoices.detail", "payments.index", "dashboard.index"),
 }
 

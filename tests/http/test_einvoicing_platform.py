@@ -24,7 +24,7 @@ from domain.einvoicing.models import CashReport, EinvoicingSettings, LifecycleSt
 from extensions import csrf, db
 from output.platform.webhook import sign
 from tests.support.builders import make_client, make_invoice
-from tests.support.config import ON_POSTGRES
+from tests.support.config import ON_POSTGRES, TEST_PASSWORD
 from tests.support.pages import page_text as page_html
 from tests.support.platform import start_local_platform
 from web.platform import client_for
@@ -70,7 +70,7 @@ def connect(logged_in, pa, **extra):
     response = logged_in.post("/einvoicing/settings", data={
         "flow_base_url": settings.flow_base_url, "directory_base_url": settings.directory_base_url,
         "token_url": settings.token_url, "client_id": settings.client_id, "client_secret": settings.client_secret,
-        "webhook_secret": HOOK_SECRET, "send_syntax": "Factur-X", **extra})
+        "webhook_secret": HOOK_SECRET, "send_syntax": "Factur-X", "confirm_password": TEST_PASSWORD, **extra})
     assert response.status_code == 303, page_text(response)
 
 

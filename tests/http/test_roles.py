@@ -3,7 +3,9 @@ need the password again, are recorded, and every owner hears of them by e-mail."
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 
 import pytest
 from sqlalchemy import select
@@ -154,6 +156,47 @@ def test_a_new_iban_is_recorded_and_every_owner_is_told(app, company, team, smtp
     assert "IBAN : FR76 •••• 0189 → FR14 •••• 2606" in body and "BIC : AGRIFRPP → PSSTFRPPXXX" in body
     assert "Jean Test (artisan@test.example.fr)" in body and NEW_IBAN not in body
     assert "FR14 •••• 2606" in page_text(owner.get("/settings/"))  # the history under "Banque"
+
+
+PLATFORM = {"flow_base_url": "https://pa.example.fr/flow-service",
+            "directory_base_url": "https://pa.example.fr/directory-service",
+            "token_url": "https://pa.example.fr/oauth/token", "client_id": "artisan-42",
+            "client_secret": "secret-du-client-tres-long", "webhook_secret": "", "send_syntax": "Factur-X"}
+
+
+def test_changing_the_einvoicing_platform_needs_an_owner_and_the_password(app, company, team, smtp_server):
+    """Where invoices go is as sensitive as where money goes: same rule as the IBAN."""
+    staff = login_as(app, "staff@test.example.fr")
+    assert staff.get("/einvoicing/settings").status_code == 403
+    assert staff.post("/einvoicing/settings", data={**PLATFORM, "confirm_password": TEST_PASSWORD}).status_code == 403
+    assert staff.post("/einvoicing/settings/filing", data={"vat_filing": "rn_mensuel"}).status_code == 403
+    assert "connectez votre plateforme" not in page_text(staff.get("/")).lower()  # no link to a refused page
+    owner = login_as(app, OWNER)
+    for password, message in (("", "Saisissez votre mot de passe pour modifier la plateforme"),
+                              ("pas le bon", "Mot de passe incorrect : la plateforme n'a pas été modifiée")):
+        r = owner.post("/einvoicing/settings", data={**PLATFORM, "confirm_password": password})
+        assert r.status_code == 422
+        field = re.search(r'<div class="field has-error[^"]*" id="field-confirm_password">.*?</div>', r.text, re.S)
+        assert field is not None and message in html.unescape(field.group(0))  # next to the password field
+    with app.app_context():
+        assert db.session.scalar(select(Event).where(Event.kind == "platform_configured")) is None
+    assert smtp_server.sink.messages == []
+
+
+def test_a_new_einvoicing_platform_is_recorded_and_every_owner_is_told(app, company, team, smtp_server):
+    owner = login_as(app, OWNER)
+    r = owner.post("/einvoicing/settings", data={**PLATFORM, "confirm_password": TEST_PASSWORD})
+    assert r.status_code == 303, page_text(r)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.kind == "platform_configured"))
+        assert event.actor_id == team["owner"] and event.company_id == company
+    recipients = sorted(m["To"] for m in smtp_server.sink.messages)
+    assert recipients == ["artisan@test.example.fr", "associe@test.example.fr"]
+    message = smtp_server.sink.messages[0]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Plateforme de facturation électronique modifiée" in message["Subject"]
+    assert "https://pa.example.fr/flow-service" in body and "- Secret client" in body
+    assert "Jean Test (artisan@test.example.fr)" in body and PLATFORM["client_secret"] not in body
 
 
 def test_the_domain_refuses_a_silent_bank_change(app, company, team):
