@@ -112,6 +112,12 @@
   });
   document.addEventListener("htmx:responseError", function (event) {
     if (fromPoll(event.detail)) return;
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 403) {  // a role that may not do this (read-only access, not the owner)
+      showActionError(event.detail.elt, actionLabel(event.detail.elt) + " n'est pas permis avec votre accès "
+        + "(réservé au titulaire du compte, ou accès en lecture seule) : rien n'a changé.");
+      return;
+    }
     showActionError(event.detail.elt, "Le serveur n'a pas pu faire " + actionLabel(event.detail.elt)
       + " : rien n'a changé. Rechargez la page et réessayez.");
   });

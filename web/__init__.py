@@ -5,7 +5,8 @@ company, bounded ids), ``forms``, ``editor`` (the lines editor), ``filters`` (li
 ``once`` (a POST acts once), ``urls`` (document pages, client links, public base URL),
 ``panels`` (fragments several pages embed), ``documents`` (the frozen answer, PDFs),
 ``templating`` (every template filter and global), ``security`` (headers), ``assets`` (static files
-under content-hashed names) and ``errors``.
+under content-hashed names), ``errors``, ``roles`` (who may call which route), ``sessions``
+(server-side sessions) and ``proxy`` (forwarded headers believed only from a configured proxy).
 Blueprints import these and the domain, never each other.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web import assets, errors, security, templating
+from web import assets, errors, roles, security, templating
 from web.tenancy import IdConverter
 
 
@@ -23,5 +24,6 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     assets.init_app(app)
     security.init_app(app)
+    roles.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from domain.billing import einvoicing
 from domain.billing import status as doc_status
 from domain.billing.models import Document
 from domain.collections import letters, messages, reminders
@@ -79,7 +80,8 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
     if send_form is not None and send_form.template_key.data == "formal_notice":
         letter_preview = letters.formal_notice_view(doc, today=today, signature_name=current_user.name)
     return {
-        "doc": doc, "today": today, "penalties": invoice_penalties(doc, today, payments=payments, credit_notes=credit_notes)
+        "doc": doc, "today": today,
+        "penalties": invoice_penalties(doc, today, payments=payments, credit_notes=credit_notes)
         if doc.is_invoice else None,
         "next_level": reminders.next_level(doc) if doc.is_invoice else None,
         "cannot_remind": reminders.can_remind(doc) if doc.is_invoice else None,
@@ -132,8 +134,10 @@ def next_action_context(doc: Document, *, message: tuple[str, str] | None = None
     elif doc.is_quote and st == doc_status.ACCEPTED:
         action = BILL
     signed = doc.is_quote and doc.accepted_at is not None and signing.signed_copy(doc) is not None
+    # An e-invoice that lacks a mandatory field cannot be issued: the actions card says what to fill in.
+    blocked = action == ISSUE and bool(einvoicing.missing_for(doc))
     return {"doc": doc, "status": st, "today": today, "action": action, "next_level": next_level, "pace": pace,
-            "signed": signed,
+            "signed": signed, "einvoice_blocked": blocked,
             "hold": hold, "message": message, "level_labels": reminders.LEVEL_LABELS,
             "issue_token": issue_token or idempotency.new_token()}
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user, login_required
 
+from domain.banking import reconciliation
 from domain.billing import lists
 from domain.billing import status as doc_status
 from domain.collections import dashboard as board
@@ -41,8 +42,11 @@ def index():
         board=data, today=today, invoices_url=invoices_url, level_labels=reminders.LEVEL_LABELS,
         template_labels=messages.TEMPLATE_KEYS,
         reminders_url=url_for("reminders.index") if _has("reminders.index") else None,
-        payments_url=url_for("payments.index", date_from=data.delay.since.isoformat()) if _has("payments.index") else None,
+        payments_url=(url_for("payments.index", date_from=data.delay.since.isoformat())
+                      if _has("payments.index") else None),
         week_end=today + timedelta(days=27), to_send=to_send,
+        # The bank sits above collections: its figure comes from its own module, next to the board's.
+        bank=reconciliation.summary(company.id) if _has("bank.index") else None,
     )
 
 

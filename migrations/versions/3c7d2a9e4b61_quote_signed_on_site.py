@@ -1,17 +1,16 @@
 """A quote signed on site: channel, finger signature and who handed over the tablet
 
 Revision ID: 3c7d2a9e4b61
-Revises: f54830940393
+Revises: 9c6a90fac732
 Create Date: 2026-11-27 20:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3c7d2a9e4b61'
-down_revision = 'f54830940393'
+down_revision = '9c6a90fac732'
 branch_labels = None
 depends_on = None
 
