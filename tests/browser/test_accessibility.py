@@ -44,7 +44,9 @@ def _pages(w) -> dict[str, str]:
         "clients": "/clients/", "client": f"/clients/{w.client_id}", "nouveau client": "/clients/new",
         "catalogue": "/catalog/", "article": f"/catalog/{w.item_id}/edit",
         "client (modifier)": f"/clients/{w.client_id}/edit",
-        "réglages": "/settings/",
+        "réglages": "/settings/", "mon compte": "/settings/account",
+        "banque": "/bank/", "relevé": f"/bank/statements/{w.statement_id}", "opération": f"/bank/lines/{w.line_id}",
+        "facturation électronique": "/einvoicing/settings",
         "hors connexion": "/offline",
         "page client (devis)": f"/c/{w.open_quote_token}", "page client (facture)": f"/c/{w.invoice_token}",
     }
@@ -57,7 +59,7 @@ def test_every_page_passes_axe_and_is_big_enough_for_a_gloved_finger(browser, br
     page = context.new_page()
     try:
         problems: dict[str, list] = {}
-        for name, path in {"connexion": "/login", "inscription": "/signup"}.items():
+        for name, path in {"connexion": "/login", "inscription": "/signup", "mot de passe oublié": "/password/forgot"}.items():
             page.goto(live_server + path)
             problems[name] = _check(page, name)
         login(page, live_server)
