@@ -59,7 +59,8 @@ def test_every_page_passes_axe_and_is_big_enough_for_a_gloved_finger(browser, br
     page = context.new_page()
     try:
         problems: dict[str, list] = {}
-        for name, path in {"connexion": "/login", "inscription": "/signup", "mot de passe oublié": "/password/forgot"}.items():
+        public = {"connexion": "/login", "inscription": "/signup", "mot de passe oublié": "/password/forgot"}
+        for name, path in public.items():
             page.goto(live_server + path)
             problems[name] = _check(page, name)
         login(page, live_server)
