@@ -133,6 +133,25 @@
   window.addEventListener("offline", showNetworkState);
   document.addEventListener("DOMContentLoaded", showNetworkState);
 
+  // --- The offline copies (offline.js), after the page -------------------------------------
+  // A copy kept on the tablet needs it at once (it says it is a copy and turns read-only);
+  // any other page loads it once everything else has arrived.
+  function loadOffline() {
+    var meta = document.querySelector('meta[name="encaisse-offline-js"]');
+    if (!meta || document.getElementById("offline-js")) return;
+    var script = document.createElement("script");
+    script.id = "offline-js";
+    script.src = meta.getAttribute("content");
+    script.async = true;
+    document.head.appendChild(script);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var copy = document.querySelector('meta[name="encaisse-copy"]');
+    if (copy && copy.getAttribute("content")) loadOffline();
+    else if (document.readyState === "complete") loadOffline();
+    else window.addEventListener("load", loadOffline);
+  });
+
   // --- Bring the user to what needs reading -------------------------------------------------
   // The first error of a refused form (its field focused), or a section just opened for reading
   // (data-reveal: the letter of a formal notice), is scrolled into view: the message 900 px

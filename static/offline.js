@@ -1,6 +1,7 @@
-// Encaisse: the installable app and its offline copies (static/sw.js). Loaded async, off the
-// critical path of the first paint: nothing here is needed before the page is usable, except
-// the read-only mode of a copy, which this file applies as soon as it runs.
+// Encaisse: the installable app and its offline copies (static/sw.js). Loaded by app.js after
+// the page's `load` (at once on a copy kept on the tablet), off the critical path of the first
+// tap: nothing here is needed before the page is usable, except the read-only mode of a copy,
+// which this file applies as soon as it runs.
 (function () {
   "use strict";
   var DOCS_CACHE = "encaisse-docs";
