@@ -16,6 +16,7 @@ from domain.core.models import Company
 from extensions import db
 from tests.support.browser import Held, login
 from tests.support.builders import make_client, make_invoice, make_quote
+from tests.support.world import build_world
 
 # Mark every control a tap triggers (no hx-trigger, or click/submit), visible, in page order.
 _PROBE_JS = """() => {
@@ -99,3 +100,15 @@ def test_a_double_tap_on_add_line_adds_one_line(page, live_server, company):
     expect(add).to_be_enabled()
     page.wait_for_load_state("networkidle")
     expect(rows).to_have_count(2)
+
+
+def test_the_bank_pages_controls_show_progress_at_once_too(page, live_server, app, company):
+    # main's bank pages (tabs of the statement lines, re-match, set aside or undo an operation)
+    with app.app_context():
+        world = build_world(company)
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, live_server)
+    silent = []
+    for url in ("/bank/", f"/bank/lines/{world.line_id}"):
+        silent += [f"{url}: {label}" for label in _probe_every_control(page, live_server + url)]
+    assert silent == []
