@@ -103,8 +103,13 @@ def send(document_id: int):
     and a formal notice is always sent from the preview that shows its letter."""
     doc = _document(document_id)
     if sending.sent_with_key(doc.company_id, request.form.get("token")) is not None:
-        # The same tap again (its answer was lost, or a double tap): what it did stands.
-        return panel_response(doc, message=("info", "Ce message est déjà parti (double envoi évité)."))
+        # The same tap again (its answer was lost, or a double tap): what it did stands, and the
+        # answer is the one the first tap would have had (a page without htmx: back to the document).
+        message = ("info", "Ce message est déjà parti (double envoi évité).")
+        if not is_fragment_request():
+            flash(message[1], message[0])
+            return redirect(document_url(doc), code=303)
+        return panel_response(doc, message=message)
     form = SendForm()
     quick = bool(request.form.get("quick"))
     if quick:
