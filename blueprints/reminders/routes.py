@@ -103,13 +103,7 @@ def send(document_id: int):
     and a formal notice is always sent from the preview that shows its letter."""
     doc = _document(document_id)
     if sending.sent_with_key(doc.company_id, request.form.get("token")) is not None:
-        # The same tap again (its answer was lost, or a double tap): what it did stands, and the
-        # answer is the one the first tap would have had (a page without htmx: back to the document).
-        message = ("info", "Ce message est déjà parti (double envoi évité).")
-        if not is_fragment_request():
-            flash(message[1], message[0])
-            return redirect(document_url(doc), code=303)
-        return panel_response(doc, message=message)
+        return _already_sent(doc)
     form = SendForm()
     quick = bool(request.form.get("quick"))
     if quick:
@@ -137,6 +131,16 @@ def send(document_id: int):
     if error:
         return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), message=("error", error))
     return _deliver(doc, key, purpose, subject, body, recipients, copy_me)
+
+
+def _already_sent(doc: Document):
+    """The same tap again (its answer was lost, or a double tap): what it did stands, and the
+    answer is the one the first tap would have had (a page without htmx: back to the document)."""
+    message = ("info", "Ce message est déjà parti (double envoi évité).")
+    if not is_fragment_request():
+        flash(message[1], message[0])
+        return redirect(document_url(doc), code=303)
+    return panel_response(doc, message=message)
 
 
 def _edited_message(form: SendForm) -> tuple[str, str, str, list[str], bool, str | None]:
