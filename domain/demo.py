@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
@@ -129,7 +129,7 @@ class _Step:
 
 def _instant(day: date, hour: int, tz: str) -> datetime:
     """9 h (or `hour`) that day in the company's time zone, as an aware UTC instant."""
-    return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(UTC)
 
 
 def _issue(doc: Document, user: User, day: date, when: datetime) -> None:
@@ -146,7 +146,7 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     for label, unit, price, rate, kind in DEMO_CATALOG:
         catalog.create_item(company, catalog.ItemInput(label=label, unit=unit, unit_price_cents=price,
                                                        vat_rate_bp=rate, kind=kind))
-    started = datetime.now(timezone.utc) - timedelta(seconds=5)
+    started = datetime.now(UTC) - timedelta(seconds=5)
     tz = company.timezone
     docs_by_key: dict[str, Document] = {}
     payments_by_key: dict[str, Payment] = {}

@@ -3,7 +3,7 @@ with evidence) and the open/view counters (exact under concurrency), on SQLite a
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from tests.support.concurrency import run_concurrently
 from web.urls import link_secret
 
 TODAY = date(2026, 11, 23)
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import io
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -186,7 +186,7 @@ def test_b2c_interest_only_from_formal_notice(ctx):
     company, user, person, _ = ctx
     doc = issue_invoice(company, person, user, on=date(2026, 3, 1))
     assert invoice_penalties(doc, date(2026, 4, 30)).total_cents == 0  # no notice, no 40 €
-    doc.formal_notice_at = datetime(2026, 4, 10, 9, tzinfo=timezone.utc)
+    doc.formal_notice_at = datetime(2026, 4, 10, 9, tzinfo=UTC)
     pen = invoice_penalties(doc, date(2026, 4, 30))
     # legal rate ("autres cas", creditor is a business) 2,62 % × 1 000 € × 20 days / 365 = 1,4356 → 1,44 €
     assert (pen.interest_cents, pen.indemnity_cents) == (144, 0)

@@ -2,7 +2,7 @@
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -157,7 +157,7 @@ def test_bad_expired_revoked_draft_and_unknown_tokens_get_one_page(app, client, 
         expired = make_quote(c, make_client(c, name="Client expiré"), None, today=TODAY)
         docs.issue(expired, None, today=TODAY)
         expired_token = portal.ensure_link(expired, None, lifetime=timedelta(days=1),
-                                           now=datetime.now(timezone.utc) - timedelta(days=2), secret=link_secret()).token
+                                           now=datetime.now(UTC) - timedelta(days=2), secret=link_secret()).token
         draft = make_invoice(c, make_client(c, name="Client brouillon"), None)
         db.session.add(DocumentLink(company_id=c.id, document_id=draft.id, token_sealed="00" * 32,
                                     token_sha256=portal.hash_token("D" * 43)))
