@@ -13,6 +13,7 @@ Artisan (login): the lifecycle panel of a document as a fragment, and the link c
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -281,10 +282,8 @@ def pixel(token: str):
                 db.session.commit()
         except Exception:  # noqa: BLE001 - an image in an e-mail must never fail
             log.exception("pixel failed")
-            try:
+            with contextlib.suppress(Exception):  # nor may the rollback after it
                 db.session.rollback()
-            except Exception:  # noqa: BLE001
-                pass
     response = make_response(PIXEL_GIF)
     response.headers["Content-Type"] = "image/gif"
     response.headers["Content-Length"] = str(len(PIXEL_GIF))

@@ -326,14 +326,15 @@ def duplicate(doc: Document, actor, *, today: date) -> Document:
         client_id=doc.client_id, subject=doc.subject, site_name=doc.site_name, site_address=doc.site_address,
         notes=doc.notes, vat_regime=doc.vat_regime if doc.vat_regime != VatRegime.FRANCHISE or company.is_vat_franchise else default_regime(company),
         payment_terms_days=doc.payment_terms_days,
-        lines=[LineInput(label=l.label, kind=l.kind, description=l.description, quantity_milli=l.quantity_milli or 1000,
-                         unit=l.unit, unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
-                         vat_rate_bp=l.vat_rate_bp) for l in doc.lines],
+        lines=[LineInput(label=line.label, kind=line.kind, description=line.description,
+                         quantity_milli=line.quantity_milli or 1000, unit=line.unit,
+                         unit_price_cents=line.unit_price_cents, discount_bp=line.discount_bp,
+                         vat_rate_bp=line.vat_rate_bp) for line in doc.lines],
     )
     if company.is_vat_franchise != (doc.vat_regime == VatRegime.FRANCHISE):
         # The company changed regime since: rates must follow it.
         data = _replace(data, vat_regime=default_regime(company), lines=[
-            _replace_line(l, vat_rate_bp=0 if company.is_vat_franchise else 2000) for l in data.lines])
+            _replace_line(line, vat_rate_bp=0 if company.is_vat_franchise else 2000) for line in data.lines])
     copy = create_draft(company, actor, Kind(doc.kind), data, today=today)
     events.record(company.id, "duplicated", document=doc, actor=actor, copy_id=copy.id)
     events.record(company.id, "created", document=copy, actor=actor, duplicated_from=doc.display_number)
@@ -402,9 +403,9 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
     client = doc.client
     _check_regime(company, client, doc.vat_regime)
     if doc.kind in (Kind.QUOTE, Kind.INVOICE, Kind.FINAL):
-        _check_lines([LineInput(label=l.label, kind=l.kind, quantity_milli=l.quantity_milli or 1000,
-                                unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
-                                vat_rate_bp=l.vat_rate_bp) for l in doc.lines], doc.vat_regime)
+        _check_lines([LineInput(label=line.label, kind=line.kind, quantity_milli=line.quantity_milli or 1000,
+                                unit_price_cents=line.unit_price_cents, discount_bp=line.discount_bp,
+                                vat_rate_bp=line.vat_rate_bp) for line in doc.lines], doc.vat_regime)
     if doc.kind != Kind.FINAL and doc.total_ttc_cents <= 0 and doc.total_ht_cents <= 0:
         raise DocumentError("Le montant du document doit être positif.")
     if doc.kind == Kind.FINAL:

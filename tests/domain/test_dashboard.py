@@ -121,7 +121,7 @@ def test_constant_number_of_queries(app, data):
         dashboard.dashboard(company, T)
         small = len(statements)
         # ten times more of everything
-        for i in range(10):
+        for _ in range(10):
             build_dataset(T, company)
         db.session.expire_all()
         company = db.session.get(Company, company.id)

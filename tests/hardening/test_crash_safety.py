@@ -15,6 +15,7 @@ daily automatic run sends it a second time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -103,10 +104,8 @@ class Browser:
 def in_background(call) -> threading.Thread:
     """Run a request the server will never answer (it gets killed); its error is expected."""
     def run():
-        try:
+        with contextlib.suppress(OSError, http.client.HTTPException):
             call()
-        except (OSError, http.client.HTTPException):
-            pass
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -175,7 +175,7 @@ def test_issued_invoice_is_frozen_even_against_forged_posts(logged_in, app, clie
     assert FROZEN_MESSAGE in page_text(logged_in.get(f"/invoices/{invoice_id}"))
     with app.app_context():
         invoice = _doc(invoice_id)
-        assert [l.label for l in invoice.lines] == ["Dépannage fuite"] and invoice.total_ttc_cents == 16500
+        assert [line.label for line in invoice.lines] == ["Dépannage fuite"] and invoice.total_ttc_cents == 16500
         assert count(Event, Event.kind == "edited") == 0
 
 
