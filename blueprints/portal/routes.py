@@ -84,7 +84,8 @@ def _csrf_error(e):
     security_log.warning("csrf refused path=%s ip=%s reason=%s", request.path, client_ip(), e.description)
     if request.endpoint not in PUBLIC_ENDPOINTS:
         return render_template("errors/error.html", title="Formulaire expiré",
-                               message="Le formulaire a expiré. Rechargez la page et recommencez : rien n'a été enregistré."), 400
+                               message="Le formulaire a expiré. Rechargez la page et recommencez : "
+                                       "rien n'a été enregistré."), 400
     token = (request.view_args or {}).get("token", "")
     return render_template("portal/message.html", title="Formulaire expiré",
                            message="Votre réponse n'a pas pu être enregistrée : la page était ouverte depuis trop "

@@ -150,7 +150,8 @@ def check(text: str, *, what: str = "Le modèle") -> None:
     try:
         tree = _env.parse(text)
     except TemplateSyntaxError as exc:
-        raise TemplateError(f"{what} contient une erreur de syntaxe ligne {exc.lineno} : vérifiez les {{{{ }}}} et {{% %}}.") from None
+        raise TemplateError(f"{what} contient une erreur de syntaxe ligne {exc.lineno} : "
+                            f"vérifiez les {{{{ }}}} et {{% %}}.") from None
     except RecursionError:
         raise TemplateError(f"{what} est trop complexe : au plus {MAX_NESTING} conditions imbriquées.") from None
     count = 0
@@ -218,7 +219,8 @@ def get(company_id: int, key: str) -> Template:
     """The company's version of a template, or the French default."""
     if key not in TEMPLATE_KEYS:
         raise KeyError(key)
-    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id, MessageTemplate.key == key))
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id,
+                                                          MessageTemplate.key == key))
     if row is None:
         subject, body = DEFAULTS[key]
         return Template(key, subject, body, False)
@@ -236,7 +238,8 @@ def save(company_id: int, key: str, subject: str, body: str) -> None:
         raise TemplateError("Le message ne peut pas être vide.")
     check(subject, what="L'objet")
     check(body, what="Le message")
-    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id, MessageTemplate.key == key))
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id,
+                                                          MessageTemplate.key == key))
     if row is None:
         db.session.add(MessageTemplate(company_id=company_id, key=key, subject=subject, body=body))
     else:
@@ -246,7 +249,8 @@ def save(company_id: int, key: str, subject: str, body: str) -> None:
 
 def reset(company_id: int, key: str) -> None:
     """Go back to the French default."""
-    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id, MessageTemplate.key == key))
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id,
+                                                          MessageTemplate.key == key))
     if row is not None:
         db.session.delete(row)
         db.session.flush()
