@@ -232,7 +232,7 @@ def send_one(row: EReport, client: PlatformClient, *, now: datetime | None = Non
     data = row.content
     filename = f"ereporting-{row.kind}-{row.period_start:%Y%m%d}.xml"
     info = flow_info_for_ereporting(data, tracking=row.tracking_id, filename=filename)
-    submitted = sending.submit(row, attempt, client, info, data, filename, now, wait_as_asked_when_down=False)
+    submitted = sending.submit(row, attempt, client, info, data, filename, now)
     if isinstance(submitted, str):
         return submitted
     work.finish(row, attempt, state=SENT, flow_id=submitted.flow_id, submitted_at=submitted.submitted_at,

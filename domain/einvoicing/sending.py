@@ -22,12 +22,12 @@ from output.platform import (
 )
 
 
-def submit(row, attempt: int, client: PlatformClient, info: dict, data: bytes, filename: str, now: datetime,
-           *, wait_as_asked_when_down: bool = True) -> SubmittedFlow | str:
+def submit(row, attempt: int, client: PlatformClient, info: dict, data: bytes, filename: str,
+           now: datetime) -> SubmittedFlow | str:
     """The platform's receipt, or the row's new state (QUEUED or FAILED, committed) when it did not take the flow.
 
-    Commits first: nothing is held while the platform answers. `wait_as_asked_when_down`: an
-    unavailable platform's Retry-After sets the back-off (otherwise the usual back-off applies).
+    Commits first: nothing is held while the platform answers. An unavailable platform's
+    Retry-After sets the back-off, for cash-in reports and e-reports alike (it knows when it is back).
     """
     db.session.commit()
     try:
@@ -41,7 +41,6 @@ def submit(row, attempt: int, client: PlatformClient, info: dict, data: bytes, f
         db.session.commit()
         return FAILED
     except PlatformError as exc:
-        retry_after = getattr(exc, "retry_after", None) if wait_as_asked_when_down else None
-        work.retry_later(row, attempt, now, exc.message_fr, retry_after=retry_after)
+        work.retry_later(row, attempt, now, exc.message_fr, retry_after=getattr(exc, "retry_after", None))
         db.session.commit()
         return QUEUED
