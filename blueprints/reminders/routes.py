@@ -334,7 +334,8 @@ def formal_notice_letter(document_id: int):
     if letter is None:
         abort(404)
     return Response(letter.data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{letter.filename}"', "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": f'inline; filename="{letter.filename}"',
+                             "Cache-Control": "private, no-store"})
 
 
 @bp.get("/documents/<int:document_id>/formal-notice-preview.pdf")
@@ -377,7 +378,8 @@ def index():
                                .order_by(Send.created_at.desc(), Send.id.desc()).limit(30)).all()
     return render_template(
         "reminders/index.html", planned=planned, confirm=confirm, sends=sends, today=today,
-        uncertain=sending.stale_sends(company.id), tasks=reminders.open_tasks(company.id, due_by=today + timedelta(days=7)),
+        uncertain=sending.stale_sends(company.id),
+        tasks=reminders.open_tasks(company.id, due_by=today + timedelta(days=7)),
         template_labels=messages.TEMPLATE_KEYS, level_labels=reminders.LEVEL_LABELS,
         plan=reminders.default_plan(company),
     )
@@ -431,7 +433,8 @@ def _offset(text: str) -> int:
     try:
         return int(cleaned)
     except ValueError:
-        raise ReminderError(f"« {text} » : indiquez un nombre de jours entier, par exemple -3 ou 15.", field="steps") from None
+        raise ReminderError(f"« {text} » : indiquez un nombre de jours entier, par exemple -3 ou 15.",
+                            field="steps") from None
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -444,14 +447,17 @@ def plan(plan_id: int | None = None):
     if current is not None and current.is_default:
         return redirect(url_for("reminders.settings"))
     if request.method == "GET":
-        rows = [(str(s["offset_days"]), s["template"]) for s in (current.steps if current else reminders.DEFAULT_STEPS[1:3])]
+        steps = current.steps if current else reminders.DEFAULT_STEPS[1:3]
+        rows = [(str(s["offset_days"]), s["template"]) for s in steps]
         name, confirm = (current.name, current.confirm_formal_notice) if current else ("", True)
         error = None
     else:
-        rows, name, confirm = _step_rows(request.form), request.form.get("name", ""), bool(request.form.get("confirm_formal_notice"))
+        rows, name = _step_rows(request.form), request.form.get("name", "")
+        confirm = bool(request.form.get("confirm_formal_notice"))
         try:
             steps = reminders.clean_steps([(_offset(o), t) for o, t in rows])
-            saved = reminders.save_plan(current_user.company, current, name=name, steps=steps, confirm_formal_notice=confirm)
+            saved = reminders.save_plan(current_user.company, current, name=name, steps=steps,
+                                        confirm_formal_notice=confirm)
         except ReminderError as exc:
             db.session.rollback()
             error = str(exc)
@@ -499,7 +505,10 @@ def template(key: str):
     if key not in messages.TEMPLATE_KEYS:
         abort(404)
     current = messages.get(current_user.company_id, key)
-    form = TemplateForm(formdata=None, subject=current.subject, body=current.body) if request.method == "GET" else TemplateForm()
+    if request.method == "GET":
+        form = TemplateForm(formdata=None, subject=current.subject, body=current.body)
+    else:
+        form = TemplateForm()
     error = None
     if form.validate_on_submit():
         try:
@@ -542,7 +551,8 @@ def rates():
                 form.start.errors.append("Un taux s'applique à partir du 1er janvier ou du 1er juillet.")
             else:
                 existing = db.session.scalar(select(RateEntry).where(
-                    RateEntry.company_id == current_user.company_id, RateEntry.kind == form.kind.data, RateEntry.start == start))
+                    RateEntry.company_id == current_user.company_id, RateEntry.kind == form.kind.data,
+                    RateEntry.start == start))
                 if existing is None:
                     db.session.add(RateEntry(company_id=current_user.company_id, kind=form.kind.data, start=start,
                                              rate_bp=rate_bp, source=form.source.data or ""))

@@ -110,14 +110,17 @@ def remaining_expr():
     )
 
 
-def _document_conditions(company_id: int, f: DocumentFilters, status_col, today: date) -> list:
-    conditions = [Document.company_id == company_id]
+def _kind_condition(f: DocumentFilters):
+    """Quotes, one kind of invoice, or every kind of invoice."""
     if f.group == "quote":
-        conditions.append(Document.kind == Kind.QUOTE)
-    elif f.kind in INVOICE_KIND_FILTERS and f.kind:
-        conditions.append(Document.kind == f.kind)
-    else:
-        conditions.append(Document.kind.in_(INVOICE_KINDS))
+        return Document.kind == Kind.QUOTE
+    if f.kind in INVOICE_KIND_FILTERS and f.kind:
+        return Document.kind == f.kind
+    return Document.kind.in_(INVOICE_KINDS)
+
+
+def _status_conditions(f: DocumentFilters, status_col, today: date) -> list:
+    conditions = []
     if f.status:
         conditions.append(status_col == f.status)
     if f.overdue:
@@ -128,9 +131,15 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
         conditions += status.open_terms()
     if f.overdue or f.status == status.LATE:
         conditions.append(Document.due_date < today)
+    return conditions
+
+
+def _document_conditions(company_id: int, f: DocumentFilters, status_col, today: date) -> list:
+    conditions = [Document.company_id == company_id, _kind_condition(f), *_status_conditions(f, status_col, today)]
     if f.level is not None:
         conditions.append(Document.reminder_level == f.level)
-    for value, column, compare in ((f.due_from, Document.due_date, operator.ge), (f.due_to, Document.due_date, operator.le),
+    for value, column, compare in ((f.due_from, Document.due_date, operator.ge),
+                                   (f.due_to, Document.due_date, operator.le),
                                    (f.client_id, Document.client_id, operator.eq),
                                    (f.date_from, Document.issue_date, operator.ge),
                                    (f.date_to, Document.issue_date, operator.le)):

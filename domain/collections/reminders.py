@@ -231,7 +231,8 @@ def compose_reminder(invoice: Document, today: date, *, link: str, sender_name: 
 
 def default_plan(company: Company) -> ReminderPlan:
     """The company's default plan, created with J-3 / J+7 / J+15 / J+30 on first use."""
-    plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == company.id, ReminderPlan.is_default.is_(True)))
+    plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == company.id,
+                                                        ReminderPlan.is_default.is_(True)))
     if plan is None:
         plan = standard_plan(company.id)
         db.session.add(plan)
@@ -402,7 +403,8 @@ def pause(invoice: Document, actor, until: date | None, *, reason: str = "") -> 
 def set_enabled(invoice: Document, actor, enabled: bool) -> None:
     """Switch automatic reminders on or off for one invoice."""
     invoice.reminders_disabled = not enabled
-    events.record(invoice.company_id, "reminders_enabled" if enabled else "reminders_disabled", document=invoice, actor=actor)
+    events.record(invoice.company_id, "reminders_enabled" if enabled else "reminders_disabled", document=invoice,
+                  actor=actor)
 
 
 # --- tasks --------------------------------------------------------------------------
@@ -430,7 +432,8 @@ def complete_task(task: Task, actor, *, now: datetime | None = None) -> None:
         task.done_at = now or utcnow()
         task.done_by_id = getattr(actor, "id", None)
         if task.document_id:
-            events.record(task.company_id, "task_done", document=task.document, actor=actor, task_id=task.id, note=task.note)
+            events.record(task.company_id, "task_done", document=task.document, actor=actor, task_id=task.id,
+                          note=task.note)
 
 
 def open_tasks(company_id: int, *, due_by: date | None = None, client_id: int | None = None,
@@ -463,7 +466,8 @@ def summary_line(invoice: Document) -> str:
 
 __all__ = [
     "LEVEL_LABELS", "LEVEL_TEMPLATES", "TEMPLATE_LEVELS", "DEFAULT_STEPS", "ReminderError", "Draft", "DueStep",
-    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "standard_plan", "clean_steps", "plan_for", "plan_among",
+    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "standard_plan", "clean_steps",
+    "plan_for", "plan_among",
     "due_step", "candidates", "step_action_expr", "claim_step", "planned_today", "pause", "set_enabled", "add_task",
     "complete_task",
     "open_tasks", "last_sends", "summary_line", "Hold", "manual_hold", "gap_after", "upcoming_step",
@@ -521,7 +525,8 @@ def short_message(doc: Document, today: date, *, link: str) -> str:
         text = (f"Bonjour, sauf erreur la facture {doc.number} de {company} (échue le {format_date(doc.due_date)}) "
                 f"reste à régler : {format_money(doc.remaining_cents)}.")
     else:
-        text = f"Bonjour, voici la facture {doc.number} de {company} : {format_money(doc.remaining_cents or doc.net_cents)}."
+        amount = format_money(doc.remaining_cents or doc.net_cents)
+        text = f"Bonjour, voici la facture {doc.number} de {company} : {amount}."
     return f"{text} {link}".strip() if link else text
 
 

@@ -200,7 +200,8 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     if pay_on is None:
         raise PortalError("Choisissez la date à laquelle vous pensez payer.", field="pay_on")
     if not first <= pay_on <= last:
-        raise PortalError(f"Choisissez une date entre le {format_date(first)} et le {format_date(last)}.", field="pay_on")
+        raise PortalError(f"Choisissez une date entre le {format_date(first)} et le {format_date(last)}.",
+                          field="pay_on")
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_PROMISE,
                               full_name=name, promised_on=pay_on, at=now, ip=(ip or "")[:45],
                               user_agent=(user_agent or "")[:500], pdf_sha256=pdf_sha256(doc))
@@ -231,8 +232,8 @@ def notification_for(response: ClientResponse, doc: Document, *, doc_url: str) -
     what = f"{doc.kind_label.lower()} {doc.number} ({doc.client.name})"
     if response.kind == RESPONSE_ACCEPT:
         subject = f"Devis {doc.number} accepté par {response.full_name}"
-        lines = [f"Bonne nouvelle : {response.full_name} a donné son accord (« bon pour accord ») en ligne sur le {what}, "
-                 f"le {when}.", f"Montant : {format_money(doc.total_ttc_cents)} TTC."]
+        lines = [f"Bonne nouvelle : {response.full_name} a donné son accord (« bon pour accord ») en ligne sur le "
+                 f"{what}, le {when}.", f"Montant : {format_money(doc.total_ttc_cents)} TTC."]
     elif response.kind == RESPONSE_REFUSE:
         subject = f"Devis {doc.number} refusé"
         lines = [f"Le client a refusé en ligne le {what}, le {when}."]

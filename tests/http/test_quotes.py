@@ -70,7 +70,7 @@ def test_create_quote_with_the_issue_example(logged_in, app, clients):
     with app.app_context():
         quote = db.session.scalar(db.select(Document))
         assert (quote.kind, quote.number, quote.total_ttc_cents) == (Kind.QUOTE, None, 217328)
-        assert [(l.kind, l.label, l.quantity_milli, l.unit_price_cents) for l in quote.lines][:4] == [
+        assert [(row.kind, row.label, row.quantity_milli, row.unit_price_cents) for row in quote.lines][:4] == [
             ("section", "Électricité", 0, 0), ("item", "Tableau électrique", 1000, 89000),
             ("item", "Prises 16 A", 12000, 3840), ("item", "Main d'oeuvre", 9500, 5200)]
         assert str(quote.validity_date) == "2026-12-31"
@@ -91,14 +91,19 @@ def test_new_quote_page_prefills(logged_in, app, clients):
 
 
 @pytest.mark.parametrize("rows, fields, message", [
-    ([{"label": "Pose", "quantity": "abc", "unit_price": "10"}], {}, "Ligne 1 : saisissez une quantité valide, par exemple 9,5."),
-    ([{"label": "Pose", "quantity": "-2", "unit_price": "10"}], {}, "Ligne 1 : la quantité doit être supérieure à zéro."),
-    ([{"label": "Pose", "quantity": "0", "unit_price": "10"}], {}, "Ligne 1 : la quantité doit être supérieure à zéro."),
+    ([{"label": "Pose", "quantity": "abc", "unit_price": "10"}], {},
+     "Ligne 1 : saisissez une quantité valide, par exemple 9,5."),
+    ([{"label": "Pose", "quantity": "-2", "unit_price": "10"}], {},
+     "Ligne 1 : la quantité doit être supérieure à zéro."),
+    ([{"label": "Pose", "quantity": "0", "unit_price": "10"}], {},
+     "Ligne 1 : la quantité doit être supérieure à zéro."),
     ([{"label": "Pose", "quantity": "1", "unit_price": "12,345"}], {}, "Ligne 1 : un montant a au plus deux décimales"),
     ([{"label": "Pose", "quantity": "1", "unit_price": "douze"}], {}, "Ligne 1 : saisissez un montant valide"),
     ([{"label": "Pose", "quantity": "1", "unit_price": "-5"}], {}, "Ligne 1 : le montant ne peut pas être négatif."),
-    ([{"label": "Pose", "quantity": "1", "unit_price": "5", "discount": "120"}], {}, "Ligne 1 : un pourcentage ne peut pas dépasser 100."),
-    ([{"label": "Pose", "quantity": "1", "unit_price": "5", "vat_rate": "1900"}], {}, "Ligne 1 : choisissez un taux de TVA"),
+    ([{"label": "Pose", "quantity": "1", "unit_price": "5", "discount": "120"}], {},
+     "Ligne 1 : un pourcentage ne peut pas dépasser 100."),
+    ([{"label": "Pose", "quantity": "1", "unit_price": "5", "vat_rate": "1900"}], {},
+     "Ligne 1 : choisissez un taux de TVA"),
     ([EXAMPLE_ROWS[0], {"label": "", "quantity": "2", "unit_price": "5"}], {}, "Ligne 2 : saisissez la désignation."),
     ([{"kind": "section", "label": "Salle de bain"}], {}, "Ajoutez au moins une ligne (prestation ou fourniture)."),
     ([], {}, "Ajoutez au moins une ligne (prestation ou fourniture)."),
@@ -249,7 +254,7 @@ def test_edit_draft_and_stale_form(logged_in, app, company, clients):
     assert STALE_MESSAGE in text and 'value="Saisie de l\'autre onglet"' in text and 'value="7,77"' in text
     with app.app_context():
         quote = db.session.get(Document, quote_id)
-        assert [l.label for l in quote.lines] == ["Tableau électrique", "Prises 16 A"]
+        assert [row.label for row in quote.lines] == ["Tableau électrique", "Prises 16 A"]
         assert quote.total_ht_cents == 89000 + 46080
 
 
