@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.support.browser import Draining
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TABLET = {"width": 1024, "height": 768}
 # The machine is shared (2 cores, several suites at once): an issue renders a PDF, a page
@@ -48,46 +50,10 @@ def app_config(app_config):
     return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
-class _Draining:
-    """The app behind the live server, counting the requests under way. At the end of a test
-    the browser may still be talking to it (the service worker refreshing its copies): new
-    requests are then answered 503 without the database, and the ones under way are waited
-    for, so that none holds a database connection when the test's database goes."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.closing = False
-        self.running = 0
-        self.idle = threading.Condition()
-
-    def __call__(self, environ, start_response):
-        with self.idle:
-            if self.closing:
-                start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Connection", "close")])
-                return [b"closing"]
-            self.running += 1
-        try:
-            result = self.app(environ, start_response)
-            try:
-                return list(result)  # the whole answer, inside the count
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
-        finally:
-            with self.idle:
-                self.running -= 1
-                self.idle.notify_all()
-
-    def drain(self, timeout: float) -> None:
-        with self.idle:
-            self.closing = True
-            self.idle.wait_for(lambda: self.running == 0, timeout=timeout)
-
-
 @pytest.fixture
 def live_server(app):
     """Serve the test app on a free loopback port for the duration of a test."""
-    served = _Draining(app)
+    served = Draining(app)
     server = make_server("127.0.0.1", 0, served, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     # As `make run` does: the public address links are made from (never a request's Host).

@@ -8,6 +8,7 @@ on its way" is a state the test waits for, not a moment it hopes to catch.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
@@ -146,3 +147,39 @@ def in_viewport(page: Page, selector: str) -> bool:
         const r = el.getBoundingClientRect();
         return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
     }""", selector)
+
+
+class Draining:
+    """The app behind the live server, counting the requests under way. At the end of a test
+    the browser may still be talking to it (the service worker refreshing its copies): new
+    requests are then answered 503 without the database, and the ones under way are waited
+    for, so that none holds a database connection when the test's database goes."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.closing = False
+        self.running = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            if self.closing:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Connection", "close")])
+                return [b"closing"]
+            self.running += 1
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)  # the whole answer, inside the count
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            with self.idle:
+                self.running -= 1
+                self.idle.notify_all()
+
+    def drain(self, timeout: float) -> None:
+        with self.idle:
+            self.closing = True
+            self.idle.wait_for(lambda: self.running == 0, timeout=timeout)
