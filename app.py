@@ -14,7 +14,7 @@ from flask import Flask, request
 import database
 import domain
 from config import DefaultConfig
-from extensions import csrf, db, login_manager, migrate
+from extensions import compress, csrf, db, login_manager, migrate
 from output.mail import Mailer, SmtpSettings
 from web import proxy
 from web.sessions import DatabaseSessionInterface
@@ -31,7 +31,6 @@ _INT_KEYS = {"MAIL_PORT"}
 DURATION_UNITS = {"LOGIN_WINDOW": "minutes", "LOGIN_EMAIL_WINDOW": "minutes", "SESSION_IDLE_LIFETIME": "hours",
                   "SESSION_ABSOLUTE_LIFETIME": "days", "ACCOUNT_LIMITS_WINDOW": "minutes",
                   "EMAIL_VERIFICATION_LIFETIME": "hours", "PASSWORD_RESET_LIFETIME": "minutes"}
-
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
     """defaults → instance/config.py → environment → test config."""
@@ -144,6 +143,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     app.extensions["encaisse.mailer"] = Mailer(SmtpSettings.from_config(app.config))
     _init_login(app)
 
@@ -166,9 +166,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for bp in (quotes_bp, invoices_bp, payments_bp, catalog_bp):
         app.register_blueprint(bp)
+    from blueprints.offline.routes import bp as offline_bp
     from blueprints.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(offline_bp)
     from blueprints.bank.routes import bp as bank_bp
 
     app.register_blueprint(bank_bp)

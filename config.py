@@ -87,6 +87,16 @@ class DefaultConfig:
     PRODUCTION = False
     TRUSTED_HOSTS: list[str] | None = None
 
+    # Responses compressed by the app itself (Flask-Compress): a tablet on one bar of signal
+    # should not depend on a proxy being set up. Static files are compressed once, ahead, and
+    # served under content-hashed names (web/assets.py). Brotli first (smaller on HTML), gzip
+    # for the rest. BREACH: the CSRF token in pages is signed with a timestamp (Flask-WTF),
+    # so its bytes change every second and cannot be guessed through compressed sizes.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_MIMETYPES = ["text/html", "application/json", "text/css", "text/javascript", "application/javascript",
+                          "application/manifest+json", "image/svg+xml", "text/plain"]
+
     DEFAULT_TIMEZONE = "Europe/Paris"
 
     # Client links (see README "Client link"): the address clients' phones reach the app at,

@@ -24,19 +24,22 @@ data). What is measured, in this order:
 6. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
    bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
    with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
-6. Bank statements: a 10,000-line statement (La Banque Postale CSV, bench/bank_bench.py's mix
+7. Bank statements: a 10,000-line statement (La Banque Postale CSV, bench/bank_bench.py's mix
    of credits with invoice numbers, RF references, payer names, splits, partial payments and
    40 % debits) built from the first company's open invoices, imported as the "Banque" page
    does (domain.banking.imports: parse, store each operation once, match every waiting
    credit, one transaction), then the same file again (adds nothing); the bank page (50
    credits to reconcile with their proposals) against the floor; then "Confirmer les N
    rapprochements exacts" (run last: it records payments, which would change the plan).
+8. The job site (bench/jobsite.py, also runnable alone): the dashboard and an invoice page in
+   Chromium throttled to 400 kbit/s and 400 ms, empty cache and warm, the first load's bytes as
+   served, and a kept PDF opened offline (demo data and its own server, not the bench database).
 
 Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,einvoice,load,...]
                                      [--only bank]
   --scale  shrink the data for a quick try (results then say so in "dataset")
   --reuse  keep bench/data/pristine.sqlite3 between runs when nothing it depends on changed
-  --only   run only these phases (pdf,pages,one_tap,plan,load,bank), e.g. `--only bank`
+  --only   run only these phases (pdf,pages,one_tap,plan,load,bank,jobsite), e.g. `--only bank`
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ LOAD_SECONDS = 30
 LOAD_CONNECTIONS = 20
 WARMUP_LOAD_SECONDS = 5
 ONE_TAP_RUNS = 20
-PHASES = ("pdf", "pages", "one_tap", "plan", "load", "bank")
+PHASES = ("pdf", "pages", "one_tap", "plan", "load", "bank", "jobsite")
 
 BENCH_DAILY_QUOTA = 1_000_000
 
@@ -792,13 +795,22 @@ def run_app_phases(db_path: Path, meta: dict, sink: SmtpSink, skip: set[str], lo
         measure_bank(app, meta, results, client)
 
 
+def measure_jobsite(results: dict) -> None:
+    """Phase 8: the job site on one bar of signal (bench/jobsite.py, its own demo server)."""
+    import jobsite
+
+    results["machine_load_avg_1m_jobsite"] = round(os.getloadavg()[0], 2)
+    log("job site: Chromium throttled to 400 kbit/s and 400 ms, empty cache and warm, a PDF offline")
+    results.update(jobsite.measure(ROOT))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--skip", default="",
-                        help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load,bank")
-    parser.add_argument("--only", default="", help="comma-separated phases to run alone, e.g. bank")
+                        help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load,bank,jobsite")
+    parser.add_argument("--only", default="", help="comma-separated phases to run alone, e.g. bank or jobsite")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="",
                         help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
@@ -852,6 +864,9 @@ def main() -> None:
         run_app_phases(db_path, meta, sink, skip, args.load_matrix, results)
     finally:
         sink.stop()
+
+    if "jobsite" not in skip:
+        measure_jobsite(results)
 
     results["machine_load_avg_1m_end"] = round(os.getloadavg()[0], 2)  # other processes on the machine
     results["bench_total_s"] = round(time.perf_counter() - started, 1)

@@ -8,7 +8,9 @@ passes its `deliver` to the domain code that sends (see domain.collections.sendi
 from __future__ import annotations
 
 import html
+import logging
 import smtplib
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +20,8 @@ from email.utils import format_datetime, formataddr, getaddresses, make_msgid, p
 from pathlib import Path
 
 import dkim
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ class Mailer:
                 try:
                     self.outbox.append(self.build(item, sender))
                 except ValueError as exc:
-                    item.error = f"Le serveur d'e-mail a refusé l'envoi ({exc.__class__.__name__})."
+                    item.error = f"Le serveur d'e-mail a refusé l'envoi ({_reason(exc)})."
                 else:
                     item.delivered = True
             return
@@ -207,7 +211,7 @@ class Mailer:
         except smtplib.SMTPServerDisconnected:
             raise
         except (smtplib.SMTPException, ValueError) as exc:
-            item.error = f"Le serveur d'e-mail a refusé l'envoi ({exc.__class__.__name__})."
+            item.error = f"Le serveur d'e-mail a refusé l'envoi ({_reason(exc)})."
         else:
             # Partly refused: the message left for the others; say who did not get it.
             item.delivered = True
@@ -231,9 +235,28 @@ def _pem(value: str | bytes | None, path: str | None) -> bytes:
     return Path(path).read_bytes() if path else b""
 
 
+def _reason(exc: BaseException) -> str:
+    """Why the SMTP exchange failed, in the artisan's words (the exception's name goes to the log,
+    never to the screen: "ConnectionRefusedError" tells a plumber nothing)."""
+    LOGGER.warning("smtp failure: %s: %s", exc.__class__.__name__, exc)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "identifiant ou mot de passe du serveur d'e-mail refusé"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"réponse {exc.smtp_code} du serveur"
+    if isinstance(exc, ConnectionRefusedError):
+        return "le serveur refuse la connexion"
+    if isinstance(exc, TimeoutError):  # socket.timeout too
+        return "le serveur ne répond pas à temps"
+    if isinstance(exc, socket.gaierror):
+        return "adresse du serveur d'e-mail introuvable"
+    if isinstance(exc, ValueError):
+        return "message mal formé"
+    return "connexion impossible"
+
+
 def _fail_all(items: list[Outgoing], exc: BaseException) -> None:
-    message = ("Le serveur d'e-mail est injoignable : l'e-mail n'est pas parti. Réessayez dans un instant "
-               f"({exc.__class__.__name__}).")
+    message = (f"Le serveur d'e-mail est injoignable ({_reason(exc)}) : l'e-mail n'est pas parti. "
+               "Réessayez dans un instant.")
     for item in items:
         if not item.delivered and not item.error:
             item.error = message

@@ -260,6 +260,7 @@ class StatementView:
     bic: str | None = None
     notes: str | None = None
     title: str = "Relevé de compte"
+    vat_charged: bool = True  # False under the franchise en base: amounts are not "TTC"
 
     @property
     def display_title(self) -> str:
@@ -282,6 +283,7 @@ class LetterView:
     deadline_date: dt.date
     signature_name: str
     signature_title: str | None = None  # "Gérant"
+    vat_charged: bool = True  # False under the franchise en base
     salutation: str = "Madame, Monsieur,"
     closing: str = (
         "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations "
@@ -294,3 +296,22 @@ class LetterView:
     def display_title(self) -> str:
         """Title for PDF metadata and the page footer."""
         return f"{self.title} du {formatting.format_date(self.letter_date)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureView:
+    """The page added to a quote signed on site: who agreed to what, when, on which device,
+    with the finger signature and the SHA-256 of the PDF as issued (the pages before it)."""
+
+    seller: Party
+    title: str  # "Devis D-2026-0001"
+    buyer_name: str
+    amount_text: str  # "2 173,28 € TTC"
+    full_name: str  # as typed by the signer
+    signed_at_text: str  # "27/11/2026 à 18:42 (heure de Paris)"
+    place: str
+    signature_png: bytes
+    original_sha256: str
+    device: str  # the browser's user agent
+    ip: str
+    mention: str = "Bon pour accord"

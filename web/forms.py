@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms import IntegerField as _IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from domain.billing import categories, terms
 from domain.billing.documents import DocumentError, DraftInput, LineInput
@@ -30,6 +32,12 @@ class FrenchForm(FlaskForm):
 
     class Meta:
         locales = ("fr_FR", "fr")
+
+    def hidden_tag(self, *fields):
+        """The hidden fields (CSRF token, form token), without ids: a page holds several forms,
+        and an id must be unique in it (assistive technologies, labels, axe-core)."""
+        chosen = fields or self
+        return Markup("\n".join(str(f(id=False)) for f in chosen if isinstance(f.widget, HiddenInput)))
 
 
 class IntegerField(_IntegerField):

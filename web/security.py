@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+import hashlib
+import hmac
+
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 
 import database
@@ -15,6 +18,15 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def offline_owner() -> str:
+    """Who the copies a tablet keeps for offline reading belong to (user and company under the
+    secret key: the same for the same login, another for anyone else, and says nothing)."""
+    if not (current_user and current_user.is_authenticated):
+        return ""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{current_user.id}:{current_user.company_id}".encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def init_app(app: Flask) -> None:

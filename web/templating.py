@@ -20,7 +20,8 @@ from output.formatting import JINJA_FILTERS, format_date
 from web import platform
 from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
-from web.panels import collections_panel
+from web.panels import collections_panel, next_action, next_action_kind
+from web.security import offline_owner
 from web.tenancy import company_today
 from web.urls import link_url
 
@@ -70,7 +71,9 @@ def event_details(event) -> str:
     if data.get("duplicated_from"):
         parts.append(f"copie de {data['duplicated_from']}")
     if data.get("channel"):
-        parts.append(str(data["channel"]))
+        # "lien client" (portal answers) is already French; internal tags ("link", "email") are not.
+        channel = str(data["channel"])
+        parts.append(reminders.channel_label(channel) if channel in reminders.CHANNEL_LABELS else channel)
     return " · ".join(parts)
 
 
@@ -164,10 +167,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["combine_attrs"] = combine_attrs
     app.jinja_env.globals.update(
         TEMPLATE_GLOBALS,
-        collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
+        collections_panel=collections_panel, next_action=next_action, next_action_kind=next_action_kind,
+        new_token=idempotency.new_token, offline_owner=offline_owner, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
-        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, category_label=category_label,
-        can_send_to_clients=verification.can_send_to_clients,
+        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, channel_label=reminders.channel_label,
+        category_label=category_label, can_send_to_clients=verification.can_send_to_clients,
         einvoice_panel=platform.invoice_panel, client_directory=platform.client_directory,
         einvoicing_board=platform.einvoicing_board,
     )

@@ -174,7 +174,11 @@ def logout():
     log_out()  # the stored session ends: a copy of the cookie is worth nothing now
     db.session.commit()
     flash("Vous êtes déconnecté.", "info")
-    return redirect_see_other("auth.login")
+    response = redirect_see_other("auth.login")
+    # Shared tablets: the copies kept for offline reading (service worker caches) go with the
+    # session; cookies are kept, the flash above is in one.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, url_for
 from flask_login import current_user, login_required
 
 from domain.banking import reconciliation
+from domain.billing import lists
+from domain.billing import status as doc_status
 from domain.collections import dashboard as board
 from domain.collections import messages, reminders
 from domain.core.clock import today_in
@@ -32,6 +34,9 @@ def index():
     company = current_user.company
     today = today_in(company.timezone)
     data = board.dashboard(company, today)
+    # "Aujourd'hui" lists the first invoices still to send (two queries, only when there are some).
+    to_send = lists.list_documents(company.id, lists.DocumentFilters(status=doc_status.TO_SEND, per_page=5),
+                                   today=today).rows if data.to_send.count else []
     return render_page(
         "dashboard/index.html", "dashboard/_board.html", company=company, missing=missing_for_documents(company),
         board=data, today=today, invoices_url=invoices_url, level_labels=reminders.LEVEL_LABELS,
@@ -39,7 +44,7 @@ def index():
         reminders_url=url_for("reminders.index") if _has("reminders.index") else None,
         payments_url=(url_for("payments.index", date_from=data.delay.since.isoformat())
                       if _has("payments.index") else None),
-        week_end=today + timedelta(days=27),
+        week_end=today + timedelta(days=27), to_send=to_send,
         # The bank sits above collections: its figure comes from its own module, next to the board's.
         bank=reconciliation.summary(company.id) if _has("bank.index") else None,
     )

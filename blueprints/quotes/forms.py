@@ -1,6 +1,6 @@
 """Quote forms: the quote itself (lines are parsed by documents_web), deposit, refusal."""
 
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from domain.billing.money import MoneyError, parse_amount, parse_percent
@@ -51,3 +51,13 @@ class DepositForm(FrenchForm):
 
 class RefuseForm(FrenchForm):
     reason = TextAreaField("Motif du refus (facultatif)", validators=[Length(max=2000)])
+
+
+class SignForm(FrenchForm):
+    """"Bon pour accord" signed on the tablet: the signer's name, the box, the drawn signature.
+    The domain checks them (domain.portal.signing) and says what is missing, in French."""
+
+    token = HiddenField()
+    full_name = StringField("Prénom et nom du signataire", validators=[Length(max=120)])
+    agree = BooleanField("Bon pour accord : j'accepte ce devis, ses prix et ses conditions.")
+    signature = HiddenField()

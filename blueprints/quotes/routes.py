@@ -3,15 +3,17 @@ deposit invoices and the final invoice."""
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, TokenForm
+from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, SignForm, TokenForm
 from domain.billing import documents as docs
 from domain.billing import lists, status
 from domain.billing.documents import DocumentError
 from domain.billing.models import Document, Kind
 from domain.core import idempotency
+from domain.portal import answers, signing
+from domain.portal.links import PortalError
 from web.documents import (
     create_draft_once,
     delete_draft,
@@ -22,7 +24,7 @@ from web.documents import (
     pdf_response,
 )
 from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
-from web.http import render_page
+from web.http import client_ip, render_page
 from web.once import Done, run_once
 from web.tenancy import company_today, parse_id
 
@@ -260,3 +262,56 @@ def create_final(quote_id: int):
 def pdf(quote_id: int):
     """The PDF: the frozen bytes of an issued document (never re-rendered), a fresh draft render otherwise."""
     return pdf_response(_quote_or_404(quote_id), download=request.args.get("download") == "1")
+
+
+# --- signed on site -------------------------------------------------------------------
+
+
+@bp.route("/<int:quote_id>/sign", methods=["GET", "POST"])
+def sign(quote_id: int):
+    """The client signs the quote on the tablet with a finger ("bon pour accord"), recorded with
+    the same evidence as the online acceptance, and a signed PDF frozen beside the original."""
+    doc = _quote_or_404(quote_id)
+    today = company_today()
+    if request.method == "GET":
+        name = doc.client.name if not doc.client.is_business else ""
+        form = SignForm(formdata=None, token=idempotency.new_token(), full_name=name)
+        return _sign_page(doc, form, today)
+    form = SignForm()
+    url = url_for("quotes.detail", quote_id=doc.id)
+
+    def act() -> Done:
+        outcome = signing.sign_on_site(doc, current_user, full_name=form.full_name.data or "",
+                                       signature_data_url=form.signature.data or "", agreed=bool(form.agree.data),
+                                       ip=client_ip(), user_agent=request.user_agent.string, today=today)
+        name = outcome.response.full_name if outcome.response else ""
+        return Done(url, f"Devis signé par {name} : accepté, PDF signé enregistré." if outcome.changed
+                    else "Ce devis était déjà accepté : rien n'a changé.")
+
+    def fail(exc: PortalError):
+        form.token.data = idempotency.new_token()
+        return _sign_page(doc, form, today, error=exc), 422
+
+    return run_once(form.token.data, fallback_url=url, act=act, fail=fail)
+
+
+def _sign_page(doc: Document, form: SignForm, today, error: PortalError | None = None):
+    errors = {error.field or "form": str(error)} if error else {}
+    return render_template("quotes/sign.html", doc=doc, form=form, today=today, errors=errors,
+                           closed=answers.quote_open_for_answer(doc, today) if doc.accepted_at is None else None,
+                           status=status.status_of(doc, today), totals=docs.totals_of(doc))
+
+
+@bp.get("/<int:quote_id>/signed.pdf")
+def signed_pdf(quote_id: int):
+    """The signed copy of a quote signed on site (its original PDF stays as issued)."""
+    doc = _quote_or_404(quote_id)
+    stored = signing.signed_copy(doc)
+    if stored is None:
+        abort(404)
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response = Response(stored.data, mimetype="application/pdf")
+    response.headers["ETag"] = f'"{stored.sha256}"'
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{stored.filename}"'
+    return response

@@ -32,7 +32,8 @@ from domain.core.clock import today_in
 from domain.core.models import Client
 from extensions import db
 from web.http import is_fragment_request, mailer, redirect_see_other
-from web.panels import PauseForm, SendForm, TaskForm, panel_response
+from web.limits import render_slot
+from web.panels import PauseForm, SendForm, TaskForm, pace_plan, panel_response
 from web.tenancy import get_owned_or_404, parse_id
 from web.urls import client_link, document_url, tracking_pixel_html
 
@@ -97,30 +98,30 @@ def _draft(doc: Document, what: str) -> reminders.Draft:
 @bp.post("/documents/<int:document_id>/send")
 def send(document_id: int):
     """Send the message with the PDFs attached: in one tap ("quick": the next reminder as the
-    template says) or after preview and edits. The form token makes a double tap send once."""
+    template says) or after preview and edits. The form token makes a double tap send once;
+    the pace of reminders (reminders.manual_hold) asks for an explicit "envoyer quand même",
+    and a formal notice is always sent from the preview that shows its letter."""
     doc = _document(document_id)
+    if sending.sent_with_key(doc.company_id, request.form.get("token")) is not None:
+        return _already_sent(doc)
     form = SendForm()
-    error = None
-    if request.form.get("quick"):
+    quick = bool(request.form.get("quick"))
+    if quick:
         try:
             draft = _draft(doc, "reminder")
         except ReminderError as exc:
             return panel_response(doc, message=("error", str(exc)))
         key, subject, body, recipients = draft.template_key, draft.subject, draft.body, draft.recipients
-        copy_me = doc.company.copy_company_on_sends
+        copy_me, error = doc.company.copy_company_on_sends, None
     else:
-        key = form.template_key.data or ""
-        if key not in messages.TEMPLATE_KEYS:
-            abort(400)
-        subject, body, copy_me = form.subject.data, form.body.data, form.copy_me.data
-        recipients = request.form.getlist("recipients")
-        if form.extra_recipient.data:
-            recipients.append(form.extra_recipient.data)
-        if not form.validate_on_submit():
-            error = "Vérifiez le message : " + " ".join(e for errs in form.errors.values() for e in errs)
+        key, subject, body, recipients, copy_me, error = _edited_message(form)
     purpose = "document" if key in ("invoice_send", "quote_send") else "reminder"
     if error is None and purpose == "reminder" and key != "pre_due" and (reason := reminders.can_remind(doc)):
         error = reason
+    if error is None and purpose == "reminder":
+        wait = _pace(doc, key, quick=quick, subject=subject, body=body, copy_me=copy_me)
+        if wait is not None:
+            return wait
     if error is None:
         try:
             recipients = sending.recipients_for(recipients, doc.client, doc.company,
@@ -129,7 +130,53 @@ def send(document_id: int):
             error = str(exc)
     if error:
         return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), message=("error", error))
+    return _deliver(doc, key, purpose, subject, body, recipients, copy_me)
 
+
+def _already_sent(doc: Document):
+    """The same tap again (its answer was lost, or a double tap): what it did stands, and the
+    answer is the one the first tap would have had (a page without htmx: back to the document)."""
+    message = ("info", "Ce message est déjà parti (double envoi évité).")
+    if not is_fragment_request():
+        flash(message[1], message[0])
+        return redirect(document_url(doc), code=303)
+    return panel_response(doc, message=message)
+
+
+def _edited_message(form: SendForm) -> tuple[str, str, str, list[str], bool, str | None]:
+    """(template key, subject, body, recipients, copy me, error) of a previewed and edited message."""
+    key = form.template_key.data or ""
+    if key not in messages.TEMPLATE_KEYS:
+        abort(400)
+    recipients = request.form.getlist("recipients")
+    if form.extra_recipient.data:
+        recipients.append(form.extra_recipient.data)
+    error = None
+    if not form.validate_on_submit():
+        error = "Vérifiez le message : " + " ".join(e for errs in form.errors.values() for e in errs)
+    return key, form.subject.data, form.body.data, recipients, form.copy_me.data, error
+
+
+def _pace(doc: Document, key: str, *, quick: bool, subject: str, body: str, copy_me: bool):
+    """None when this reminder may go now; else the answer that asks to confirm it: the letter
+    of a formal notice to read, or "envoyer quand même" when it comes too soon or skips a level."""
+    hold = reminders.manual_hold(doc, key, pace_plan(doc), _today())
+    forced = request.form.get("force") == "1"
+    if key == "formal_notice" and request.form.get("confirmed") != "1":
+        # The preview carries the hold: confirming after reading it is the explicit "quand même".
+        message = ("warning", hold.message + " Confirmer l'enverra quand même.") if hold and not forced else (
+            "info", "Relisez la mise en demeure et sa lettre ci-dessous, puis confirmez l'envoi.")
+        return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), hold=hold, message=message)
+    if hold is None or forced:
+        return None
+    message = ("warning", hold.message + " Rien n'est parti.")
+    if quick:
+        return panel_response(doc, hold=hold, message=message)
+    return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), hold=hold, message=message)
+
+
+def _deliver(doc: Document, key: str, purpose: str, subject: str, body: str, recipients: list[str], copy_me: bool):
+    """Send now (claim, SMTP, complete: see domain/collections/sending.py) and answer with the panel."""
     cc = [doc.company.email] if copy_me and doc.company.email else []
     req = sending.SendRequest(document=doc, purpose=purpose, template_key=key, recipients=recipients, cc=cc,
                               subject=subject, body=body, idempotency_key=request.form.get("token") or None)
@@ -137,16 +184,18 @@ def send(document_id: int):
     outcome = sending.send_all(
         [req], current_user._get_current_object(), deliver=mailer().deliver,
         attachments_for=lambda d, k: letters.attachments_for(d, k, today=today, signature_name=current_user.name),
-        html_extra_for=lambda s: tracking_pixel_html(doc.company, s), daily_quota=current_app.config["MAIL_DAILY_QUOTA"],
+        html_extra_for=lambda s: tracking_pixel_html(doc.company, s),
+        daily_quota=current_app.config["MAIL_DAILY_QUOTA"],
     )[0]
-    doc = db.session.get(Document, document_id)
+    doc = db.session.get_one(Document, doc.id)
     if outcome.duplicate:
         message = ("info", "Ce message est déjà parti (double envoi évité).")
     elif outcome.ok:
-        message = ("success", "E-mail envoyé à " + ", ".join(recipients) + "." + (f" {outcome.message}" if outcome.message else ""))
+        message = ("success", "E-mail envoyé à " + ", ".join(recipients) + "."
+                   + (f" {outcome.message}" if outcome.message else ""))
     else:
         return panel_response(doc, send_form=_fresh_form(key, subject, body, copy_me), with_history=True,
-                               message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
+                              message=("error", f"{outcome.message} Rien n'a changé : vous pouvez réessayer."))
     if not is_fragment_request():
         flash(message[1], message[0])
         return redirect(document_url(doc), code=303)
@@ -159,22 +208,46 @@ def _fresh_form(key: str, subject: str, body: str, copy_me: bool) -> SendForm:
                     copy_me=copy_me)
 
 
+@bp.get("/documents/<int:document_id>/channels")
+def channels(document_id: int):
+    """Links that open WhatsApp, the SMS app or Telegram with the message prefilled, and the
+    client link to copy (fragment). A link that leaves the app is a link: a form redirecting
+    to https://wa.me/ is blocked by the CSP (form-action 'self') and did nothing."""
+    doc = _document(document_id)
+    if not doc.is_issued:
+        abort(404)
+    link = client_link(doc)  # created on first use (GET: committed in its own transaction)
+    text = reminders.short_message(doc, _today(), link=link)
+    phones = [c.phone for c in doc.client.contacts if c.phone][:2]
+    items = []
+    for phone in phones:
+        for channel in ("whatsapp", "sms"):
+            items.append({"channel": channel, "phone": phone, "label": f"{reminders.SHARE_CHANNELS[channel]} {phone}",
+                          "href": reminders.share_url(channel, phone=phone, text=text, link=link),
+                          "new_tab": channel != "sms"})
+    items.append({"channel": "telegram", "phone": "", "label": "Telegram", "new_tab": True,
+                  "href": reminders.share_url("telegram", phone="", text=text, link=link)})
+    return render_template("reminders/_channels.html", doc=doc, items=items, link=link, has_phone=bool(phones))
+
+
 @bp.post("/documents/<int:document_id>/share/<channel>")
 def share(document_id: int, channel: str):
-    """Open WhatsApp, the SMS app or Telegram with the message prefilled (the use is recorded)."""
+    """Record that a message was handed to WhatsApp, the SMS app or Telegram, or the client
+    link copied: posted in the background by app.js when the link is tapped or the copy done."""
     doc = _document(document_id)
     if channel not in reminders.SHARE_CHANNELS or not doc.is_issued:
         abort(404)
-    link = client_link(doc)
-    text = reminders.short_message(doc, _today(), link=link)
     phone = request.form.get("phone", "")
     if phone and phone not in [c.phone for c in doc.client.contacts]:
         abort(400)
+    text = reminders.short_message(doc, _today(), link=client_link(doc))
     sending.record_share(doc, current_user._get_current_object(), channel=channel, template_key="share", body=text)
     db.session.commit()
     if channel == "link":
-        return panel_response(doc, with_history=True, message=("success", f"Lien à copier : {link or '(lien client indisponible)'}"))
-    return redirect(reminders.share_url(channel, phone=phone, text=text, link=link), code=303)
+        message = "Lien copié : collez-le dans votre message au client."
+    else:
+        message = f"{reminders.SHARE_CHANNELS[channel]} ouvert avec le message : partage noté dans l'historique."
+    return panel_response(doc, with_history=True, message=("success", message))
 
 
 @bp.post("/documents/<int:document_id>/pause")
@@ -261,7 +334,20 @@ def formal_notice_letter(document_id: int):
     if letter is None:
         abort(404)
     return Response(letter.data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{letter.filename}"', "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": f'inline; filename="{letter.filename}"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/documents/<int:document_id>/formal-notice-preview.pdf")
+def formal_notice_preview(document_id: int):
+    """The formal notice letter as it would go today, to read before confirming the send (not stored)."""
+    doc = _document(document_id)
+    if not doc.is_invoice or not doc.is_issued:
+        abort(404)
+    with render_slot(doc.company_id):
+        name, data = letters.formal_notice_pdf(doc, today=_today(), signature_name=current_user.name)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @bp.post("/documents/<int:document_id>/penalty-invoice")
@@ -292,7 +378,8 @@ def index():
                                .order_by(Send.created_at.desc(), Send.id.desc()).limit(30)).all()
     return render_template(
         "reminders/index.html", planned=planned, confirm=confirm, sends=sends, today=today,
-        uncertain=sending.stale_sends(company.id), tasks=reminders.open_tasks(company.id, due_by=today + timedelta(days=7)),
+        uncertain=sending.stale_sends(company.id),
+        tasks=reminders.open_tasks(company.id, due_by=today + timedelta(days=7)),
         template_labels=messages.TEMPLATE_KEYS, level_labels=reminders.LEVEL_LABELS,
         plan=reminders.default_plan(company),
     )
@@ -346,7 +433,8 @@ def _offset(text: str) -> int:
     try:
         return int(cleaned)
     except ValueError:
-        raise ReminderError(f"« {text} » : indiquez un nombre de jours entier, par exemple -3 ou 15.", field="steps") from None
+        raise ReminderError(f"« {text} » : indiquez un nombre de jours entier, par exemple -3 ou 15.",
+                            field="steps") from None
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -359,14 +447,17 @@ def plan(plan_id: int | None = None):
     if current is not None and current.is_default:
         return redirect(url_for("reminders.settings"))
     if request.method == "GET":
-        rows = [(str(s["offset_days"]), s["template"]) for s in (current.steps if current else reminders.DEFAULT_STEPS[1:3])]
+        steps = current.steps if current else reminders.DEFAULT_STEPS[1:3]
+        rows = [(str(s["offset_days"]), s["template"]) for s in steps]
         name, confirm = (current.name, current.confirm_formal_notice) if current else ("", True)
         error = None
     else:
-        rows, name, confirm = _step_rows(request.form), request.form.get("name", ""), bool(request.form.get("confirm_formal_notice"))
+        rows, name = _step_rows(request.form), request.form.get("name", "")
+        confirm = bool(request.form.get("confirm_formal_notice"))
         try:
             steps = reminders.clean_steps([(_offset(o), t) for o, t in rows])
-            saved = reminders.save_plan(current_user.company, current, name=name, steps=steps, confirm_formal_notice=confirm)
+            saved = reminders.save_plan(current_user.company, current, name=name, steps=steps,
+                                        confirm_formal_notice=confirm)
         except ReminderError as exc:
             db.session.rollback()
             error = str(exc)
@@ -414,7 +505,10 @@ def template(key: str):
     if key not in messages.TEMPLATE_KEYS:
         abort(404)
     current = messages.get(current_user.company_id, key)
-    form = TemplateForm(formdata=None, subject=current.subject, body=current.body) if request.method == "GET" else TemplateForm()
+    if request.method == "GET":
+        form = TemplateForm(formdata=None, subject=current.subject, body=current.body)
+    else:
+        form = TemplateForm()
     error = None
     if form.validate_on_submit():
         try:
@@ -457,7 +551,8 @@ def rates():
                 form.start.errors.append("Un taux s'applique à partir du 1er janvier ou du 1er juillet.")
             else:
                 existing = db.session.scalar(select(RateEntry).where(
-                    RateEntry.company_id == current_user.company_id, RateEntry.kind == form.kind.data, RateEntry.start == start))
+                    RateEntry.company_id == current_user.company_id, RateEntry.kind == form.kind.data,
+                    RateEntry.start == start))
                 if existing is None:
                     db.session.add(RateEntry(company_id=current_user.company_id, kind=form.kind.data, start=start,
                                              rate_bp=rate_bp, source=form.source.data or ""))

@@ -118,10 +118,13 @@ ROLE_CHOICES = choices(ROLE_LABELS.items())
 
 
 class NewUserForm(FrenchForm):
-    name = StringField("Nom", validators=[DataRequired(message="Saisissez le nom."), Length(max=120)])
-    email = EmailField("E-mail", validators=[DataRequired(message="Saisissez l'e-mail."),
-                                             cleaned_by(clean_email, optional=False)])
-    password = PasswordField("Mot de passe provisoire", validators=[
+    # Own ids (same field names): on the settings page the company form has a "name" and an
+    # "email" too, and a label tapped there must not jump to this form, 1,250 px lower.
+    name = StringField("Nom", id="new-user-name",
+                       validators=[DataRequired(message="Saisissez le nom."), Length(max=120)])
+    email = EmailField("E-mail", id="new-user-email", validators=[DataRequired(message="Saisissez l'e-mail."),
+                                                                  cleaned_by(clean_email, optional=False)])
+    password = PasswordField("Mot de passe provisoire", id="new-user-password", validators=[
         DataRequired(message="Choisissez un mot de passe."),
         Length(min=PASSWORD_MIN_LENGTH, max=1024,
                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.")])

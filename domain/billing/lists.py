@@ -88,7 +88,7 @@ class DocumentRow:
 class DocumentPage:
     rows: list[DocumentRow]
     total: int  # documents in the filtered set (all pages)
-    amount_cents: int  # sum of the amounts (TTC; net to pay for invoices) of the filtered set
+    amount_cents: int  # sum of the amounts of the filtered set (quotes: TTC; invoices: net, credit notes deducted)
     remaining_cents: int  # sum of what is left to pay on the filtered set (invoices)
     page: int
     pages: int
@@ -110,14 +110,17 @@ def remaining_expr():
     )
 
 
-def _document_conditions(company_id: int, f: DocumentFilters, status_col, today: date) -> list:
-    conditions = [Document.company_id == company_id]
+def _kind_condition(f: DocumentFilters):
+    """Quotes, one kind of invoice, or every kind of invoice."""
     if f.group == "quote":
-        conditions.append(Document.kind == Kind.QUOTE)
-    elif f.kind in INVOICE_KIND_FILTERS and f.kind:
-        conditions.append(Document.kind == f.kind)
-    else:
-        conditions.append(Document.kind.in_(INVOICE_KINDS))
+        return Document.kind == Kind.QUOTE
+    if f.kind in INVOICE_KIND_FILTERS and f.kind:
+        return Document.kind == f.kind
+    return Document.kind.in_(INVOICE_KINDS)
+
+
+def _status_conditions(f: DocumentFilters, status_col, today: date) -> list:
+    conditions = []
     if f.status:
         conditions.append(status_col == f.status)
     if f.overdue:
@@ -128,9 +131,15 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
         conditions += status.open_terms()
     if f.overdue or f.status == status.LATE:
         conditions.append(Document.due_date < today)
+    return conditions
+
+
+def _document_conditions(company_id: int, f: DocumentFilters, status_col, today: date) -> list:
+    conditions = [Document.company_id == company_id, _kind_condition(f), *_status_conditions(f, status_col, today)]
     if f.level is not None:
         conditions.append(Document.reminder_level == f.level)
-    for value, column, compare in ((f.due_from, Document.due_date, operator.ge), (f.due_to, Document.due_date, operator.le),
+    for value, column, compare in ((f.due_from, Document.due_date, operator.ge),
+                                   (f.due_to, Document.due_date, operator.le),
                                    (f.client_id, Document.client_id, operator.eq),
                                    (f.date_from, Document.issue_date, operator.ge),
                                    (f.date_to, Document.issue_date, operator.le)):
@@ -160,8 +169,10 @@ def _document_order(f: DocumentFilters) -> list:
         "amount_desc": [amount.desc()],
         "age": [Document.issue_date.asc().nulls_last()],
     }
-    # Default: drafts (no issue date yet) first, then the most recently issued.
-    chosen = orders.get(f.sort, [Document.issue_date.desc().nulls_first()])
+    # Default: drafts (no issue date yet) first, then the most recently issued: on the same
+    # day, the last issued first, which is number order (not creation order: a draft created
+    # earlier may be issued later and take the later number).
+    chosen = orders.get(f.sort, [Document.issue_date.desc().nulls_first(), Document.issued_at.desc().nulls_first()])
     return [*chosen, Document.id.desc()]
 
 
@@ -182,8 +193,11 @@ def list_documents(company_id: int, f: DocumentFilters, *, today: date) -> Docum
             stmt = stmt.join(Client, Client.id == Document.client_id)
         return stmt.where(*conditions)
 
+    # The total says what was invoiced: credit notes deducted, so a cancelled invoice adds nothing.
+    amount = _amount_expr(f.group) if f.group == "quote" or f.kind == Kind.CREDIT_NOTE else (
+        Document.net_cents - Document.credited_cents)
     total, amount_sum, remaining_sum = db.session.execute(
-        filtered(func.count(Document.id), func.coalesce(func.sum(_amount_expr(f.group)), 0),
+        filtered(func.count(Document.id), func.coalesce(func.sum(amount), 0),
                  func.coalesce(func.sum(remaining_expr()), 0))
     ).one()
     total = int(total)

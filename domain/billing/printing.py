@@ -72,14 +72,17 @@ def _logo_uri(company: Company) -> str | None:
     return f"data:{company.logo_mime};base64,{base64.b64encode(company.logo).decode()}"
 
 
-def _legal_form_text(form: str, capital_cents: int | None) -> str:
+def _legal_form_text(form: str, capital_cents: int | None, name: str = "") -> str:
     # Code de commerce R123-238: a société shows its form and share capital on its documents.
-    # A sole trader's "EI" goes next to the name instead (see _seller_name).
+    # A sole trader's "EI" goes next to the name instead (see _seller_name). A name that already
+    # holds its form ("Plomberie Martin SARL") does not get it twice ("… SARL SARL au capital…").
     if form in ("EI", "AUTRE"):
         return ""
-    if capital_cents:
-        return f"{form} au capital de {formatting.format_money(capital_cents, drop_zero_cents=True)}"
-    return form
+    in_name = bool(form) and re.search(rf"(^|\W){re.escape(form)}(\W|$)", name or "", re.IGNORECASE) is not None
+    capital = f"au capital de {formatting.format_money(capital_cents, drop_zero_cents=True)}" if capital_cents else ""
+    if in_name:
+        return capital
+    return f"{form} {capital}".strip()
 
 
 _EI_RE = re.compile(r"(^|\W)(EI|entrepreneur individuel)(\W|$)", re.IGNORECASE)
@@ -114,7 +117,7 @@ def seller_party(seller: dict, company: Company) -> Party:
     vat_number = seller.get("vat_number") or None
     return Party(
         name=_seller_name(seller),
-        legal_form=_legal_form_text(seller.get("legal_form", ""), seller.get("share_capital_cents")),
+        legal_form=_legal_form_text(seller.get("legal_form", ""), seller.get("share_capital_cents"), seller["name"]),
         address_lines=tuple(seller.get("address_lines", ())),
         siren=_grouped_siren(siret[:9]), siret=_grouped_siren(siret), rcs_rm=seller.get("rcs_rm") or None,
         vat_number=vat_number, email=seller.get("email") or None,
@@ -175,7 +178,8 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         else:
             references.append(f"Solde du {quote_ref}")
     if doc.kind == Kind.CREDIT_NOTE and doc.credited is not None:
-        references.append(f"Avoir sur la facture {doc.credited.number} du {formatting.format_date(doc.credited.issued_on)}")
+        credited = doc.credited
+        references.append(f"Avoir sur la facture {credited.number} du {formatting.format_date(credited.issued_on)}")
     if doc.subject:
         references.append(f"Objet : {doc.subject}")
     charge = docs.charges_vat(doc) and doc.vat_regime != VatRegime.FRANCHISE
@@ -205,11 +209,12 @@ def document_view(doc: Document, *, today: date) -> DocumentView:
         buyer_is_professional=bool(buyer.get("is_business")),
         service_date=doc.service_date, due_date=due if is_invoice else None, validity_date=validity,
         site_name=doc.site_name or None,
-        site_address_lines=tuple(line for line in doc.site_address.splitlines() if line.strip()) or tuple(buyer.get("site_address_lines", ())),
+        site_address_lines=(tuple(line for line in doc.site_address.splitlines() if line.strip())
+                            or tuple(buyer.get("site_address_lines", ()))),
         references=tuple(references),
-        lines=tuple(Line(kind=l.kind, label=l.label, description=l.description, quantity_milli=l.quantity_milli,
-                         unit=l.unit, unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
-                         vat_rate_bp=l.vat_rate_bp, total_ht_cents=l.total_ht_cents) for l in doc.lines),
+        lines=tuple(Line(kind=row.kind, label=row.label, description=row.description, quantity_milli=row.quantity_milli,
+                         unit=row.unit, unit_price_cents=row.unit_price_cents, discount_bp=row.discount_bp,
+                         vat_rate_bp=row.vat_rate_bp, total_ht_cents=row.total_ht_cents) for row in doc.lines),
         # No VAT charged (franchise, autoliquidation): no VAT column nor VAT/TTC totals; the
         # mentions say why (CGI art. 293 B, 283-2 nonies).
         vat_rows=tuple(VatRow(v.rate_bp, v.base_cents, v.vat_cents) for v in gross.per_rate) if charge else (),
@@ -270,10 +275,8 @@ def client_slug(name: str, is_business: bool) -> str:
     """"Dupont" for Hélène Dupont, "Batir-Ensemble" for Bâtir Ensemble SAS: ASCII, short."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     words = [w for w in re.split(r"[^A-Za-z0-9]+", ascii_name) if w]
-    if is_business:
-        words = [w for w in words if w.upper() not in _FORM_WORDS] or words
-    else:
-        words = words[-1:]  # a person's surname
+    kept = [w for w in words if w.upper() not in _FORM_WORDS] or words
+    words = kept if is_business else words[-1:]  # a person: the surname
     return "-".join(words)[:40].strip("-") or "client"
 
 
@@ -281,7 +284,7 @@ def pdf_filename(doc: Document) -> str:
     """"Facture-F-2026-0007-Dupont.pdf": kind, number, client, ASCII only for every mail client."""
     buyer = (doc.snapshot or {}).get("buyer") or {}
     name = buyer.get("name") or doc.client.name
-    is_business = buyer["is_business"] if "is_business" in buyer else doc.client.is_business
+    is_business = buyer.get("is_business", doc.client.is_business)
     number = doc.number or f"brouillon-{doc.id}"
     return f"{FILE_PREFIX[Kind(doc.kind)]}-{number}-{client_slug(name, is_business)}.pdf"
 
@@ -332,7 +335,8 @@ def freeze_pdf(doc: Document, *, late: bool = False) -> StoredFile:
 
 def stored_pdf(doc: Document) -> StoredFile | None:
     """The frozen PDF row of an issued document."""
-    return db.session.scalar(select(StoredFile).where(StoredFile.document_id == doc.id, StoredFile.purpose == PDF_PURPOSE))
+    return db.session.scalar(select(StoredFile).where(StoredFile.document_id == doc.id,
+                                                      StoredFile.purpose == PDF_PURPOSE))
 
 
 def document_pdf(doc: Document, *, today: date) -> tuple[str, bytes]:

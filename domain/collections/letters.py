@@ -67,6 +67,7 @@ def statement_view(client: Client, *, today: date, balance_only: bool = False) -
         period_text="sur ces factures" if balance_only else f"depuis le {formatting.format_date(since)}",
         title="Reste à payer" if balance_only else "Relevé de compte",
         iban=spaced_iban(company.iban) if company.iban else None, bic=company.bic or None,
+        vat_charged=not company.is_vat_franchise,
     )
 
 
@@ -108,6 +109,7 @@ def formal_notice_view(invoice: Document, *, today: date, signature_name: str) -
         subject=f"Mise en demeure de payer – facture n° {invoice.number}", paragraphs=tuple(paragraphs),
         invoices=(open_invoice(invoice, pen.days_late),),
         amount_due_cents=invoice.remaining_cents, deadline_date=deadline, signature_name=signature_name or company.name,
+        vat_charged=not company.is_vat_franchise,
     )
 
 

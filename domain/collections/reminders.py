@@ -62,6 +62,96 @@ def can_remind(invoice: Document) -> str | None:
     return None
 
 
+# --- pace of manual reminders ---------------------------------------------------------
+#
+# "Relancer" sends the next level in one tap. Without a pace, a second tap a moment later sent
+# the firm reminder (R2) on the heels of the soft one: a client reminded twice in a minute
+# reads it as a machine gone wrong. A manual reminder therefore waits, after the previous one,
+# as long as the invoice's plan waits between the same two steps (J+7 soft → J+15 firm: 8
+# days), DEFAULT_MIN_GAP_DAYS when the plan has no such pair, and never skips a level; the
+# artisan may still send it, after an explicit "envoyer quand même". The formal notice (R3)
+# always goes through a confirmation that shows the letter, as the automatic plan does.
+
+DEFAULT_MIN_GAP_DAYS = 7
+
+HOLD_TOO_SOON = "too_soon"
+HOLD_SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why a manual reminder needs an explicit "envoyer quand même" (message in French)."""
+
+    kind: str  # HOLD_TOO_SOON | HOLD_SKIP
+    level: int  # the level the reminder would send
+    message: str
+    earliest: date | None = None  # when it may go without confirmation (too soon)
+
+
+def _offsets_by_level(plan: ReminderPlan | None) -> dict[int, int]:
+    """The plan's offset (days from the due date) for each level it sends (0: pre-due)."""
+    steps: list[dict[str, Any]] = plan.steps if plan is not None else DEFAULT_STEPS
+    return {TEMPLATE_LEVELS[s["template"]]: int(s["offset_days"]) for s in steps if s["template"] in TEMPLATE_LEVELS}
+
+
+def gap_after(level: int, plan: ReminderPlan | None) -> int:
+    """Days to wait after a reminder of `level` before the next one: the plan's own gap between
+    that step and the next level's, else DEFAULT_MIN_GAP_DAYS."""
+    offsets = _offsets_by_level(plan)
+    later = [lvl for lvl in offsets if lvl > level]
+    if level in offsets and later:
+        return max(1, offsets[min(later)] - offsets[level])
+    return DEFAULT_MIN_GAP_DAYS
+
+
+def manual_hold(invoice: Document, template_key: str, plan: ReminderPlan | None, today: date) -> Hold | None:
+    """None if a reminder with this template may go now in one tap; else why it waits.
+
+    `plan`: the invoice's plan (plan_for), or the company's default when automatic reminders
+    are off for it (the pace still applies). `today` is the company's date."""
+    level = TEMPLATE_LEVELS.get(template_key)
+    if not level:  # a document send or the pre-due courtesy: no pace
+        return None
+    current = invoice.reminder_level
+    short = LEVEL_SHORT[level]
+    if level > current + 1:
+        missing = LEVEL_LABELS[current + 1]
+        return Hold(HOLD_SKIP, level, f"{missing} n'est pas encore partie : envoyer {short} maintenant saute une "
+                                      "étape de la relance.")
+    if invoice.last_reminder_at is None:
+        return None
+    tz = invoice.company.timezone if invoice.company is not None else "Europe/Paris"
+    last = today_in(tz, invoice.last_reminder_at)
+    gap = gap_after(current, plan)
+    earliest = last + timedelta(days=gap)
+    if today >= earliest:
+        return None
+    from output.formatting import format_date  # presentation only
+
+    previous = LEVEL_LABELS[current] if current else "Une relance"
+    again = "la même relance" if level <= current else f"{short}"
+    return Hold(HOLD_TOO_SOON, level, f"{previous} est partie le {format_date(last)} : le plan laisse {gap} jours au "
+                                      f"client avant {again}, soit à partir du {format_date(earliest)}.", earliest)
+
+
+def upcoming_step(invoice: Document, plan: ReminderPlan | None, today: date) -> tuple[date, str] | None:
+    """(day, template) of the plan's next step still to come for this invoice, if any.
+
+    A step at or below the level already reached (a manual R3 after R1) is not announced:
+    the plan skips it when its day comes."""
+    if plan is None or invoice.due_date is None or invoice.remaining_cents <= 0:
+        return None
+    for index, step in enumerate(plan.steps):
+        day = invoice.due_date + timedelta(days=int(step["offset_days"]))
+        level = TEMPLATE_LEVELS[step["template"]]
+        if index <= invoice.reminder_step_reached or day < today:
+            continue
+        if (level == 0 and invoice.reminder_level > 0) or (level and level <= invoice.reminder_level):
+            continue
+        return day, step["template"]
+    return None
+
+
 # --- message composition ------------------------------------------------------------
 
 
@@ -141,7 +231,8 @@ def compose_reminder(invoice: Document, today: date, *, link: str, sender_name: 
 
 def default_plan(company: Company) -> ReminderPlan:
     """The company's default plan, created with J-3 / J+7 / J+15 / J+30 on first use."""
-    plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == company.id, ReminderPlan.is_default.is_(True)))
+    plan = db.session.scalar(select(ReminderPlan).where(ReminderPlan.company_id == company.id,
+                                                        ReminderPlan.is_default.is_(True)))
     if plan is None:
         plan = standard_plan(company.id)
         db.session.add(plan)
@@ -312,7 +403,8 @@ def pause(invoice: Document, actor, until: date | None, *, reason: str = "") -> 
 def set_enabled(invoice: Document, actor, enabled: bool) -> None:
     """Switch automatic reminders on or off for one invoice."""
     invoice.reminders_disabled = not enabled
-    events.record(invoice.company_id, "reminders_enabled" if enabled else "reminders_disabled", document=invoice, actor=actor)
+    events.record(invoice.company_id, "reminders_enabled" if enabled else "reminders_disabled", document=invoice,
+                  actor=actor)
 
 
 # --- tasks --------------------------------------------------------------------------
@@ -340,7 +432,8 @@ def complete_task(task: Task, actor, *, now: datetime | None = None) -> None:
         task.done_at = now or utcnow()
         task.done_by_id = getattr(actor, "id", None)
         if task.document_id:
-            events.record(task.company_id, "task_done", document=task.document, actor=actor, task_id=task.id, note=task.note)
+            events.record(task.company_id, "task_done", document=task.document, actor=actor, task_id=task.id,
+                          note=task.note)
 
 
 def open_tasks(company_id: int, *, due_by: date | None = None, client_id: int | None = None,
@@ -373,16 +466,25 @@ def summary_line(invoice: Document) -> str:
 
 __all__ = [
     "LEVEL_LABELS", "LEVEL_TEMPLATES", "TEMPLATE_LEVELS", "DEFAULT_STEPS", "ReminderError", "Draft", "DueStep",
-    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "standard_plan", "clean_steps", "plan_for", "plan_among",
+    "next_level", "can_remind", "compose", "compose_reminder", "default_plan", "standard_plan", "clean_steps",
+    "plan_for", "plan_among",
     "due_step", "candidates", "step_action_expr", "claim_step", "planned_today", "pause", "set_enabled", "add_task",
     "complete_task",
-    "open_tasks", "last_sends", "summary_line",
+    "open_tasks", "last_sends", "summary_line", "Hold", "manual_hold", "gap_after", "upcoming_step",
+    "DEFAULT_MIN_GAP_DAYS", "HOLD_TOO_SOON", "HOLD_SKIP",
 ]
 
 
 # --- other channels -----------------------------------------------------------------
 
 SHARE_CHANNELS = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "link": "Lien copié"}
+# What the artisan reads for each channel (history, list of sends): never the internal tag.
+CHANNEL_LABELS = {"email": "e-mail", **SHARE_CHANNELS}
+
+
+def channel_label(channel: str) -> str:
+    """"WhatsApp" for "whatsapp", "e-mail" for "email"; an unknown channel as "autre canal"."""
+    return CHANNEL_LABELS.get(channel or "", "autre canal")
 
 
 def _phone_digits(phone: str) -> str:
@@ -423,7 +525,8 @@ def short_message(doc: Document, today: date, *, link: str) -> str:
         text = (f"Bonjour, sauf erreur la facture {doc.number} de {company} (échue le {format_date(doc.due_date)}) "
                 f"reste à régler : {format_money(doc.remaining_cents)}.")
     else:
-        text = f"Bonjour, voici la facture {doc.number} de {company} : {format_money(doc.remaining_cents or doc.net_cents)}."
+        amount = format_money(doc.remaining_cents or doc.net_cents)
+        text = f"Bonjour, voici la facture {doc.number} de {company} : {amount}."
     return f"{text} {link}".strip() if link else text
 
 

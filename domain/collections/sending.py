@@ -127,7 +127,8 @@ def _claim(req: SendRequest, actor, now: datetime) -> tuple[Send | None, bool]:
             existing = db.session.scalar(select(Send).where(Send.company_id == doc.company_id,
                                                             Send.idempotency_key == req.idempotency_key))
         if existing is None and req.plan_step is not None:
-            existing = db.session.scalar(select(Send).where(Send.document_id == doc.id, Send.plan_step == req.plan_step))
+            existing = db.session.scalar(select(Send).where(Send.document_id == doc.id,
+                                                            Send.plan_step == req.plan_step))
             if existing is not None and existing.status == "failed":
                 # An automatic step that failed earlier: take it again (one retry per run).
                 retried = rows_changed(
@@ -256,7 +257,7 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
         db.session.expire(doc)  # re-read (columns only) in transaction 2: its level and version as they are now
         _complete(send, doc, actor, delivered=item.delivered, error=item.error, now=now)
         outcomes.append(SendOutcome(send, item.delivered, False, item.error, send.document_id, send.template_key))
-    for req, send, duplicate in claimed:
+    for _req, send, duplicate in claimed:
         if duplicate and send is not None:
             outcomes.append(SendOutcome(send, send.status == "sent", True, "Déjà envoyé (double envoi évité).",
                                         send.document_id, send.template_key))
@@ -294,7 +295,15 @@ def stale_sends(company_id: int, now: datetime | None = None) -> list[Send]:
                                                       Send.created_at < cutoff)))
 
 
-def record_share(doc: Document, actor, *, channel: str, template_key: str, body: str, now: datetime | None = None) -> Send:
+def sent_with_key(company_id: int, idempotency_key: str | None) -> Send | None:
+    """The send already claimed with this form token (a double tap, a retry), if any."""
+    if not idempotency_key:
+        return None
+    return db.session.scalar(select(Send).where(Send.company_id == company_id, Send.idempotency_key == idempotency_key))
+
+
+def record_share(doc: Document, actor, *, channel: str, template_key: str, body: str,
+                 now: datetime | None = None) -> Send:
     """A message shared through WhatsApp, SMS, Telegram or a copied link: recorded, not sent by us."""
     now = now or utcnow()
     send = Send(company_id=doc.company_id, document_id=doc.id, purpose="share", channel=channel,

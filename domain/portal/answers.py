@@ -68,14 +68,16 @@ def pdf_sha256(doc: Document) -> str:
     return hashlib.sha256(stored.data).hexdigest()
 
 
-def _clean_name(full_name: str) -> str:
+def clean_name(full_name: str) -> str:
+    """The signer's name, spaces tidied (at least two characters, at most 120)."""
     name = " ".join((full_name or "").split())
     if len(name) < 2:
         raise PortalError("Indiquez votre prénom et votre nom.", field="full_name")
     return name[:120]
 
 
-def _insert(response: ClientResponse) -> bool:
+def insert_once(response: ClientResponse) -> bool:
+    """Insert the answer; False when the unique index says the quote was already decided."""
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -110,7 +112,7 @@ def accept(link: DocumentLink, *, full_name: str, agreed: bool, ip: str, user_ag
         raise PortalError("Ce document n'est pas un devis.")
     if doc.accepted_at is not None:
         return Outcome(decision(doc), False)
-    name = _clean_name(full_name)
+    name = clean_name(full_name)
     if not agreed:
         raise PortalError("Cochez la case pour donner votre accord.", field="agree")
     reason = quote_open_for_answer(doc, today)
@@ -119,7 +121,7 @@ def accept(link: DocumentLink, *, full_name: str, agreed: bool, ip: str, user_ag
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_ACCEPT,
                               full_name=name, at=now, ip=(ip or "")[:45], user_agent=(user_agent or "")[:500],
                               pdf_sha256=pdf_sha256(doc))
-    if not _insert(response):
+    if not insert_once(response):
         return Outcome(decision(doc), False)
     docs.accept_quote(doc, None, now=now, actor_label=f"{name} ({CLIENT_LABEL})", channel="lien client",
                       full_name=name, response_id=response.id, pdf_sha256=response.pdf_sha256)
@@ -142,7 +144,7 @@ def refuse(link: DocumentLink, *, reason: str, ip: str, user_agent: str, today: 
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_REFUSE,
                               reason=reason, at=now, ip=(ip or "")[:45], user_agent=(user_agent or "")[:500],
                               pdf_sha256=pdf_sha256(doc))
-    if not _insert(response):
+    if not insert_once(response):
         return Outcome(decision(doc), False)
     docs.refuse_quote(doc, None, reason=reason, now=now, actor_label=CLIENT_LABEL)
     return Outcome(response, True)
@@ -190,7 +192,7 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     if promises_made(doc) >= MAX_PROMISES:
         raise PortalError("Vous avez déjà indiqué deux dates de paiement pour cette facture : pour en convenir d'une "
                           "autre, contactez directement l'entreprise.")
-    name = _clean_name(full_name)
+    name = clean_name(full_name)
     first, last = promise_window(doc, today)
     if last < first:
         raise PortalError("Le délai de paiement en ligne est épuisé pour cette facture : contactez directement "
@@ -198,7 +200,8 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     if pay_on is None:
         raise PortalError("Choisissez la date à laquelle vous pensez payer.", field="pay_on")
     if not first <= pay_on <= last:
-        raise PortalError(f"Choisissez une date entre le {format_date(first)} et le {format_date(last)}.", field="pay_on")
+        raise PortalError(f"Choisissez une date entre le {format_date(first)} et le {format_date(last)}.",
+                          field="pay_on")
     response = ClientResponse(company_id=doc.company_id, document_id=doc.id, link_id=link.id, kind=RESPONSE_PROMISE,
                               full_name=name, promised_on=pay_on, at=now, ip=(ip or "")[:45],
                               user_agent=(user_agent or "")[:500], pdf_sha256=pdf_sha256(doc))
@@ -229,8 +232,8 @@ def notification_for(response: ClientResponse, doc: Document, *, doc_url: str) -
     what = f"{doc.kind_label.lower()} {doc.number} ({doc.client.name})"
     if response.kind == RESPONSE_ACCEPT:
         subject = f"Devis {doc.number} accepté par {response.full_name}"
-        lines = [f"Bonne nouvelle : {response.full_name} a donné son accord (« bon pour accord ») en ligne sur le {what}, "
-                 f"le {when}.", f"Montant : {format_money(doc.total_ttc_cents)} TTC."]
+        lines = [f"Bonne nouvelle : {response.full_name} a donné son accord (« bon pour accord ») en ligne sur le "
+                 f"{what}, le {when}.", f"Montant : {format_money(doc.total_ttc_cents)} TTC."]
     elif response.kind == RESPONSE_REFUSE:
         subject = f"Devis {doc.number} refusé"
         lines = [f"Le client a refusé en ligne le {what}, le {when}."]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.billing.models import Document
@@ -17,6 +17,8 @@ RESPONSE_ACCEPT = "accept"
 RESPONSE_REFUSE = "refuse"
 RESPONSE_PROMISE = "promise"
 RESPONSE_KINDS = (RESPONSE_ACCEPT, RESPONSE_REFUSE, RESPONSE_PROMISE)
+CHANNEL_LINK = "link"  # the client's page, on their own phone
+CHANNEL_ON_SITE = "on_site"  # signed with a finger on the artisan's tablet
 
 
 class DocumentLink(Model):
@@ -92,6 +94,11 @@ class ClientResponse(Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(Text, default="")
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # Signed on site: the channel, the finger signature (PNG, as drawn) and who handed over the
+    # tablet. The signed PDF (the original's bytes plus a signature page) is a StoredFile.
+    channel: Mapped[str] = mapped_column(String(20), default=CHANNEL_LINK, server_default=CHANNEL_LINK)
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
     @property

@@ -7,10 +7,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
+
+from tests.support.browser import Draining
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TABLET = {"width": 1024, "height": 768}
+# The machine is shared (2 cores, several suites at once): an issue renders a PDF, a page
+# may wait on the SQLite write lock. Assertions wait for a state; give it time to arrive.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,7 +53,8 @@ def app_config(app_config):
 @pytest.fixture
 def live_server(app):
     """Serve the test app on a free loopback port for the duration of a test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    served = Draining(app)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     # As `make run` does: the public address links are made from (never a request's Host).
     app.config["PUBLIC_BASE_URL"] = base_url
@@ -56,6 +63,7 @@ def live_server(app):
     try:
         yield base_url
     finally:
+        served.drain(timeout=10)
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()

@@ -41,7 +41,7 @@ from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, Invoice
 from blueprints.invoices.forms import TokenForm as InvoiceTokenForm
 from blueprints.portal.forms import AcceptForm, PromiseForm
 from blueprints.portal.forms import RefuseForm as PortalRefuseForm
-from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
+from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, SignForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import RateForm, SettingsForm, TemplateForm
 from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm, RoleForm
@@ -160,6 +160,8 @@ SPECS: dict[str, Spec] = {
     "quotes.duplicate": Spec((QuoteTokenForm,), {"token": TOKEN}),
     "quotes.create_deposit": Spec((DepositForm,), {"token": TOKEN, "percent": "30", "amount": ""}),
     "quotes.create_final": Spec((QuoteTokenForm,), {"token": TOKEN}),
+    "quotes.sign": Spec((SignForm,), {"token": TOKEN, "full_name": "Hélène Dupont", "agree": "y",
+                                      "signature": "data:image/png;base64,iVBORw0KGgo="}),
     "reminders.send": Spec((SendForm,), {"token": TOKEN, "template_key": "invoice_send", "subject": "Votre facture",
                                           "body": "Bonjour,\n\nVoici la facture.", "recipients": "helene@example.fr",
                                           "extra_recipient": "", "copy_me": "", "quick": ""}),

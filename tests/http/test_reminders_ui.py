@@ -30,7 +30,8 @@ def overdue_invoice(app, company_id, *, email="helene@example.fr", kind="particu
         company = db.session.get(Company, company_id)
         client = make_client(company, name="Hélène Dupont" if kind == "particulier" else "Bâtir SAS", kind=kind,
                              email=email, siren="552100554" if kind == "professionnel" else "")
-        doc = make_invoice(company, client, None, lines=[LineInput(label="Travaux", unit_price_cents=cents, vat_rate_bp=0)])
+        doc = make_invoice(company, client, None,
+                           lines=[LineInput(label="Travaux", unit_price_cents=cents, vat_rate_bp=0)])
         issued_on = today_in(company.timezone) - timedelta(days=30 + days_late)
         document_files.issue_with_pdf(doc, None, today=issued_on)
         db.session.commit()
@@ -57,7 +58,8 @@ def test_invoice_page_shows_panel_and_one_tap_sends(app, logged_in, company, smt
     assert msg["Subject"].startswith("Relance : facture F-")
     assert len(list(msg.iter_attachments())) == 2
     # double tap with the same token: nothing more leaves
-    again = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": "tap-1"}, headers=HX))
+    again = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": "tap-1"},
+                                     headers=HX))
     assert "déjà parti" in again and len(smtp_server.sink.messages) == 1
 
 
@@ -86,9 +88,12 @@ def test_preview_edit_and_send_once_without_touching_template(app, logged_in, co
 def test_bad_recipient_and_empty_body_are_refused(app, logged_in, company, smtp_server):
     doc_id = overdue_invoice(app, company)
     base = {"token": "t", "template_key": "soft", "subject": "Relance", "body": "Bonjour"}
-    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={**base, "extra_recipient": "pas-une-adresse"}, headers=HX))
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send",
+                                 data={**base, "extra_recipient": "pas-une-adresse"}, headers=HX))
     assert "il manque le « @ »" in r
-    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={**base, "token": "t2", "recipients": ["helene@example.fr"], "body": ""}, headers=HX))
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send",
+                                 data={**base, "token": "t2", "recipients": ["helene@example.fr"], "body": ""},
+                                 headers=HX))
     assert "Le message ne peut pas être vide." in r
     assert smtp_server.sink.messages == []
 
@@ -105,7 +110,8 @@ def test_server_down_message_and_retry(app, logged_in, company, smtp_server):
         assert db.session.get(Document, doc_id).reminder_level == 0
     smtp_server.start()
     r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={
-        "token": new_token, "template_key": "soft", "recipients": ["helene@example.fr"], "subject": "Relance", "body": "Bonjour"}, headers=HX))
+        "token": new_token, "template_key": "soft", "recipients": ["helene@example.fr"], "subject": "Relance",
+        "body": "Bonjour"}, headers=HX))
     assert "E-mail envoyé" in r and len(smtp_server.sink.messages) == 1
 
 
@@ -113,18 +119,27 @@ def test_client_without_email_is_told_and_offered_channels(app, logged_in, compa
     with app.app_context():
         company_obj = db.session.get(Company, company)
         client = make_client(company_obj, name="Jeanne Martin", email="")
-        client.contacts.append(__import__("domain.core.models", fromlist=["Contact"]).Contact(company_id=company, name="Jeanne", phone="06 12 34 56 78"))
+        contact_model = __import__("domain.core.models", fromlist=["Contact"]).Contact
+        client.contacts.append(contact_model(company_id=company, name="Jeanne", phone="06 12 34 56 78"))
         doc = make_invoice(company_obj, client, None)
         document_files.issue_with_pdf(doc, None, today=today_in("Europe/Paris") - timedelta(days=45))
         db.session.commit()
         doc_id = doc.id
     page = page_text(logged_in.get(f"/invoices/{doc_id}"))
-    assert "Ce client n'a pas d'adresse e-mail" in page and "WhatsApp 06 12 34 56 78" in page
-    r = logged_in.post(f"/reminders/documents/{doc_id}/share/whatsapp", data={"phone": "06 12 34 56 78"})
-    assert r.status_code == 303 and r.headers["Location"].startswith("https://wa.me/33612345678?text=Bonjour")
-    r = logged_in.post(f"/reminders/documents/{doc_id}/share/sms", data={"phone": "06 12 34 56 78"})
-    assert r.headers["Location"].startswith("sms:0612345678?&body=")
-    assert logged_in.post(f"/reminders/documents/{doc_id}/share/whatsapp", data={"phone": "0700000000"}).status_code == 400
+    assert "Ce client n'a pas d'adresse e-mail" in page
+    assert f"/reminders/documents/{doc_id}/channels" in page  # the links load with the client link
+    links = page_text(logged_in.get(f"/reminders/documents/{doc_id}/channels", headers=HX))
+    # links that leave the app, not forms: the CSP's form-action 'self' blocks a redirecting form
+    assert 'href="https://wa.me/33612345678?text=Bonjour' in links and 'href="sms:0612345678?&body=' in links
+    assert "<form" not in links
+    with app.app_context():
+        assert db.session.scalars(select(Event).where(Event.kind == "shared")).all() == []  # shown is not shared
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/share/whatsapp", data={"phone": "06 12 34 56 78"},
+                                 headers=HX))
+    assert "WhatsApp ouvert avec le message" in r
+    logged_in.post(f"/reminders/documents/{doc_id}/share/sms", data={"phone": "06 12 34 56 78"}, headers=HX)
+    shared = logged_in.post(f"/reminders/documents/{doc_id}/share/whatsapp", data={"phone": "0700000000"})
+    assert shared.status_code == 400
     with app.app_context():
         channels = [e.data["channel"] for e in db.session.scalars(select(Event).where(Event.kind == "shared"))]
         assert channels == ["whatsapp", "sms"]
@@ -135,15 +150,20 @@ def test_client_without_email_is_told_and_offered_channels(app, logged_in, compa
 def test_pause_resume_and_tasks(app, logged_in, company, smtp_server):
     doc_id = overdue_invoice(app, company)
     today = today_in("Europe/Paris")
-    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/pause", data={"until": (today - timedelta(days=1)).isoformat()}, headers=HX))
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/pause",
+                                 data={"until": (today - timedelta(days=1)).isoformat()}, headers=HX))
     assert "aujourd'hui ou plus tard" in r
-    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/pause", data={"until": (today + timedelta(days=10)).isoformat(), "reason": "Promesse"}, headers=HX))
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/pause",
+                                 data={"until": (today + timedelta(days=10)).isoformat(), "reason": "Promesse"},
+                                 headers=HX))
     assert "Suspendu jusqu'au" in r and "Relances suspendues" in r
     r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/resume", headers=HX))
     assert "Relances automatiques reprises." in r
-    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/tasks", data={"due_on": today.isoformat(), "note": ""}, headers=HX))
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/tasks", data={"due_on": today.isoformat(), "note": ""},
+                                 headers=HX))
     assert "Décrivez la tâche." in r
-    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/tasks", data={"due_on": today.isoformat(), "note": "Appeler Mme Dupont"}, headers=HX))
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/tasks",
+                                 data={"due_on": today.isoformat(), "note": "Appeler Mme Dupont"}, headers=HX))
     assert "Appeler Mme Dupont" in r
     with app.app_context():
         task_id = db.session.scalar(select(Task.id))
@@ -164,13 +184,15 @@ def test_index_lists_planned_reminders(app, logged_in, company):
 
 def test_templates_page_refuses_unsafe_and_unknown(app, logged_in, company):
     assert "Sauf erreur de notre part" in page_text(logged_in.get("/reminders/templates/soft"))
-    r = page_text(logged_in.post("/reminders/templates/soft", data={"subject": "Relance {{ numero }}", "body": "{{ ''.__class__ }}"}))
+    r = page_text(logged_in.post("/reminders/templates/soft",
+                                 data={"subject": "Relance {{ numero }}", "body": "{{ ''.__class__ }}"}))
     assert "expression non autorisée" in r
     r = page_text(logged_in.post("/reminders/templates/soft", data={"subject": "Relance {{ numéro }}", "body": "x"}))
     assert "erreur de syntaxe" in r or "variable inconnue" in r
     r = page_text(logged_in.post("/reminders/templates/soft", data={"subject": "Relance {{ facture }}", "body": "x"}))
     assert "variable inconnue : {{ facture }}" in r
-    r = logged_in.post("/reminders/templates/soft", data={"subject": "Relance {{ numero }}", "body": "Bonjour {{ client }}"})
+    r = logged_in.post("/reminders/templates/soft",
+                       data={"subject": "Relance {{ numero }}", "body": "Bonjour {{ client }}"})
     assert r.status_code == 303
     assert "personnalisé" in page_text(logged_in.get("/reminders/templates/soft"))
     logged_in.post("/reminders/templates/soft/reset")
@@ -193,7 +215,8 @@ def test_plan_settings(app, logged_in, company):
     assert logged_in.post("/reminders/settings", data=good).status_code == 303
     with app.app_context():
         plan = db.session.scalar(select(ReminderPlan))
-        assert [(s["offset_days"], s["template"]) for s in plan.steps] == [(-2, "pre_due"), (5, "soft"), (45, "formal_notice")]
+        expected = [(-2, "pre_due"), (5, "soft"), (45, "formal_notice")]
+        assert [(s["offset_days"], s["template"]) for s in plan.steps] == expected
         assert plan.confirm_formal_notice is False
 
 
@@ -212,9 +235,18 @@ def test_formal_notice_letter_and_penalty_invoice(app, logged_in, company, smtp_
     doc_id = overdue_invoice(app, company, kind="professionnel", email="compta@batir.example.fr", days_late=40)
     page = page_text(logged_in.get(f"/invoices/{doc_id}"))
     assert "indemnité forfaitaire" in page and "40,00" in page
-    for i in range(3):
-        logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": f"k{i}"}, headers=HX)
+    for i in range(2):  # R1, then R2 at once: "envoyer quand même" (force) past the plan's gap
+        logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": f"k{i}", "force": "1"},
+                       headers=HX)
+    # the formal notice never goes in one tap: its letter is shown to confirm first
+    r = page_text(logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": "k2"}, headers=HX))
+    assert 'id="letter-preview"' in r and "Confirmer et envoyer la mise en demeure" in r
+    assert len(smtp_server.sink.messages) == 2
+    logged_in.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": "k3", "force": "1",
+                                                                  "confirmed": "1"}, headers=HX)
     assert smtp_server.sink.messages[-1]["Subject"].startswith("Mise en demeure")
+    preview = logged_in.get(f"/reminders/documents/{doc_id}/formal-notice-preview.pdf")
+    assert preview.status_code == 200 and preview.data[:5] == b"%PDF-"
     letter = logged_in.get(f"/reminders/documents/{doc_id}/formal-notice.pdf")
     assert letter.status_code == 200 and letter.data[:5] == b"%PDF-"
     r = logged_in.post(f"/reminders/documents/{doc_id}/penalty-invoice")
@@ -235,7 +267,8 @@ def test_panel_and_actions_are_company_scoped(app, logged_in, company):
         docs.issue(doc, None, today=date(2026, 1, 5))
         db.session.commit()
         other_id = doc.id
-    for method, url in [("GET", f"/reminders/documents/{other_id}/panel"), ("POST", f"/reminders/documents/{other_id}/send"),
+    for method, url in [("GET", f"/reminders/documents/{other_id}/panel"),
+                        ("POST", f"/reminders/documents/{other_id}/send"),
                         ("GET", f"/reminders/documents/{other_id}/compose")]:
         assert logged_in.open(url, method=method, headers=HX).status_code == 404
 

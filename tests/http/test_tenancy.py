@@ -118,7 +118,7 @@ def own_ids(app, company, foreign_ids):
 
 
 # Own ids that are a 404 all the same (nothing to show yet).
-OWN_404 = {"reminders.formal_notice_letter"}
+OWN_404 = {"reminders.formal_notice_letter", "quotes.signed_pdf"}
 
 
 def test_mixing_own_and_foreign_ids_is_404_and_own_ids_work(app, logged_in, foreign_ids, own_ids):

@@ -58,7 +58,7 @@ class World:
         invoice = self.invoice_id
         if endpoint in ("quotes.edit", "quotes.delete", "quotes.issue"):
             quote = self.draft_quote_id
-        elif endpoint in ("quotes.accept", "quotes.refuse", "quotes.mark_sent"):
+        elif endpoint in ("quotes.accept", "quotes.refuse", "quotes.mark_sent", "quotes.sign"):
             quote = self.open_quote_id
         if endpoint in ("invoices.edit", "invoices.delete", "invoices.issue"):
             invoice = self.draft_invoice_id
@@ -105,7 +105,8 @@ def build_world(company_id: int) -> World:
         company_id=company.id, user_id=user.id, client_id=client.id, contact_id=client.contacts[0].id,
         item_id=item.id, draft_quote_id=draft_quote.id, open_quote_id=open_quote.id, quote_id=quote.id,
         draft_invoice_id=draft_invoice.id, invoice_id=invoice.id, payment_id=payment.id, task_id=task.id,
-        plan_id=plan.id, session_id=device.id, colleague_id=colleague.id, open_quote_token=links[open_quote.id], quote_token=links[quote.id],
+        plan_id=plan.id, session_id=device.id, colleague_id=colleague.id, open_quote_token=links[open_quote.id],
+        quote_token=links[quote.id],
         invoice_token=links[invoice.id], statement_id=imported.statement.id, line_id=line_id,
     )
 
