@@ -11,7 +11,7 @@ stale status.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager, defer
 
 from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment
+from domain.core import dataversion
 from domain.core.models import Client, Event
 from domain.core.text import like_pattern
 from extensions import db
@@ -182,11 +183,18 @@ def list_documents(company_id: int, f: DocumentFilters, *, today: date) -> Docum
             stmt = stmt.join(Client, Client.id == Document.client_id)
         return stmt.where(*conditions)
 
-    total, amount_sum, remaining_sum = db.session.execute(
-        filtered(func.count(Document.id), func.coalesce(func.sum(_amount_expr(f.group)), 0),
-                 func.coalesce(func.sum(remaining_expr()), 0))
-    ).one()
-    total = int(total)
+    def totals() -> tuple[int, int, int]:
+        count, amount, remaining = db.session.execute(
+            filtered(func.count(Document.id), func.coalesce(func.sum(_amount_expr(f.group)), 0),
+                     func.coalesce(func.sum(remaining_expr()), 0))
+        ).one()
+        return int(count), int(amount), int(remaining)
+
+    # The count and sums of the whole filtered set read every matching row (all the company's
+    # invoices for the default list): kept in the figures cache, exact by construction
+    # (domain/core/dataversion.py), keyed by the filters without the page and the order.
+    total, amount_sum, remaining_sum = dataversion.figures.get_or_compute(
+        company_id, today, ("document_totals", replace(f, sort="", page=1, per_page=0)), totals)
     pages = max(1, -(-total // per_page))
     page = min(max(1, f.page), pages)
 

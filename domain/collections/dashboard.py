@@ -33,6 +33,7 @@ from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Payment
 from domain.collections import reminders
 from domain.collections.models import ReminderPlan, Send, Task
+from domain.core import dataversion
 from domain.core.models import Client, Company, Contact
 from extensions import db
 
@@ -247,29 +248,17 @@ def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
 
     The same decisions as reminders.planned_today (the Python rule, tested against it), counted
     in SQL (reminders.step_action_expr) so that a day with thousands of reminders due costs one
-    aggregate, and only the first rows are loaded.
+    aggregate (kept in the figures cache), and only the first rows are loaded.
     """
     if not company.reminders_enabled:
         return [], 0, [], 0
     plans = {p.id: p for p in db.session.scalars(select(ReminderPlan).where(ReminderPlan.company_id == company.id))}
     default = next((p for p in plans.values() if p.is_default), None) or reminders.standard_plan(company.id)
-    action = reminders.step_action_expr(plans, default, today).label("action")
-    switched_off = select(Client.id).where(Client.company_id == company.id, Client.reminders_disabled.is_(True))
-    due = reminders.candidates(company.id, today).where(Document.client_id.not_in(switched_off))
-    if any(plan is not default for plan in plans.values()):
-        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans (else: no join per row)
-    due = due.with_only_columns(Document.id, Document.due_date, action).order_by(None).subquery()
-    is_send = due.c.action == "send"
-    ranked = db.session.execute(
-        select(due.c.id, due.c.action, func.sum(case((is_send, 1), else_=0)).over(),
-               func.sum(case((due.c.action == "confirm", 1), else_=0)).over())
-        .where(due.c.action.in_(("send", "confirm")))
-        .order_by(case((is_send, 0), else_=1), due.c.due_date, due.c.id)
-        .limit(2 * limit)
-    ).all()
+    ranked = dataversion.figures.get_or_compute(
+        company.id, today, ("plan_of_the_day", limit), lambda: _plan_ranked(company.id, plans, default, today, limit))
     if not ranked:
         return [], 0, [], 0
-    sends_total, confirms_total = int(ranked[0][2]), int(ranked[0][3])
+    sends_total, confirms_total = ranked[0][2], ranked[0][3]
     has_email = select(Contact.id).where(Contact.client_id == Document.client_id, Contact.email != "").exists()
     loaded = {doc.id: (doc, bool(email)) for doc, email in db.session.execute(
         select(Document, has_email).join(Client, Client.id == Document.client_id)
@@ -286,6 +275,27 @@ def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
         if len(target) < limit:
             target.append(PlannedReminder(invoice, step, email))
     return sends, sends_total, confirms, confirms_total
+
+
+def _plan_ranked(company_id: int, plans: dict[int, ReminderPlan], default: ReminderPlan, today: date,
+                 limit: int) -> list[tuple[int, str, int, int]]:
+    """(invoice id, action, sends in all, confirms in all) of the first 2 × limit invoices the plan
+    acts on today, sends first, in due-date order."""
+    action = reminders.step_action_expr(plans, default, today).label("action")
+    switched_off = select(Client.id).where(Client.company_id == company_id, Client.reminders_disabled.is_(True))
+    due = reminders.candidates(company_id, today).where(Document.client_id.not_in(switched_off))
+    if any(plan is not default for plan in plans.values()):
+        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans (else: no join per row)
+    due = due.with_only_columns(Document.id, Document.due_date, action).order_by(None).subquery()
+    is_send = due.c.action == "send"
+    rows = db.session.execute(
+        select(due.c.id, due.c.action, func.sum(case((is_send, 1), else_=0)).over(),
+               func.sum(case((due.c.action == "confirm", 1), else_=0)).over())
+        .where(due.c.action.in_(("send", "confirm")))
+        .order_by(case((is_send, 0), else_=1), due.c.due_date, due.c.id)
+        .limit(2 * limit)
+    ).all()
+    return [(int(doc_id), str(act), int(sends), int(confirms)) for doc_id, act, sends, confirms in rows]
 
 
 def payment_delay(company_id: int, today: date, *, window_days: int = DSO_WINDOW_DAYS) -> PaymentDelay:
@@ -326,9 +336,17 @@ def payment_delay(company_id: int, today: date, *, window_days: int = DSO_WINDOW
 
 
 def dashboard(company: Company, today: date) -> Dashboard:
-    """Every figure of the home page for one company on `today`."""
-    cards = _money_cards(company.id, today)
-    late, late_total = _late_clients(company.id, today)
+    """Every figure of the home page for one company on `today`.
+
+    The aggregates over the company's invoices and payments (money cards, late clients, payment
+    delay, the plan's counts) come from the figures cache, exact by construction (see
+    domain/core/dataversion.py): computed once per change of the company's data or per day,
+    not on each view. Tasks and the first rows of the plan are read live (a few indexed rows)."""
+    figures = dataversion.figures
+    cards = figures.get_or_compute(company.id, today, "money_cards", lambda: _money_cards(company.id, today))
+    late, late_total = figures.get_or_compute(company.id, today, "late_clients",
+                                              lambda: _late_clients(company.id, today))
+    delay = figures.get_or_compute(company.id, today, "payment_delay", lambda: payment_delay(company.id, today))
     tasks, tasks_total = _tasks(company.id, today)
     sends, sends_total, confirms, confirms_total = plan_of_the_day(company, today)
     return Dashboard(
@@ -339,7 +357,7 @@ def dashboard(company: Company, today: date) -> Dashboard:
         weeks=[Bucket(key, label, cards[key].count, cards[key].cents, start, end)
                for key, label, start, end in week_windows(today)],
         late_clients=late, late_clients_total=late_total, tasks=tasks, tasks_total=tasks_total,
-        planned=sends, to_confirm=confirms, delay=payment_delay(company.id, today),
+        planned=sends, to_confirm=confirms, delay=delay,
         planned_total=sends_total, to_confirm_total=confirms_total,
     )
 
