@@ -167,15 +167,20 @@ def _auto_send(company, day, now, report, send, link_for, dry_run, html_extra_fo
 
 def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_for=None,
                 shard=None) -> None:
-    tables = load_tables(day, company.id)
-    templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
     # The plans once per company (not a query per invoice), as plan_for would find them.
     default = reminders.default_plan(company)
     plans = {plan.id: plan for plan in reminders.company_plans(company.id)} | {default.id: default}
+    # Only the invoices with a step due today are loaded (the SQL twin of due_step, as the
+    # dashboard counts them): most companies have none on most days, and an open invoice that
+    # already had its latest step costs nothing. due_step still decides for each one loaded.
+    due = reminders.candidates(company.id, day).where(reminders.step_action_expr(plans, default, day).is_not(None))
+    if any(plan is not default for plan in plans.values()):
+        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    tables = templates = None
     last_id = 0
     while True:
-        stmt = _in_shard(reminders.candidates(company.id, day), shard).where(Document.id > last_id)
+        stmt = _in_shard(due, shard).where(Document.id > last_id)
         stmt = stmt.order_by(None).order_by(Document.id).limit(BATCH)
         if on_postgres and not dry_run:
             # Concurrent runners each lock a different batch instead of waiting for one another.
@@ -185,6 +190,9 @@ def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_f
             db.session.commit()
             return
         last_id = invoices[-1].id
+        if tables is None:  # read once per company, and only when it has something to do today
+            tables = load_tables(day, company.id)
+            templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
         # The batch's clients and their contacts in two queries; invoice.client then finds them in
         # the session (which holds rows weakly: `clients` keeps them for the batch). Not as loader
         # options of the invoices: those would be replayed each time send_all re-reads one.
