@@ -45,7 +45,8 @@ test: $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
 
-## bench: the benchmark (not part of make test); writes bench/results.json
+## bench: the benchmark (not part of make test); writes bench/results.json (SQLite);
+## BENCH_DB=postgres make bench: the hosted shape on a throwaway PostgreSQL, bench/results-postgres.json
 bench: $(VENV)/.installed-test
 	$(PY) bench/run.py
 

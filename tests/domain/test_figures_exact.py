@@ -11,6 +11,7 @@ the cache, and the next comparison would show it. The sequences are seeded (dete
 from __future__ import annotations
 
 import random
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -323,3 +324,44 @@ def test_a_transaction_that_wrote_does_not_fill_the_cache(app):
         assert cache.get_or_compute(company.id, START, "k", lambda: 3) == 3
         assert cache.get_or_compute(company.id, START, "k", lambda: 4) == 3  # kept once nothing was written
         assert cache.get_or_compute(company.id, START + timedelta(days=1), "k", lambda: 5) == 5  # a new day
+
+
+@pytest.mark.postgres_only
+def test_two_writers_of_one_company_wait_for_rows_never_for_the_version(app):
+    """PostgreSQL: the version moves at COMMIT (deferred triggers), after every row lock. Writer A
+    holds invoice N and waits for invoice I, held by writer B: B commits (moving the version)
+    without waiting for A. Were the version moved at each row, B would wait for the version
+    row held by A since its first update, and A for B: a deadlock."""
+    with app.app_context():
+        company = make_company()
+        client = make_client(company)
+        ids = [docs.issue(docs.create_draft(company, None, Kind.INVOICE, DraftInput(
+            client_id=client.id, lines=[LineInput(label="Travaux", unit_price_cents=10000)]), today=START),
+            None, today=START).id for _ in range(2)]
+        db.session.commit()
+        before = dataversion.version_of(company.id)
+        engine = db.engine
+    note_id, invoice_id = ids
+    touch = text("UPDATE documents SET notes = notes || '.' WHERE id = :id")
+    with engine.connect() as a, engine.connect() as b:
+        for conn in (a, b):
+            conn.execute(text("SET lock_timeout = '5s'"))
+        a.execute(touch, {"id": note_id})
+        b.execute(touch, {"id": invoice_id})
+        errors = []
+
+        def a_then_commit():
+            try:
+                a.execute(touch, {"id": invoice_id})  # waits for B
+                a.commit()
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+
+        waiting = threading.Thread(target=a_then_commit)
+        waiting.start()
+        b.execute(touch, {"id": invoice_id})
+        b.commit()  # never waits for A
+        waiting.join(30)
+        assert errors == []
+    with app.app_context():
+        assert dataversion.version_of(company.id) == before + 4
