@@ -21,7 +21,7 @@ from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
 from web.panels import collections_panel
 from web.tenancy import company_today
-from web.urls import absolute_url
+from web.urls import absolute_url, id_url
 
 NAV = (
     ("dashboard.index", "Tableau de bord"),
@@ -137,7 +137,7 @@ def init_app(app: Flask) -> None:
         TEMPLATE_GLOBALS,
         collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
-        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url,
+        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, id_url=id_url,
     )
 
     @app.context_processor

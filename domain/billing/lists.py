@@ -14,8 +14,8 @@ import operator
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, defer
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.orm import contains_eager, defer, load_only
 
 from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment
@@ -32,6 +32,17 @@ MAX_PAGE_SIZE = 100
 # starts reading them, rather than a query per row.
 LIST_ROW_OPTIONS = tuple(defer(column, raiseload=True)
                          for column in (Document.snapshot, Document.vat_breakdown, Document.deductions))
+# The quote and invoice lists load only what their rows show (each column loaded is converted
+# for each row: ten timestamps among the ~45 columns); anything else raises instead of
+# loading row by row.
+LIST_PAGE_OPTIONS = (
+    load_only(Document.id, Document.company_id, Document.client_id, Document.kind, Document.version,
+              Document.number, Document.issued_at, Document.issue_date, Document.due_date, Document.validity_date,
+              Document.created_at, Document.subject, Document.total_ttc_cents, Document.net_cents,
+              Document.paid_cents, Document.credited_cents, Document.reminder_level, Document.last_reminder_at,
+              raiseload=True),
+    contains_eager(Document.client).load_only(Client.id, Client.name, raiseload=True),
+)
 
 # Sort keys offered in the lists (value -> label). "age" is the issue date: oldest first.
 DOCUMENT_SORTS = {
@@ -119,9 +130,13 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
         conditions.append(Document.kind == f.kind)
     else:
         conditions.append(Document.kind.in_(INVOICE_KINDS))
-    if f.status:
+    # An invoice is "en retard" exactly when it is open (something left to pay: neither paid nor
+    # cancelled) and due before today: the conditions below say it on the open-invoice index
+    # without computing every row's status (the whole cost of the overdue list otherwise).
+    late_by_terms = f.group != "quote" and f.kind != Kind.CREDIT_NOTE and (f.overdue or f.status == status.LATE)
+    if f.status and not (late_by_terms and f.status == status.LATE):
         conditions.append(status_col == f.status)
-    if f.overdue:
+    if f.overdue and not late_by_terms:
         conditions.append(status_col == status.LATE)
     if f.open or f.overdue or f.status in status.OPEN_INVOICE_STATUSES:
         # Implied by these filters; spelled out so that the database reads only the open
@@ -150,6 +165,9 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
             Client.search_key.like(pattern, escape="\\"),
         ))
     return conditions
+
+
+ORDERED_SORTS = ("due", "due_desc", "amount", "amount_desc", "age")  # "recent" (default): see list_documents
 
 
 def _document_order(f: DocumentFilters) -> list:
@@ -183,29 +201,47 @@ def list_documents(company_id: int, f: DocumentFilters, *, today: date) -> Docum
             stmt = stmt.join(Client, Client.id == Document.client_id)
         return stmt.where(*conditions)
 
-    def totals() -> tuple[int, int, int]:
-        count, amount, remaining = db.session.execute(
+    def totals() -> tuple[int, int, int, int]:
+        count, amount, remaining, drafts = db.session.execute(
             filtered(func.count(Document.id), func.coalesce(func.sum(_amount_expr(f.group)), 0),
-                     func.coalesce(func.sum(remaining_expr()), 0))
+                     func.coalesce(func.sum(remaining_expr()), 0),
+                     func.coalesce(func.sum(case((Document.issue_date.is_(None), 1), else_=0)), 0))
         ).one()
-        return int(count), int(amount), int(remaining)
+        return int(count), int(amount), int(remaining), int(drafts)
 
     # The count and sums of the whole filtered set read every matching row (all the company's
     # invoices for the default list): kept in the figures cache, exact by construction
     # (domain/core/dataversion.py), keyed by the filters without the page and the order.
-    total, amount_sum, remaining_sum = dataversion.figures.get_or_compute(
+    total, amount_sum, remaining_sum, drafts = dataversion.figures.get_or_compute(
         company_id, today, ("document_totals", replace(f, sort="", page=1, per_page=0)), totals)
     pages = max(1, -(-total // per_page))
     page = min(max(1, f.page), pages)
 
     # The page's ids first (sorted on index columns only), then those rows in full: sorting
     # thousands of full rows to keep 50 costs ten times more.
-    page_ids = filtered(Document.id).order_by(*_document_order(f)).limit(per_page).offset((page - 1) * per_page)
+    start = (page - 1) * per_page
+    if f.sort in ORDERED_SORTS:
+        page_ids = filtered(Document.id).order_by(*_document_order(f)).limit(per_page).offset(start)
+    else:
+        # The default order (drafts first, then the most recently issued) in two parts, each read
+        # in the order of ix_documents_company_issue instead of sorting every document of the
+        # company (no database reads "DESC NULLS FIRST" from an index): the drafts, then the
+        # issued ones, with the count of drafts in the set (from the totals) to page across both.
+        parts = []
+        from_drafts = max(0, min(per_page, drafts - start))
+        if from_drafts:
+            parts.append(filtered(Document.id).where(Document.issue_date.is_(None))
+                         .order_by(Document.id.desc()).limit(from_drafts).offset(start))
+        if from_drafts < per_page:
+            parts.append(filtered(Document.id).where(Document.issue_date.is_not(None))
+                         .order_by(Document.issue_date.desc(), Document.id.desc())
+                         .limit(per_page - from_drafts).offset(max(0, start - drafts)))
+        page_ids = union_all(*(select(part.subquery().c.id) for part in parts))
     rows = db.session.execute(
         select(Document, status_col.label("status"))
         .join(Client, Client.id == Document.client_id)
-        .options(contains_eager(Document.client), *LIST_ROW_OPTIONS)
-        .where(Document.id.in_(page_ids.scalar_subquery()))
+        .options(*LIST_PAGE_OPTIONS)
+        .where(Document.id.in_(page_ids))
         .order_by(*_document_order(f))
     ).all()
     return DocumentPage(

@@ -1,4 +1,5 @@
-"""company data versions: a per-company counter moved by triggers on every row the figures read
+"""company data versions: a per-company counter moved by triggers on every row the figures read;
+an index for the lists' default order
 
 The dashboard and the list totals are cached under (company, data version, today)
 (domain/core/dataversion.py). For that cache to be exact, every committed change of a row
@@ -41,6 +42,9 @@ def upgrade():
     sa.Column('version', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('company_id', name=op.f('pk_company_data_versions'))
     )
+    # The lists' default order (most recently issued first), read from an index instead of
+    # sorting all of a company's documents on each view.
+    op.create_index('ix_documents_company_issue', 'documents', ['company_id', 'issue_date', 'id', 'kind'], unique=False)
     if op.get_context().dialect.name == 'postgresql':
         for table, column in TRACKED.items():
             op.execute(f"""
@@ -72,3 +76,4 @@ def downgrade():
             for operation in ('insert', 'update', 'delete'):
                 op.execute(f"DROP TRIGGER IF EXISTS data_version_{table}_{operation}")
     op.drop_table('company_data_versions')
+    op.drop_index('ix_documents_company_issue', table_name='documents')

@@ -11,7 +11,7 @@ from domain.billing import documents as docs
 from domain.billing import lists, payments, status
 from domain.billing.documents import LineInput
 from domain.billing.lists import DocumentFilters, PaymentFilters
-from domain.billing.models import PaymentMethod
+from domain.billing.models import Document, Kind, PaymentMethod
 from domain.billing.payments import PaymentInput
 from domain.core import dataversion
 from extensions import db
@@ -166,6 +166,33 @@ def test_pagination(app, data):
         with app.app_context():
             seen |= set(numbers(invoices(data, page=p, per_page=10)))
     assert len(seen) == 30
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3, 4, 7])
+def test_default_order_pages_across_drafts_and_issued(app, data, per_page):
+    """The default order is read in two parts (drafts, then the issued by date): page by page,
+    with a page straddling both, it is the order a single sort gives, quotes left out."""
+    with app.app_context():
+        from domain.core.models import Client, Company, User
+
+        company = db.session.get(Company, data["company"])
+        user = db.session.scalar(db.select(User).where(User.company_id == company.id))
+        helene = db.session.get(Client, data["helene"])
+        make_invoice(company, helene, user, lines=lines(700))
+        issued(make_invoice(company, helene, user, lines=lines(800)), user, date(2026, 11, 22))  # same day as b2
+        db.session.commit()
+        rows = db.session.execute(db.select(Document.id, Document.issue_date).where(
+            Document.company_id == company.id, Document.kind == Kind.INVOICE)).all()
+        drafts = sorted((i for i, d in rows if d is None), reverse=True)
+        issued_rows = sorted(((d, i) for i, d in rows if d is not None), reverse=True)
+        expected = drafts + [i for _, i in issued_rows]
+        pages = -(-len(rows) // per_page)
+        seen = []
+        for p in range(1, pages + 1):
+            page = invoices(data, page=p, per_page=per_page)
+            assert page.total == len(rows)
+            seen += numbers(page)
+    assert seen == expected
 
 
 @contextmanager
