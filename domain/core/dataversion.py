@@ -16,8 +16,11 @@ payments, tasks, reminder_plans), whatever code writes it. So:
    rolled back and reused by another change (SQLite), and on PostgreSQL its own changes move
    the version only at commit. It computes afresh instead.
 
-Tables read by a cached figure must be in the migration's TRACKED list (a test walks them).
-The cache lives in the process (each gunicorn worker has its own), bounded by LRU.
+A new cached figure that reads another table needs that table's trigger (a new revision, and
+the table in TRACKED of tests/domain/test_figures_exact.py, which checks every trigger is there
+at the newest revision: a SQLite table rebuild drops its triggers). Figures computed live need
+nothing. The cache lives in the process (each gunicorn worker has its own), bounded by LRU;
+after restoring a backup over a running database, restart the app (versions would go back).
 """
 
 from __future__ import annotations
