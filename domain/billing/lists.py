@@ -237,11 +237,16 @@ def list_documents(company_id: int, f: DocumentFilters, *, today: date) -> Docum
                          .order_by(Document.issue_date.desc(), Document.id.desc())
                          .limit(per_page - from_drafts).offset(max(0, start - drafts)))
         page_ids = union_all(*(select(part.subquery().c.id) for part in parts))
+    # Which documents are on the page is cached like the totals (an overdue list sorts thousands
+    # of open invoices to find them); the rows themselves are read each time.
+    ids = dataversion.figures.get_or_compute(
+        company_id, today, ("document_page", replace(f, page=page, per_page=per_page)),
+        lambda: tuple(db.session.scalars(page_ids)))
     rows = db.session.execute(
         select(Document, status_col.label("status"))
         .join(Client, Client.id == Document.client_id)
         .options(*LIST_PAGE_OPTIONS)
-        .where(Document.id.in_(page_ids))
+        .where(Document.id.in_(ids))
         .order_by(*_document_order(f))
     ).all()
     return DocumentPage(

@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 MAX_ENTRIES = 8192  # a few kB each: some tens of MB at most per process
 _WROTE = "encaisse_wrote"
+_VERSIONS = "encaisse_data_versions"
 
 
 class FiguresCache:
@@ -85,9 +86,13 @@ figures = FiguresCache()
 
 
 def version_of(company_id: int) -> int:
-    """The company's data version as committed (0 before its first change)."""
-    return db.session.scalar(
-        select(CompanyDataVersion.version).where(CompanyDataVersion.company_id == company_id)) or 0
+    """The company's data version as committed (0 before its first change), read once per
+    transaction: every figure of a request is then computed after that read (see 1. above)."""
+    seen = db.session().info.setdefault(_VERSIONS, {})
+    if company_id not in seen:
+        seen[company_id] = db.session.scalar(
+            select(CompanyDataVersion.version).where(CompanyDataVersion.company_id == company_id)) or 0
+    return seen[company_id]
 
 
 # A session's transaction "has written" from its first flush or DML statement until it ends.
@@ -106,3 +111,4 @@ def _executed(state):
 def _ended(session, transaction):
     if transaction.parent is None:  # the outermost transaction: committed or rolled back
         session.info.pop(_WROTE, None)
+        session.info.pop(_VERSIONS, None)
