@@ -647,6 +647,44 @@ PAGE_KEYS = ("invoice_list", "dashboard", "invoice_detail", "client", "client_do
              "quote_list_all", "dashboard_uncached", "invoice_list_all_uncached")
 
 
+def measure_paired(create_app, smtp_port: int, alone_meta: dict, alone_url: str, hosted_meta: dict, hosted_url: str,
+                   samples: int = 60) -> dict:
+    """hosted / alone for each page, the two requests made one after the other in each sample
+    (same load of the machine for both), the median of the per-sample ratios."""
+    from extensions import db
+
+    def pages(meta):
+        return {"floor": "/clients/new", "invoice_list": "/invoices/?overdue=1&per_page=50", "dashboard": "/",
+                "invoice_detail": f"/invoices/{meta['hero_invoice_id']}", "client": f"/clients/{meta['hero_client_id']}",
+                "invoice_list_all": "/invoices/", "quote_list_all": "/quotes/"}
+
+    apps = [create_app(bench_config(url, smtp_port)) for url in (alone_url, hosted_url)]
+    clients = [login_test_client(app, m["companies"][0]["email"], m["password"])
+               for app, m in zip(apps, (alone_meta, hosted_meta), strict=True)]
+    urls = [pages(alone_meta), pages(hosted_meta)]
+    out = {}
+    for key in urls[0]:
+        ratios = []
+        for i in range(samples + 5):
+            times = []
+            for client, page in ((clients[0], urls[0][key]), (clients[1], urls[1][key]))[:: 1 if i % 2 else -1]:
+                t = time.perf_counter()
+                response = client.get(page)
+                times.append(time.perf_counter() - t)
+                assert response.status_code == 200, (page, response.status_code)
+            if i % 2 == 0:
+                times.reverse()  # [alone, hosted] whatever the order they ran in
+            if i >= 5:
+                ratios.append(times[1] / times[0])
+        out[key] = round(statistics.median(ratios), 2)
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    log(f"  hosted / alone, interleaved: {out}")
+    return out
+
+
 def postgres_main(args, results: dict, started: float) -> None:
     """`bench/run.py --db postgres`: the typical and the big company, each alone on an empty
     database and among 2,000 companies; the load on the shared database; the daily plan of
@@ -710,6 +748,14 @@ def postgres_main(args, results: dict, started: float) -> None:
                     results[f"pg_{who}_hosted_vs_alone_{key}"] = round(hosted / alone, 2)
                 results[f"pg_{who}_hosted_vs_alone_floor"] = round(
                     figures["hosted"]["page_floor_ms"] / figures["alone"]["page_floor_ms"], 2)
+        if "paired" not in skip:
+            for who, meta, alone_url in (("typical", typical_meta, urls["alone_typical"]),
+                                         ("big", big_meta, urls["alone_big"])):
+                results[f"machine_load_avg_1m_paired_{who}"] = round(os.getloadavg()[0], 2)
+                log(f"pages: {who} company, alone and hosted requests interleaved")
+                paired = measure_paired(create_app, sink.port, meta, alone_url,
+                                        hosted_typical if who == "typical" else meta, urls["hosted"])
+                results.update({f"pg_{who}_paired_hosted_vs_alone_{k}": v for k, v in paired.items()})
         if "load" not in skip:
             results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
             log(f"load on the hosted database (big company): {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
@@ -750,7 +796,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load")
+    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load "
+                        "(postgres: pages,paired,load,plan)")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default=os.environ.get("BENCH_DB") or "sqlite",

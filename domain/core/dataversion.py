@@ -45,7 +45,7 @@ _VERSIONS = "encaisse_data_versions"
 
 
 class FiguresCache:
-    """An LRU of computed figures keyed by (company, version, today, key)."""
+    """An LRU of computed figures keyed by (database, company, version, today, key)."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES):
         self.max_entries = max_entries
@@ -60,7 +60,8 @@ class FiguresCache:
         if session.info.get(_WROTE):
             self.misses += 1
             return compute()
-        full_key = (company_id, version_of(company_id), today, key)
+        # The engine too: a process serving two databases (tests, the bench) keeps them apart.
+        full_key = (db.engine, company_id, version_of(company_id), today, key)
         with self._lock:
             if full_key in self._entries:
                 self._entries.move_to_end(full_key)
