@@ -515,8 +515,10 @@ class Gunicorn:
 
     def __init__(self, db_url: str, *, workers: int | None = None, threads: int | None = None):
         self.port = free_port()
+        # As production requires: links from the public address, requests for the trusted host only.
         env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY=SECRET_KEY, HOST="127.0.0.1",
-                   PORT=str(self.port))
+                   PORT=str(self.port), ENCAISSE_PUBLIC_BASE_URL="https://factures.bench.test",
+                   ENCAISSE_TRUSTED_HOSTS='["127.0.0.1"]')
         if workers:
             env["WEB_CONCURRENCY"] = str(workers)
         if threads:
