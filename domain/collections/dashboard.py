@@ -222,25 +222,32 @@ def _late_clients(company_id: int, today: date) -> tuple[list[LateClient], int]:
         .order_by(late.c.cents.desc(), Client.name, Client.id)
         .limit(TOP_CLIENTS)
     ).all()
-    clients = [LateClient(cid, name, int(n), int(cents), (today - oldest).days) for cid, name, n, cents, oldest, _ in rows]
+    clients = [LateClient(cid, name, int(n), int(cents), (today - oldest).days)
+               for cid, name, n, cents, oldest, _ in rows]
     return clients, int(rows[0][5]) if rows else 0
 
 
 def _tasks(company_id: int, today: date) -> tuple[list[Task], int]:
-    due = (Task.company_id == company_id, Task.done_at.is_(None), Task.due_on <= today)
-    # The total as a scalar subquery: a window count would load every open task with its
-    # client and document before keeping 8.
-    total = select(func.count(Task.id)).where(*due).scalar_subquery()
-    rows = db.session.execute(
-        select(Task, total)
+    """The first tasks due (today or before) and how many there are: which ones from the figures
+    cache (a company can have thousands of open tasks to count and sort), the rows read live."""
+    def first() -> tuple[tuple[int, ...], int]:
+        due = (Task.company_id == company_id, Task.done_at.is_(None), Task.due_on <= today)
+        total = db.session.scalar(select(func.count(Task.id)).where(*due)) or 0
+        ids = db.session.scalars(select(Task.id).where(*due).order_by(Task.due_on, Task.id).limit(TOP_TASKS))
+        return tuple(ids), int(total)
+
+    ids, total = dataversion.figures.get_or_compute(company_id, today, "tasks", first)
+    if not ids:
+        return [], total
+    rows = db.session.scalars(
+        select(Task)
         .join(Client, Client.id == Task.client_id)
         .outerjoin(Document, Document.id == Task.document_id)
         .options(contains_eager(Task.client), contains_eager(Task.document))
-        .where(*due)
+        .where(Task.id.in_(ids))
         .order_by(Task.due_on, Task.id)
-        .limit(TOP_TASKS)
-    ).all()
-    return [task for task, _ in rows], int(rows[0][1]) if rows else 0
+    ).unique().all()
+    return list(rows), total
 
 
 def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
