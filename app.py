@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 import database
 import domain
 from config import DefaultConfig
 from extensions import csrf, db, login_manager, migrate
 from output.mail import Mailer, SmtpSettings
+from web import proxy
+from web.sessions import DatabaseSessionInterface
 
 # Environment variables honoured under their usual names (12-factor style).
 PLAIN_ENV_KEYS = (
@@ -24,13 +26,11 @@ PLAIN_ENV_KEYS = (
 )
 _BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
 _INT_KEYS = {"MAIL_PORT"}
-
-
-class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
-
-    def get_cookie_secure(self, app):
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+# Durations are timedeltas in config.py; from the environment (ENCAISSE_LOGIN_WINDOW=30) or a
+# test config they may be a plain number, in this unit.
+DURATION_UNITS = {"LOGIN_WINDOW": "minutes", "LOGIN_EMAIL_WINDOW": "minutes", "SESSION_IDLE_LIFETIME": "hours",
+                  "SESSION_ABSOLUTE_LIFETIME": "days", "ACCOUNT_LIMITS_WINDOW": "minutes",
+                  "EMAIL_VERIFICATION_LIFETIME": "hours", "PASSWORD_RESET_LIFETIME": "minutes"}
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
@@ -48,6 +48,7 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("ENCAISSE")  # any other setting, JSON-decoded
     if test_config:
         app.config.from_mapping(test_config)
+    _durations(app.config)
 
     url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
@@ -74,6 +75,14 @@ def _check_production(config) -> None:
               "requests for any other host than the second are refused.")
 
 
+def _durations(config) -> None:
+    """Numbers given for durations (environment, tests) become timedeltas, in each key's unit."""
+    for key, unit in DURATION_UNITS.items():
+        value = config.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            config[key] = timedelta(**{unit: value})
+
+
 def _instance_secret(instance: Path) -> str:
     """Read instance/secret_key, creating it (mode 600) on first run."""
     path = instance / "secret_key"
@@ -87,20 +96,49 @@ def _instance_secret(instance: Path) -> str:
         return key
 
 
+class StderrHandler(logging.StreamHandler):
+    """A handler on whatever sys.stderr is when a record is written (gunicorn, test runners and
+    daemonisers replace it after start-up)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _init_logging(app: Flask) -> None:
+    """The "encaisse" loggers (the security audit at INFO) get a handler when nobody configured one.
+
+    Neither `flask run` (make run) nor gunicorn configure the root logger: without this, a record
+    at INFO reaches no handler and Python's last resort drops everything below WARNING, so
+    logins, logouts and sign-ups were never written. A deployment that configures logging itself
+    (dictConfig, gunicorn --log-config) keeps its own handlers: nothing is added then.
+    """
+    logger = logging.getLogger("encaisse")
+    logger.setLevel(app.config["LOG_LEVEL"])
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = StderrHandler()  # gunicorn's errorlog "-", journald and docker all collect stderr
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logger.addHandler(handler)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Encaisse application."""
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _load_config(app, test_config)
 
-    if app.config["PROXY_FIX_COUNT"]:
-        n = int(app.config["PROXY_FIX_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    app.session_interface = SecureWhenHttpsSessionInterface()
-    if not app.logger.handlers or not logging.getLogger("encaisse").handlers:
-        logging.getLogger("encaisse").setLevel(logging.INFO)
+    proxy.install(app, int(app.config["PROXY_FIX_COUNT"] or 0), app.config["TRUSTED_PROXIES"])
+    app.session_interface = DatabaseSessionInterface()
+    _init_logging(app)
 
     domain.load_models()
+    database.prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    domain.connect_subscribers()
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
@@ -131,10 +169,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     from blueprints.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp)
+    from blueprints.bank.routes import bp as bank_bp
+
+    app.register_blueprint(bank_bp)
+    from blueprints.einvoicing.routes import bp as einvoicing_bp
+
+    app.register_blueprint(einvoicing_bp)
 
     import commands
 
     commands.init_app(app)
+    interval = float(app.config.get("EINVOICING_WORKER_SECONDS") or 0)
+    if interval > 0 and not app.config.get("TESTING"):
+        from commands.einvoicing import start_background
+
+        start_background(app, interval)
     return app
 
 

@@ -11,11 +11,16 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/encaisse.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-    # Sessions: HttpOnly, SameSite=Lax; Secure is decided per request (HTTPS or not)
-    # by SecureWhenHttpsSessionInterface, so a tablet on plain http://127.0.0.1 still works.
+    # Sessions (web/sessions.py): a logged-in browser's session is stored in the database and
+    # ends at logout, or after SESSION_IDLE_LIFETIME without a request, or SESSION_ABSOLUTE_LIFETIME
+    # after login whatever the activity. The cookie is HttpOnly, SameSite=Lax, and Secure whenever
+    # the request came over HTTPS (so a tablet on plain http://127.0.0.1 still works).
     SESSION_COOKIE_NAME = "encaisse_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_LIFETIME = timedelta(days=3)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(days=30)
+    # Visitors not logged in (login page, client portal) keep a signed cookie (CSRF token, messages).
     PERMANENT_SESSION_LIFETIME = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -50,13 +55,31 @@ class DefaultConfig:
     MAIL_DKIM_PRIVATE_KEY_FILE = ""
     MAIL_DKIM_DOMAIN = ""
 
-    # Login throttling (see domain/accounts.py): failures per e-mail / per IP in a window.
-    LOGIN_MAX_FAILURES_PER_EMAIL = 5
+    # Login throttling (see domain/core/accounts.py Throttle): failed logins per (e-mail, IP) pair
+    # and per IP in LOGIN_WINDOW; per e-mail from every address together in LOGIN_EMAIL_WINDOW.
+    LOGIN_MAX_FAILURES_PER_EMAIL_AND_IP = 5
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_PER_EMAIL = 50
+    LOGIN_EMAIL_WINDOW = timedelta(hours=1)
 
-    # Number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto).
+    # Account e-mails (address confirmation, password reset, "this address already has an
+    # account"): at most ACCOUNT_MAILS_PER_ADDRESS to one address, and SIGNUP_MAX_PER_IP sign-ups
+    # from one IP, per ACCOUNT_LIMITS_WINDOW; how long their links stay valid.
+    ACCOUNT_MAILS_PER_ADDRESS = 3
+    SIGNUP_MAX_PER_IP = 10
+    ACCOUNT_LIMITS_WINDOW = timedelta(hours=1)
+    EMAIL_VERIFICATION_LIFETIME = timedelta(hours=48)
+    PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+
+    # Reverse proxies: X-Forwarded-For/Proto/Host are believed only on requests whose direct
+    # peer is one of TRUSTED_PROXIES (addresses or networks), and then for PROXY_FIX_COUNT hops.
+    # Anyone reaching the app directly cannot choose the address it sees (per-IP throttling).
     PROXY_FIX_COUNT = 0
+    TRUSTED_PROXIES = ["127.0.0.1", "::1"]
+
+    # Level of the "encaisse" loggers; the security audit ("encaisse.security") writes at INFO.
+    LOG_LEVEL = "INFO"
 
     # Production (`make serve` sets ENCAISSE_PRODUCTION=true): the app refuses to start
     # without PUBLIC_BASE_URL (every link in an e-mail comes from it) and TRUSTED_HOSTS (the

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextvars
+import os
+import stat
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 # Set for requests and commands that will write. On SQLite their transaction starts
 # with BEGIN IMMEDIATE: it takes the write lock up front (waiting up to busy_timeout)
@@ -23,6 +26,34 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """Make the SQLite database readable by its owner only (mode 600).
+
+    SQLite creates the file with the process umask (usually 644: every local account could read
+    every company's invoices, clients and password hashes). The file is created here first,
+    owner-only; SQLite gives its -wal and -shm files the database file's permissions. Files left
+    group- or world-readable by an older version are tightened."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
+    for candidate in (path, Path(f"{name}-wal"), Path(f"{name}-shm")):
+        try:
+            if stat.S_IMODE(candidate.stat().st_mode) & 0o077:
+                candidate.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # another account's file: SQLite will say what it can do with it
+            continue
 
 
 def set_write_intent(value: bool) -> contextvars.Token:

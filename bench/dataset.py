@@ -186,6 +186,7 @@ class CompanyGenerator:
             reminders_enabled=True, formal_notice_deadline_days=8, open_tracking_enabled=True,
             created_at=min(datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),
                            datetime(today.year, 1, 5, 9, tzinfo=UTC) - timedelta(days=sizes.history_days)),
+            email_verified_at=datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),  # confirmed: it sends to clients
         )
         user = dict(email=f"artisan{index + 1}@bench.encaisse.test", name=f"Artisan {index + 1}",
                     password_hash=password_hash, role="owner", is_active_user=True, session_version=1,
@@ -287,7 +288,8 @@ class CompanyGenerator:
         ht = sum(r[1] for r in breakdown)
         vat = sum(r[2] for r in breakdown)
         doc = dict(
-            kind=kind, version=1, number=None, issued_at=None, _issued_by=False, issue_date=None, due_date=None,
+            kind=kind, version=1, number=None, payment_reference=None, issued_at=None, _issued_by=False,
+            issue_date=None, due_date=None,
             service_date=None, validity_date=None, payment_terms_days=None, requested_due_date=None, sent_at=None,
             accepted_at=None, refused_at=None, refusal_reason="", invoiced_at=None, _quote=None, _credited=None,
             deposit_percent_bp=None, vat_regime="normal", reduced_rate_attestation=reduced,
@@ -362,7 +364,7 @@ class CompanyGenerator:
             if template == "formal_notice":
                 if self.rng.random() < 0.5:
                     self.data.tasks.append(dict(_doc=doc, _client=doc["_client"], due_on=due + timedelta(days=30),
-                                                note=f"Confirmer la mise en demeure de la facture {{number}} "
+                                                note="Confirmer la mise en demeure de la facture {number} "
                                                      "(plan de relance)", kind="confirm_formal_notice",
                                                 created_at=at_local(due + timedelta(days=30), self.rng),
                                                 _done=doc["_status"] == "paid"))
@@ -373,7 +375,7 @@ class CompanyGenerator:
             doc["last_reminder_at"] = sent
             send = dict(_doc=doc, purpose="reminder", channel="email", template_key=template, level=i, plan_step=i,
                         previous_step=i - 1, idempotency_key=None, recipients=[doc["_client"]["_email"]], cc=[],
-                        subject=f"Relance : facture {{number}}", body="Bonjour,\n\nSauf erreur de notre part…",
+                        subject="Relance : facture {number}", body="Bonjour,\n\nSauf erreur de notre part…",
                         attachments=["Facture.pdf"], status="sent", error="", attempts=1, automatic=True,
                         created_at=sent, sent_at=sent, _created_by=False,
                         tracking_token=base64.urlsafe_b64encode(self.rng.randbytes(18)).decode())
@@ -446,7 +448,7 @@ class CompanyGenerator:
         quote["_status"] = "accepted"
         if r < 0.06:
             share = [[rate, base * 3000 // 10000, half_up_vat(base * 3000 // 10000, rate)] for rate, base, _ in breakdown]
-            dep_lines = [dict(kind="item", label=f"Acompte de 30 % sur le devis {{quote_number}}"
+            dep_lines = [dict(kind="item", label="Acompte de 30 % sur le devis {quote_number}"
                                                   + (f" – TVA {rate / 100:g} %" if len(share) > 1 else ""),
                               description="", quantity_milli=1000, unit="forfait", unit_price_cents=base,
                               discount_bp=0, vat_rate_bp=rate, total_ht_cents=base) for rate, base, _ in share]
@@ -776,6 +778,7 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
     from sqlalchemy import create_engine, event, insert
 
     from domain.billing.models import Document, DocumentLine, NumberSequence, Payment, StoredFile
+    from domain.billing.payment_reference import rf_for_invoice
     from domain.collections.models import ReminderPlan, Send, Task
     from domain.core.models import Client, Company, Contact, Event, User
     from domain.portal.models import DocumentLink, DocumentTracking
@@ -807,6 +810,8 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
             key = (series, doc["issue_date"].year)
             counters[key] = counters.get(key, 0) + 1
             doc["number"] = f"{series}-{key[1]}-{counters[key]:04d}"
+            if series == "F":  # invoices carry the RF reference frozen at issue (domain.billing.payment_reference)
+                doc["payment_reference"] = rf_for_invoice(doc["number"])
         c.counts["_sequences"] = counters
 
     company_of = {c.index: c for c in companies}

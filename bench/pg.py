@@ -177,7 +177,8 @@ def load_hosted(url: str, big_sqlite: Path, big_company_id: int, typical_sqlite:
         base = {}
         for table in tables():
             if "id" in table.c:
-                base[table.name] = conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM public.{table.name}").fetchone()[0]
+                next_id = f"SELECT coalesce(max(id), 0) + 1 FROM public.{table.name}"
+                base[table.name] = conn.execute(next_id).fetchone()[0]
         mapping = Clones(base, clones)
         for table in tables():
             exprs = []

@@ -5,6 +5,10 @@ data). What is measured, in this order:
 
 1. PDF (bench/pdf_bench.py): the app's renderer, bare WeasyPrint and headless Chromium on
    the same one-page invoice, 20 warm renders each, medians and ratios.
+1b. E-invoices (bench/einvoice_bench.py): what issuing with Factur-X adds to an issue
+   (pdf_facturx_extra_ms: PDF/A-3b instead of a plain PDF, the CII XML and its XSD check,
+   the attachment), medians of 20, and one full check with the official schematrons
+   (einvoice_check_ms, warm; einvoice_check_cold_ms in a fresh process).
 2. Pages through Flask's test client, logged in by a real login POST (CSRF on): the
    lightest authenticated page (floor), the overdue invoice list (50 rows), the dashboard,
    an invoice with 30 events, a client with 200 documents; the median of >= 100 requests
@@ -20,10 +24,19 @@ data). What is measured, in this order:
 6. Load: gunicorn started as `make serve` does (gunicorn.conf.py, `app:create_app()`) on the
    bench database, wrk with 20 connections for 30 s over the invoice list and invoice pages
    with a logged-in session cookie; the peak RSS (VmHWM) of each worker, sampled all along.
+6. Bank statements: a 10,000-line statement (La Banque Postale CSV, bench/bank_bench.py's mix
+   of credits with invoice numbers, RF references, payer names, splits, partial payments and
+   40 % debits) built from the first company's open invoices, imported as the "Banque" page
+   does (domain.banking.imports: parse, store each operation once, match every waiting
+   credit, one transaction), then the same file again (adds nothing); the bank page (50
+   credits to reconcile with their proposals) against the floor; then "Confirmer les N
+   rapprochements exacts" (run last: it records payments, which would change the plan).
 
-Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,load,...]
+Usage: .venv/bin/python bench/run.py [--scale 0.1] [--reuse] [--skip pdf,einvoice,load,...]
+                                     [--only bank]
   --scale  shrink the data for a quick try (results then say so in "dataset")
   --reuse  keep bench/data/pristine.sqlite3 between runs when nothing it depends on changed
+  --only   run only these phases (pdf,pages,one_tap,plan,load,bank), e.g. `--only bank`
 """
 
 from __future__ import annotations
@@ -61,6 +74,7 @@ LOAD_SECONDS = 30
 LOAD_CONNECTIONS = 20
 WARMUP_LOAD_SECONDS = 5
 ONE_TAP_RUNS = 20
+PHASES = ("pdf", "pages", "one_tap", "plan", "load", "bank")
 
 BENCH_DAILY_QUOTA = 1_000_000
 
@@ -262,6 +276,24 @@ def time_page(client, url: str, *, samples: int = PAGE_SAMPLES, warmup: int = 10
     return out
 
 
+def measure_floor(client, results: dict) -> str:
+    """The floor: the lightest of a few simple authenticated pages (its URL; its time in results)."""
+    floor_candidates = ["/clients/new", "/catalog/", "/settings/", "/reminders/settings"]
+    floor = {}
+    for url in floor_candidates:
+        try:
+            floor[url] = time_page(client, url, samples=30, warmup=5)["ms"]
+        except (RuntimeError, AssertionError) as exc:
+            log(f"  floor candidate {url} skipped ({exc})")
+    floor_url = min(floor, key=floor.get)
+    measured = time_page(client, floor_url)
+    results["page_floor_ms"] = measured["ms"]
+    results["page_floor_samples"] = measured["samples"]
+    results["page_floor_url"] = floor_url  # removed from the flat results at the end (not a number)
+    log(f"  floor {floor_url}: {measured['ms']} ms (candidates {floor})")
+    return floor_url
+
+
 def measure_pages(app, meta: dict, results: dict) -> object:
     from extensions import db
 
@@ -284,19 +316,7 @@ def measure_pages(app, meta: dict, results: dict) -> object:
     # The first view after a change of the company's data (or the first of the day): the
     # figures cache is emptied before each request, so every aggregate is computed.
     uncached = {"dashboard_uncached": "/", "invoice_list_all_uncached": "/invoices/"}
-    # The floor: the lightest of a few simple authenticated pages.
-    floor_candidates = ["/clients/new", "/catalog/", "/settings/", "/reminders/settings"]
-    floor = {}
-    for url in floor_candidates:
-        try:
-            floor[url] = time_page(client, url, samples=30, warmup=5)["ms"]
-        except (RuntimeError, AssertionError) as exc:
-            log(f"  floor candidate {url} skipped ({exc})")
-    floor_url = min(floor, key=floor.get)
-    measured = time_page(client, floor_url)
-    results["page_floor_ms"] = measured["ms"]
-    results["page_floor_samples"] = measured["samples"]
-    log(f"  floor {floor_url}: {measured['ms']} ms (candidates {floor})")
+    floor_url = measure_floor(client, results)
     from domain.core import dataversion
 
     for name, url in {**pages, **uncached}.items():
@@ -317,7 +337,6 @@ def measure_pages(app, meta: dict, results: dict) -> object:
         if os.environ.get("BENCH_SHOW_SQL"):
             for statement in counter.statements:
                 print("     ", " ".join(statement.split())[:200])
-    results["page_floor_url"] = floor_url  # removed from the flat results below (not a number)
 
     # Tenancy: another company's invoice is a 404, and costs no more than a page of ours.
     other = client.get(f"/invoices/{meta['other_company_invoice_id']}")
@@ -391,6 +410,122 @@ def measure_one_tap(app, client, meta: dict, sink: SmtpSink, results: dict) -> N
         f"{results['pdf_statement_render_ms']} ms)")
 
 
+BANK_LINES = 10_000
+
+
+def bank_statement(app, company_id: int, lines: int = BANK_LINES) -> tuple[bytes, int]:
+    """A La Banque Postale CSV of `lines` operations for the company's account, drawn from its open
+    invoices as bench/bank_bench.py draws them (fixed seed); (bytes, open invoices)."""
+    import random
+
+    import bank_bench
+
+    from domain.banking import reconciliation
+    from domain.core.models import Company
+    from extensions import db
+
+    with app.app_context():
+        items = reconciliation.open_items(company_id)
+        iban = db.session.get(Company, company_id).iban
+        db.session.remove()
+    rows = bank_bench.make_lines(random.Random(20260301), items, lines)
+    # The file names the company's account (its national number, inside the IBAN): it is checked.
+    data = bank_bench.as_csv(rows).replace(b"0123456X020", iban[14:25].encode())
+    return data, len(items)
+
+
+def measure_bank(app, meta: dict, results: dict, client=None) -> None:
+    """`bank_import_10k_s` (the whole import, in one transaction) and `page_bank_ms` (see the docstring)."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    import database
+    from domain.banking import imports, matching, reconciliation
+    from domain.banking.models import BankLine
+    from domain.banking.statements import parse_statement
+    from domain.core.models import Company, User
+    from extensions import db
+
+    company_id = meta["companies"][0]["id"]
+    today = date.fromisoformat(meta["today"])
+    data, open_count = bank_statement(app, company_id)
+    # The parts alone (pure functions): reading the file, matching its credits.
+    t, cpu = time.perf_counter(), time.process_time()
+    statement = parse_statement(data, "releve.csv")
+    results["bank_parse_10k_s"] = round(time.perf_counter() - t, 2)
+    results["bank_parse_10k_cpu_s"] = round(time.process_time() - cpu, 2)
+    with app.app_context():
+        items = reconciliation.open_items(company_id)
+        db.session.remove()
+    t, cpu = time.perf_counter(), time.process_time()
+    matching.match_lines(statement.lines, items)
+    results["bank_match_10k_s"] = round(time.perf_counter() - t, 2)
+    results["bank_match_10k_cpu_s"] = round(time.process_time() - cpu, 2)
+
+    def run_import():
+        with app.app_context(), database.write_intent():
+            company = db.session.get(Company, company_id)
+            user = db.session.scalars(select(User).where(User.company_id == company_id)).first()
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = imports.import_statement(company, user, data, "releve.csv")
+            db.session.commit()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            outcome = (result.statement.new_count, result.waiting, result.exact)
+            db.session.remove()
+            return wall, cpu, outcome
+
+    wall, cpu, (new, waiting, exact) = run_import()
+    results["bank_import_10k_s"] = round(wall, 2)
+    # This process's CPU time: what other work on the shared machine cannot inflate.
+    results["bank_import_10k_cpu_s"] = round(cpu, 2)
+    results["bank_import_open_invoices"] = open_count
+    results["bank_import_new_lines"] = new
+    results["bank_import_credits_waiting"] = waiting
+    results["bank_import_exact_proposals"] = exact
+    log(f"  import of {BANK_LINES} lines against {open_count} open invoices: {wall:.2f} s ({cpu:.2f} s CPU); "
+        f"parse {results['bank_parse_10k_s']} s ({results['bank_parse_10k_cpu_s']} CPU), match "
+        f"{results['bank_match_10k_s']} s ({results['bank_match_10k_cpu_s']} CPU) alone; {new} new lines, "
+        f"{waiting} credits to reconcile, {exact} of them with an exact reference")
+    wall, cpu, (new, _waiting, _exact) = run_import()
+    results["bank_reimport_10k_s"] = round(wall, 2)
+    results["bank_reimport_new_lines"] = new  # 0: never twice
+    log(f"  the same file again: {wall:.2f} s ({cpu:.2f} s CPU), {new} new lines")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(BankLine.id)).where(BankLine.company_id == company_id)) == BANK_LINES
+        db.session.remove()
+
+    client = client or login_test_client(app, meta["companies"][0]["email"], meta["password"])
+    floor_url = results.get("page_floor_url") or measure_floor(client, results)
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+    measured = time_page(client, "/bank/", floor_url=floor_url)
+    with counter.measure():
+        client.get("/bank/")
+    results["page_bank_ms"] = measured["ms"]
+    results["page_bank_vs_floor"] = measured["vs_floor"]
+    results["page_bank_samples"] = measured["samples"]
+    results["queries_bank"] = counter.count
+    log(f"  bank page /bank/: {measured['ms']} ms ({measured['vs_floor']} x floor), {counter.count} SQL, "
+        f"{measured['bytes']} bytes, {measured['samples']} samples")
+    # Not a target: "Confirmer les N rapprochements exacts" on that statement, each payment recorded
+    # through payments.record_payment as a typed one (an artisan's month holds a few dozen).
+    with app.app_context(), database.write_intent():
+        user = db.session.scalars(select(User).where(User.company_id == company_id)).first()
+        t, cpu = time.perf_counter(), time.process_time()
+        done, left = reconciliation.confirm_exact(company_id, user, today=today)
+        db.session.commit()
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+        db.session.remove()
+    results["bank_confirm_exact_s"] = round(elapsed, 2)
+    results["bank_confirm_exact_cpu_s"] = round(cpu, 2)
+    results["bank_confirm_exact_lines"] = done
+    results["bank_confirm_exact_ms_per_line"] = round(elapsed * 1000 / max(done, 1), 1)
+    log(f"  confirm all exact: {done} lines in {elapsed:.2f} s ({cpu:.2f} s CPU, "
+        f"{results['bank_confirm_exact_ms_per_line']} ms each), "
+        f"{left} left waiting")
+
+
 def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
     """As `flask --app app reminders run --today <today> --company 1` does (commands/reminders.py)."""
     from datetime import date
@@ -410,7 +545,8 @@ def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
     def run():
         with app.app_context(), database.write_intent():
             try:
-                return autopilot.run(deliver=mailer().deliver, attachments_for=attachments, link_for=client_link, today=today,
+                return autopilot.run(deliver=mailer().deliver, attachments_for=attachments, link_for=client_link,
+                                     today=today,
                                      company_ids=[company_id], html_extra_for=tracking_pixel_html)
             finally:
                 db.session.remove()
@@ -524,7 +660,7 @@ class Gunicorn:
         if threads:
             env["GUNICORN_THREADS"] = str(threads)
         self.log_path = DATA / "gunicorn.log"
-        self.log_file = open(self.log_path, "w")
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - gunicorn writes to it until stop()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen([str(gunicorn), "--config", "gunicorn.conf.py", "app:create_app()"],
                                         cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
@@ -598,7 +734,7 @@ def run_wrk(wrk: str, port: int, cookie: str, paths_file: Path, seconds: int, pe
                 peaks[pid] = max(peaks.get(pid, 0), mb)
         time.sleep(0.25)
     output = process.stdout.read()
-    line = next((l for l in output.splitlines() if l.startswith("{")), None)
+    line = next((text for text in output.splitlines() if text.startswith("{")), None)
     if process.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed:\n{output}")
     return json.loads(line)
@@ -657,8 +793,9 @@ def measure_paired(create_app, smtp_port: int, alone_meta: dict, alone_url: str,
 
     def pages(meta):
         return {"floor": "/clients/new", "invoice_list": "/invoices/?overdue=1&per_page=50", "dashboard": "/",
-                "invoice_detail": f"/invoices/{meta['hero_invoice_id']}", "client": f"/clients/{meta['hero_client_id']}",
-                "invoice_list_all": "/invoices/", "quote_list_all": "/quotes/"}
+                "invoice_detail": f"/invoices/{meta['hero_invoice_id']}",
+                "client": f"/clients/{meta['hero_client_id']}", "invoice_list_all": "/invoices/",
+                "quote_list_all": "/quotes/"}
 
     apps = [create_app(bench_config(url, smtp_port)) for url in (alone_url, hosted_url)]
     clients = [login_test_client(app, m["companies"][0]["email"], m["password"])
@@ -685,6 +822,34 @@ def measure_paired(create_app, smtp_port: int, alone_meta: dict, alone_url: str,
             db.engine.dispose()
     log(f"  hosted / alone, interleaved: {out}")
     return out
+
+
+def measure_pg_pages(create_app, smtp_port: int, urls: dict, typical_meta: dict, hosted_typical: dict,
+                     big_meta: dict, results: dict) -> None:
+    """Every page of the typical and the big company, alone on its database and on the hosted one."""
+    from extensions import db
+
+    for who, meta, alone_url in (("typical", typical_meta, urls["alone_typical"]),
+                                 ("big", big_meta, urls["alone_big"])):
+        figures = {}
+        for where, url, m in (("alone", alone_url, meta),
+                              ("hosted", urls["hosted"], hosted_typical if who == "typical" else meta)):
+            results[f"machine_load_avg_1m_pages_{who}_{where}"] = round(os.getloadavg()[0], 2)
+            log(f"pages: {who} company, {where} (company {m['companies'][0]['id']})")
+            app = create_app(bench_config(url, smtp_port))
+            figures[where] = {}
+            measure_pages(app, m, figures[where])
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            for key, value in figures[where].items():
+                if key.startswith(("page_", "queries_")) and isinstance(value, (int, float)):
+                    results[f"pg_{who}_{where}_{key}"] = value
+        for key in PAGE_KEYS:
+            alone, hosted = figures["alone"][f"page_{key}_ms"], figures["hosted"][f"page_{key}_ms"]
+            results[f"pg_{who}_hosted_vs_alone_{key}"] = round(hosted / alone, 2)
+        results[f"pg_{who}_hosted_vs_alone_floor"] = round(
+            figures["hosted"]["page_floor_ms"] / figures["alone"]["page_floor_ms"], 2)
 
 
 def postgres_main(args, results: dict, started: float) -> None:
@@ -719,7 +884,8 @@ def postgres_main(args, results: dict, started: float) -> None:
     with pg.psycopg.connect(pg.libpq_url(urls["hosted"])) as conn:
         counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in ("companies", "clients", "documents", "document_lines", "payments", "events", "sends")}
-        results["pg_hosted_db_mb"] = round(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6)
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        results["pg_hosted_db_mb"] = round(size / 1e6)
     log(f"hosted database built in {results['pg_hosted_build_s']} s: {counts}, {results['pg_hosted_db_mb']} MB")
 
     sink = SmtpSink()
@@ -727,29 +893,7 @@ def postgres_main(args, results: dict, started: float) -> None:
         from app import create_app
 
         if "pages" not in skip:
-            for who, meta, alone_url in (("typical", typical_meta, urls["alone_typical"]),
-                                         ("big", big_meta, urls["alone_big"])):
-                figures = {}
-                for where, url, m in (("alone", alone_url, meta),
-                                      ("hosted", urls["hosted"], hosted_typical if who == "typical" else meta)):
-                    results[f"machine_load_avg_1m_pages_{who}_{where}"] = round(os.getloadavg()[0], 2)
-                    log(f"pages: {who} company, {where} (company {m['companies'][0]['id']})")
-                    app = create_app(bench_config(url, sink.port))
-                    figures[where] = {}
-                    measure_pages(app, m, figures[where])
-                    from extensions import db
-
-                    with app.app_context():
-                        db.session.remove()
-                        db.engine.dispose()
-                    for key, value in figures[where].items():
-                        if key.startswith(("page_", "queries_")) and isinstance(value, (int, float)):
-                            results[f"pg_{who}_{where}_{key}"] = value
-                for key in PAGE_KEYS:
-                    alone, hosted = figures["alone"][f"page_{key}_ms"], figures["hosted"][f"page_{key}_ms"]
-                    results[f"pg_{who}_hosted_vs_alone_{key}"] = round(hosted / alone, 2)
-                results[f"pg_{who}_hosted_vs_alone_floor"] = round(
-                    figures["hosted"]["page_floor_ms"] / figures["alone"]["page_floor_ms"], 2)
+            measure_pg_pages(create_app, sink.port, urls, typical_meta, hosted_typical, big_meta, results)
         if "paired" not in skip:
             for who, meta, alone_url in (("typical", typical_meta, urls["alone_typical"]),
                                          ("big", big_meta, urls["alone_big"])):
@@ -794,14 +938,50 @@ def postgres_main(args, results: dict, started: float) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 
+def run_app_phases(db_path: Path, meta: dict, sink: SmtpSink, skip: set[str], load_matrix: str,
+                   results: dict) -> None:
+    """The phases that use the app (pages, one tap, load, plan, bank), in that order."""
+    from app import create_app
+
+    app = create_app(bench_config(db_path, sink.port))
+    client = None
+    if "pages" not in skip:
+        results["machine_load_avg_1m_pages"] = round(os.getloadavg()[0], 2)
+        log("pages through the test client")
+        client = measure_pages(app, meta, results)
+    if "one_tap" not in skip:
+        log("one-tap reminders")
+        client = client or login_test_client(app, meta["companies"][0]["email"], meta["password"])
+        measure_one_tap(app, client, meta, sink, results)
+    for combo in filter(None, load_matrix.split(",")):
+        workers, threads = (int(x) for x in combo.split("x"))
+        measure_load(f"sqlite:///{db_path}", meta, {}, workers=workers, threads=threads)
+    if "load" not in skip:
+        results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
+        log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
+        measure_load(f"sqlite:///{db_path}", meta, results)
+    if "plan" not in skip:
+        results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
+        log("reminder plan run (10 000 invoices due for a step)")
+        measure_plan(app, meta, sink, results)
+    if "bank" not in skip:
+        # Last: confirming the exact proposals records payments, which would change what the plan sends.
+        results["machine_load_avg_1m_bank"] = round(os.getloadavg()[0], 2)
+        log(f"bank statement import ({BANK_LINES} lines) and the bank page")
+        measure_bank(app, meta, results, client)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--skip", default="", help="comma-separated: pdf,formatting,pages,one_tap,plan,load "
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load,bank "
                         "(postgres: pages,paired,load,plan)")
+    parser.add_argument("--only", default="", help="comma-separated phases to run alone, e.g. bank")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
-    parser.add_argument("--load-matrix", default="", help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
+    parser.add_argument("--load-matrix", default="",
+                        help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default=os.environ.get("BENCH_DB") or "sqlite",
                         help="postgres: the hosted shape in a throwaway cluster (scripts/with-postgres.sh)")
     parser.add_argument("--clones", type=int, default=PG_CLONES, help="postgres: typical companies in the hosted db")
@@ -813,6 +993,8 @@ def main() -> None:
         script = str(ROOT / "scripts" / "with-postgres.sh")
         os.execv(script, [script, sys.executable, str(Path(__file__).resolve()), *sys.argv[1:], "--db", "postgres"])
     skip = set(filter(None, args.skip.split(",")))
+    if args.only:
+        skip |= set(PHASES) - set(filter(None, args.only.split(",")))
     started = time.perf_counter()
     # The load average before each phase says how much else ran on the machine (this bench alone
     # counts about 1; more means other work shared the cores and slowed the figures).
@@ -843,32 +1025,25 @@ def main() -> None:
         log("formatting: 2000 values per formatter")
         measure_formatting(results)
 
+    if "einvoice" not in skip:
+        import einvoice_bench
+
+        log("e-invoices: Factur-X extra at issue (20 runs), one full schematron check")
+        einvoice = einvoice_bench.measure(20)
+        results.update(einvoice)
+        log(f"  {einvoice}")
+
+    if "platform" not in skip:
+        import platform_bench
+
+        log("approved platform: 40 transmissions with two workers, 60 payments with and without the 212 subscriber")
+        figures = platform_bench.measure(40, 60)
+        results.update(figures)
+        log(f"  {figures}")
+
     sink = SmtpSink()
     try:
-        from app import create_app
-
-        app = create_app(bench_config(db_path, sink.port))
-        client = None
-        if "pages" not in skip:
-            results["machine_load_avg_1m_pages"] = round(os.getloadavg()[0], 2)
-            log("pages through the test client")
-            client = measure_pages(app, meta, results)
-        if "one_tap" not in skip:
-            log("one-tap reminders")
-            client = client or login_test_client(app, meta["companies"][0]["email"], meta["password"])
-            measure_one_tap(app, client, meta, sink, results)
-        if args.load_matrix:
-            for combo in args.load_matrix.split(","):
-                workers, threads = (int(x) for x in combo.split("x"))
-                measure_load(f"sqlite:///{db_path}", meta, {}, workers=workers, threads=threads)
-        if "load" not in skip:
-            results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
-            log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
-            measure_load(f"sqlite:///{db_path}", meta, results)
-        if "plan" not in skip:
-            results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
-            log("reminder plan run (10 000 invoices due for a step)")
-            measure_plan(app, meta, sink, results)
+        run_app_phases(db_path, meta, sink, skip, args.load_matrix, results)
     finally:
         sink.stop()
 

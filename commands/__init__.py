@@ -1,6 +1,8 @@
 """Command-line entry points: `flask --app app <command>`.
 
-`init` and `demo load` here; the daily run in commands.reminders; backups in commands.backup."""
+`init` and `demo load` here; the daily run in commands.reminders; backups in commands.backup;
+e-invoice checks and exports in commands.einvoice; the approved platform's
+background work in commands.einvoicing."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 import database
-from commands import backup, reminders
+from commands import backup, einvoice, einvoicing, reminders
 from domain import demo
 from domain.core.models import Company
 from extensions import db
@@ -29,6 +31,8 @@ def init_app(app: Flask) -> None:
 
     reminders.init_app(app)
     backup.init_app(app)
+    einvoice.init_app(app)
+    einvoicing.init_app(app)
 
     @app.cli.command("init")
     @click.option("--no-demo", is_flag=True, help="Ne pas créer l'entreprise de démonstration.")

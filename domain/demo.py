@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from domain.billing import catalog, payments
+from domain.billing import catalog, payments, printing
 from domain.billing import documents as docs
 from domain.billing.documents import DraftInput, LineInput
 from domain.billing.models import Document, Kind, Payment, PaymentMethod, VatRegime
@@ -20,6 +20,7 @@ from domain.core import clients as client_rules
 from domain.core import clock
 from domain.core.accounts import hash_password
 from domain.core.models import KIND_BUSINESS, KIND_INDIVIDUAL, Client, Company, Event, User
+from domain.core.orm import utcnow
 from extensions import db
 
 DEMO_EMAIL = "artisan@demo.encaisse.fr"
@@ -53,10 +54,12 @@ def load_demo() -> Company | None:
         iban="FR7630006000011234567890189", bic="AGRIFRPP", payment_terms_days=30,
         insurer_name="Mutuelle des Artisans du Bâtiment", insurer_address="10 rue de l'Assurance, 75008 Paris",
         insurance_policy="DEC-2026-004512", insurance_coverage_area="France métropolitaine",
+        # A confirmed company, so the demo sends (to the MAIL_SERVER of the machine it runs on).
+        email_verified_at=utcnow(),
     )
     db.session.add(company)
     db.session.add(User(company=company, email=DEMO_EMAIL, name="Jean Plombier",
-                        password_hash=hash_password(DEMO_PASSWORD), role="owner"))
+                        password_hash=hash_password(DEMO_PASSWORD), role="owner", email_verified_at=utcnow()))
     db.session.flush()
     for kind, name, siren, street, postal_code, city, (cname, cemail, cphone) in DEMO_CLIENTS:
         client_rules.create_client(
@@ -129,6 +132,12 @@ def _instant(day: date, hour: int, tz: str) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(timezone.utc)
 
 
+def _issue(doc: Document, user: User, day: date, when: datetime) -> None:
+    # Invoices and credit notes are frozen as they are in use: a Factur-X (PDF/A-3 and its
+    # XML) stored with the number. Quotes are rendered on first download.
+    docs.issue(doc, user, today=day, now=when, after_number=None if doc.kind == Kind.QUOTE else printing.freeze_pdf)
+
+
 def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     """Quotes in every status, deposits, finals, partial and full payments, overdue invoices,
     credit notes and a cancelled payment, dated in the past and issued in date order
@@ -173,7 +182,7 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
         return run
 
     def issue(key):
-        return lambda day, when: docs.issue(docs_by_key[key], user, today=day, now=when)
+        return lambda day, when: _issue(docs_by_key[key], user, day, when)
 
     def sent(key):
         return lambda day, when: docs.mark_sent(docs_by_key[key], user, now=when, channel="e-mail")
@@ -293,7 +302,9 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     at(65, issue("i_cancelled"), 10)
     at(60, credit("c_cancelled", "i_cancelled", full=True, reason="Facturé par erreur : intervention sous garantie"))
     at(60, issue("c_cancelled"), 11)
-    at(55, invoice("i_gesture", "Jeanne Martin", TAP, subject="Remplacement du mitigeur"))
+    # (Invoiced to a client with an e-mail: a consumer's e-invoice carries it, rule BR-FR-12;
+    # Jeanne Martin, reached by phone only, keeps her quote.)
+    at(55, invoice("i_gesture", "Chantal Garnier", TAP, subject="Remplacement du mitigeur"))
     at(55, issue("i_gesture"), 10)
     at(54, credit("c_gesture", "i_gesture", full=False, reason="Geste commercial",
                   lines=[_line("Geste commercial sur la main d'oeuvre", 1000, "forfait", 2000)]))

@@ -1,7 +1,16 @@
 """EPC QR code ("girocode") for SEPA credit transfers, EPC069-12 version 002.
 
 A banking app that scans it pre-fills the transfer: beneficiary, IBAN, amount and the
-invoice number as the remittance text, so the payment can be matched to its invoice.
+reference of the invoice, so the payment can be matched to its invoice.
+
+EPC069-12 has two remittance fields and a transfer carries one or the other, never both:
+field 10, a *structured* creditor reference (ISO 11649 "RF…", 35 characters at most), and
+field 11, free text (140 characters). An RF reference goes in field 10: the payer's bank
+passes it on untouched and it comes back in the creditor's statement as the structured
+reference (CAMT.053 `Strd/CdtrRefInf/Ref`), where the matcher finds it exactly. Anything
+else (an invoice number) goes in field 11. Field 12, "beneficiary to originator
+information" (70 characters), is shown to the payer and not transmitted: the invoice number
+goes there when the reference is structured, so the person paying still sees what for.
 """
 
 from __future__ import annotations
@@ -10,12 +19,15 @@ import re
 from functools import lru_cache
 
 import segno
+from stdnum import iso11649
 
 # EPC069-12: total payload at most 331 bytes; beneficiary name at most 70
 # characters; unstructured remittance at most 140 characters.
 MAX_PAYLOAD_BYTES = 331
 MAX_NAME = 70
 MAX_REMITTANCE = 140
+MAX_STRUCTURED = 35
+MAX_NOTE = 70
 MIN_AMOUNT_CENTS = 1
 MAX_AMOUNT_CENTS = 99_999_999_999  # EUR 999999999.99
 
@@ -46,17 +58,30 @@ def _one_line(text: str) -> str:
     return " ".join(_CONTROL_RE.sub(" ", text or "").split())
 
 
+def creditor_reference(text: str | None) -> str | None:
+    """The compact ISO 11649 reference if `text` is one ("RF69 F202 6004 2" → "RF69F20260042"), else None."""
+    compact = "".join((text or "").split()).upper()
+    if compact.startswith("RF") and compact.isascii() and compact.isalnum() and iso11649.is_valid(compact):
+        return compact
+    return None
+
+
 def epc_payload(
     name: str,
     iban: str,
     bic: str | None,
     amount_cents: int,
     reference: str,
+    *,
+    note: str = "",
 ) -> str:
     """Build the EPC069-12 v002 payload for a SEPA credit transfer in euros.
 
-    The name is cut to 70 characters and the remittance text to 140 (the limits of
-    the standard); the amount must be between 0,01 € and 999 999 999,99 €.
+    `reference` goes in the structured field when it is an ISO 11649 RF reference, in the
+    free-text field otherwise; `note` (e.g. "Facture F-2026-0042") is shown to the payer
+    beside a structured reference. The name is cut to 70 characters, the remittance text to
+    140 and the note to 70 (the limits of the standard); the amount must be between 0,01 €
+    and 999 999 999,99 €.
     """
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
         raise TypeError("amount_cents must be an int")
@@ -72,7 +97,8 @@ def epc_payload(
         if not _BIC_RE.match(bic_field):
             raise ValueError("BIC invalide")
     euros, cents = divmod(amount_cents, 100)
-    remittance = _one_line(reference)[:MAX_REMITTANCE].strip()
+    structured = creditor_reference(reference)
+    remittance = "" if structured else _one_line(reference)[:MAX_REMITTANCE].strip()
     fields = [
         "BCD",  # service tag
         "002",  # version: BIC optional inside the EEA
@@ -83,8 +109,9 @@ def epc_payload(
         iban,
         f"EUR{euros}.{cents:02d}",
         "",  # purpose code
-        "",  # structured (RF) creditor reference
-        remittance,  # unstructured remittance: the invoice number
+        structured or "",  # structured creditor reference (ISO 11649 RF)
+        remittance,  # unstructured remittance: only without a structured reference
+        _one_line(note)[:MAX_NOTE].strip() if structured else "",  # beneficiary to originator
     ]
     payload = "\n".join(fields).rstrip("\n")
     if len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:

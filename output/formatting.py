@@ -122,7 +122,14 @@ def _format_datetime_babel(value: _dt.datetime, tz: str = DEFAULT_TZ) -> str:
     return _DATETIME_PATTERN.apply(value.astimezone(_zone(tz)), _LOCALE)
 
 
+def format_grouped(code: str | None, size: int = 4) -> str:
+    """A code in groups of four, as IBANs and RF references are printed: "RF69F20260042" → "RF69 F202 6004 2"."""
+    compact = "".join((code or "").split())
+    return " ".join(compact[i:i + size] for i in range(0, len(compact), size))
+
+
 JINJA_FILTERS = {
+    "grouped": format_grouped,
     "money": format_money,
     "date_fr": format_date,
     "qty": format_quantity,

@@ -50,7 +50,7 @@ import jinja2
 
 from output import formatting
 from output.epc_qr import epc_payload, epc_qr_png_data_uri
-from output.views import DocumentView, LetterView, StatementView
+from output.views import OPERATION_CATEGORY_LABELS, DocumentView, LetterView, StatementView
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,6 +94,38 @@ def _weasyprint():
     return weasyprint
 
 
+def _data_url(url: str) -> tuple[bytes, str]:
+    """(body, MIME type) of a ``data:`` URL, bounded in size."""
+    header, sep, payload = url[5:].partition(",")
+    if not sep:
+        raise URLRefused("URL data: mal formée")
+    if len(payload) > MAX_DATA_URL_BYTES * 4 // 3 + 4:
+        raise URLRefused("URL data: trop volumineuse")
+    params = header.split(";")
+    mime_type = params[0].strip().lower() or "text/plain"
+    if params[-1].strip().lower() == "base64":
+        try:
+            return base64.b64decode(unquote(payload), validate=False), mime_type
+        except ValueError as exc:
+            raise URLRefused("URL data: base64 invalide") from exc
+    return unquote_to_bytes(payload), mime_type
+
+
+def _static_file(url: str, static_dir: Path) -> Path:
+    """The file under ``static_dir`` a ``file:`` URL names, or URLRefused."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise URLRefused(f"URL refusée : {url[:100]}")
+    # realpath resolves "..", and symlinks, so a link pointing out of static/
+    # is judged by its target.
+    path = Path(os.path.realpath(unquote(parts.path)))
+    if path != static_dir and static_dir not in path.parents:
+        raise URLRefused(f"Fichier hors de static/ refusé : {url[:100]}")
+    if not path.is_file():
+        raise URLRefused(f"Fichier introuvable : {url[:100]}")
+    return path
+
+
 def _make_fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -118,40 +150,12 @@ def _make_fetcher_class():
             """Return the resource for ``url`` or raise ``URLRefused``."""
             scheme = url.split(":", 1)[0].lower() if ":" in url else ""
             if scheme == "data":
-                return self._fetch_data(url)
+                body, mime_type = _data_url(url)
+                return URLFetcherResponse(url, body, {"Content-Type": mime_type})
             if scheme == "file":
-                return self._fetch_static_file(url)
+                path = _static_file(url, self.static_dir)
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), {})
             raise URLRefused(f"URL refusée : {url[:100]}")
-
-        def _fetch_data(self, url):
-            header, sep, payload = url[5:].partition(",")
-            if not sep:
-                raise URLRefused("URL data: mal formée")
-            if len(payload) > MAX_DATA_URL_BYTES * 4 // 3 + 4:
-                raise URLRefused("URL data: trop volumineuse")
-            params = header.split(";")
-            mime_type = params[0].strip().lower() or "text/plain"
-            if params[-1].strip().lower() == "base64":
-                try:
-                    body = base64.b64decode(unquote(payload), validate=False)
-                except ValueError as exc:
-                    raise URLRefused("URL data: base64 invalide") from exc
-            else:
-                body = unquote_to_bytes(payload)
-            return URLFetcherResponse(url, body, {"Content-Type": mime_type})
-
-        def _fetch_static_file(self, url):
-            parts = urlsplit(url)
-            if parts.netloc not in ("", "localhost"):
-                raise URLRefused(f"URL refusée : {url[:100]}")
-            # realpath resolves "..", and symlinks, so a link pointing out of static/
-            # is judged by its target.
-            path = Path(os.path.realpath(unquote(parts.path)))
-            if path != self.static_dir and self.static_dir not in path.parents:
-                raise URLRefused(f"Fichier hors de static/ refusé : {url[:100]}")
-            if not path.is_file():
-                raise URLRefused(f"Fichier introuvable : {url[:100]}")
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {})
 
     return StaticOnlyURLFetcher
 
@@ -192,9 +196,8 @@ class _LayoutGuard(logging.Filter):
     def filter(self, record):
         limits = getattr(self.local, "limits", None)
         if limits is not None and isinstance(record.msg, str):
-            if record.msg.startswith("Step 5") and record.args:
-                if record.args[0] > limits[0]:
-                    raise _RenderAborted("pages")
+            if record.msg.startswith("Step 5") and record.args and record.args[0] > limits[0]:
+                raise _RenderAborted("pages")
             if time.monotonic() > limits[1]:
                 raise _RenderAborted("time")
         return False  # never print progress messages
@@ -301,6 +304,8 @@ class PdfRenderer:
             footer_ref=view.number or "BROUILLON",
             insurance=view.insurance,
             draft=view.is_draft,
+            # Invoices and credit notes state the category of the operation (décret 2022-1299).
+            category=None if view.kind == "quote" else OPERATION_CATEGORY_LABELS[view.operation_category],
         )
 
     def statement_html(self, view: StatementView) -> str:
@@ -314,12 +319,14 @@ class PdfRenderer:
         """HTML of a formal notice letter."""
         if len(view.invoices) > MAX_LINES:
             raise PdfRenderError("La lettre compte trop de factures.")
-        return self._secondary_html("letter.html", "letter", view, f"Lettre du {formatting.format_date(view.letter_date)}")
+        return self._secondary_html("letter.html", "letter", view,
+                                    f"Lettre du {formatting.format_date(view.letter_date)}")
 
     def _secondary_html(self, template: str, name: str, view: StatementView | LetterView, footer_ref: str) -> str:
         # Statements and letters: the seller's header, no insurance block, never a draft.
-        return self.render_html(template, **{name: view}, seller=view.seller, logo=_safe_logo(view.seller.logo_data_uri),
-                                meta_title=view.display_title, footer_ref=footer_ref, insurance=None, draft=False)
+        return self.render_html(template, **{name: view}, seller=view.seller,
+                                logo=_safe_logo(view.seller.logo_data_uri), meta_title=view.display_title,
+                                footer_ref=footer_ref, insurance=None, draft=False)
 
     # -- PDF --------------------------------------------------------------------
 
@@ -461,9 +468,11 @@ def _document_qr(view: DocumentView) -> str | None:
     amount = view.amount_to_pay_cents
     if amount <= 0:
         return None
-    reference = view.number or ""
+    # The RF reference goes in the structured field, the number beside it for the payer to see.
+    reference = view.payment_reference or view.number or ""
     try:
-        payload = epc_payload(view.payee_name or view.seller.name, view.iban, view.bic, amount, reference)
+        payload = epc_payload(view.payee_name or view.seller.name, view.iban, view.bic, amount, reference,
+                              note=f"{view.title} {view.number}")
     except ValueError as exc:
         raise PdfRenderError(f"QR code de paiement impossible : {exc}") from exc
     return epc_qr_png_data_uri(payload)

@@ -30,6 +30,19 @@ class Party:
     email: str | None = None
     phone: str | None = None
     logo_data_uri: str | None = None  # "data:image/png;base64,..." only
+    # E-invoicing (EN 16931 / Factur-X). All optional: the PDF does not use them.
+    country_code: str = "FR"  # ISO 3166-1 alpha-2 (BT-40 seller, BT-55 buyer)
+    # Postcode and city (BT-38/BT-37, BT-53/BT-52). None: read from the last address
+    # line when it looks like "69003 Lyon"; address_lines then hold the street lines.
+    postcode: str | None = None
+    city: str | None = None
+    # Electronic address (BT-34 seller, BT-49 buyer) and its EAS scheme (BT-34-1/BT-49-1).
+    # None: the SIREN with scheme 0225 (the French directory), or else the e-mail ("EM").
+    electronic_address: str | None = None
+    electronic_address_scheme: str | None = None
+    # Seller tax registration identifier (BT-32, scheme "FC"): what a seller without a VAT
+    # number (franchise en base) gives instead, since rule BR-E-02 asks for one of the two.
+    tax_registration_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,28 @@ class Deduction:
 
 
 @dataclass(frozen=True, slots=True)
+class PrecedingInvoice:
+    """An earlier invoice this document refers to (EN 16931 BG-3: BT-25 number, BT-26 date).
+
+    A credit note names the invoice it corrects; a final invoice names each deposit invoice
+    it deducts (when left empty, the final's ``deductions`` are used).
+    """
+
+    number: str
+    issue_date: dt.date
+
+
+VAT_REGIMES = ("normal", "franchise", "autoliquidation")
+OPERATION_CATEGORIES = ("goods", "services", "mixed")
+# As printed: the category of the operation, a mention from 2027 (décret 2022-1299).
+OPERATION_CATEGORY_LABELS = {
+    "goods": "Livraison de biens",
+    "services": "Prestation de services",
+    "mixed": "Livraison de biens et prestation de services",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentView:
     """A quote, an invoice (plain, deposit or final) or a credit note.
 
@@ -125,10 +160,44 @@ class DocumentView:
     # Quotes to consumers: the model withdrawal form on a page of its own (Code de la
     # consommation L221-5 7° and L221-9; model in the annex to R221-1).
     withdrawal_form: bool = False
+    # --- E-invoicing (Factur-X EN 16931 and the French rules, output/einvoice). Optional:
+    # the PDF does not read them, the defaults describe the common case.
+    # "normal", "franchise" (CGI art. 293 B) or "autoliquidation" (CGI art. 283-2 nonies):
+    # with an empty vat_rows it tells which of the two applies.
+    vat_regime: str = "normal"
+    # The exemption sentence as printed (BT-120); None: the standard one for the regime.
+    vat_exemption_reason: str | None = None
+    # Category of the operation (décret 2022-1299 mention): "goods", "services" or "mixed".
+    operation_category: str = "services"
+    # The seller opted to pay VAT on debits (CGI art. 269-2-c); printed from 2027.
+    vat_on_debits: bool = False
+    # Earlier invoices referred to: the corrected invoice of a credit note; a final invoice
+    # falls back to its deductions when this is empty.
+    preceding_invoices: tuple[PrecedingInvoice, ...] = ()
+    # Remittance information the client should quote on the transfer (BT-83), e.g. an
+    # ISO 11649 "RF" creditor reference; None: the document number.
+    payment_reference: str | None = None
+    # The signed quote the invoice bills (BT-12 contract reference), e.g. "D-2026-0003".
+    contract_reference: str | None = None
+    # Period of the work when it spans several days (BG-14), as data; service_date (BT-72)
+    # and service_date_text stay what the PDF prints.
+    service_period_start: dt.date | None = None
+    service_period_end: dt.date | None = None
+    site_country_code: str = "FR"  # country of site_address_lines (BT-80)
+    # The three payment mentions as printed, which the French rules want as coded notes
+    # (BR-FR-05): late-payment penalties (PMD), the recovery indemnity (PMT) and the early
+    # payment discount or its absence (AAB). None: found among ``mentions``.
+    late_penalty_text: str | None = None
+    recovery_indemnity_text: str | None = None
+    early_payment_discount_text: str | None = None
 
     def __post_init__(self):
         if self.kind not in DOCUMENT_KINDS:
             raise ValueError(f"unknown document kind {self.kind!r}")
+        if self.vat_regime not in VAT_REGIMES:
+            raise ValueError(f"unknown VAT regime {self.vat_regime!r}")
+        if self.operation_category not in OPERATION_CATEGORIES:
+            raise ValueError(f"unknown operation category {self.operation_category!r}")
 
     @property
     def amount_to_pay_cents(self) -> int:

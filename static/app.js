@@ -28,7 +28,12 @@
     p.textContent = message;
     box.appendChild(p);
   }
-  document.addEventListener("htmx:responseError", function () {
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.status === 403) {
+      showError("Votre accès ne permet pas cette action (réservée au titulaire du compte, ou accès en lecture seule).");
+      return;
+    }
     showError("L'action n'a pas abouti. Rechargez la page et réessayez.");
   });
   document.addEventListener("htmx:sendError", function () {

@@ -123,6 +123,15 @@ def app(app_config, app_factory):
     return app
 
 
+@pytest.fixture(scope="session")
+def einvoice_checker():
+    """output.einvoice.check with both schematrons compiled once for the session (~1 s)."""
+    from output.einvoice import check
+
+    check.warm_up()
+    return check
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -4,7 +4,9 @@ One module per job: ``http`` (page or fragment, redirects), ``tenancy`` (the cur
 company, bounded ids), ``forms``, ``editor`` (the lines editor), ``filters`` (list filters),
 ``once`` (a POST acts once), ``urls`` (document pages, client links, public base URL),
 ``panels`` (fragments several pages embed), ``documents`` (the frozen answer, PDFs),
-``templating`` (every template filter and global), ``security`` (headers) and ``errors``.
+``templating`` (every template filter and global), ``security`` (headers), ``errors``,
+``roles`` (who may call which route), ``sessions`` (server-side sessions) and ``proxy``
+(forwarded headers believed only from a configured proxy).
 Blueprints import these and the domain, never each other.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web import errors, security, templating
+from web import errors, roles, security, templating
 from web.tenancy import IdConverter
 
 
@@ -21,5 +23,6 @@ def init_app(app: Flask) -> None:
     routes' `<int:…>` converter is replaced here)."""
     app.url_map.converters["int"] = IdConverter
     security.init_app(app)
+    roles.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from domain.billing import documents as docs
-from domain.billing import lists, printing
+from domain.billing import einvoicing, lists, printing
 from domain.billing.documents import FROZEN_MESSAGE
 from domain.billing.models import Document, Kind
 from domain.core import idempotency
@@ -50,7 +50,8 @@ def issue_action(doc: Document):
     The PDF is rendered and its bytes stored in the same transaction: a render failure rolls
     the issue back, so the document stays an unnumbered draft (no gap)."""
     def act() -> Done:
-        printing.issue_with_pdf(doc, current_user, today=company_today())
+        printing.issue_with_pdf(doc, current_user, today=company_today(),
+                                confirm_over_quote=request.form.get("confirm_over_quote") == "1")
         return Done(document_url(doc), issued_message(doc))
 
     return act
@@ -87,6 +88,40 @@ def frozen_response(doc: Document):
                            token=idempotency.new_token()), 409
 
 
+def missing_links(doc: Document, missing: list[einvoicing.Missing]) -> list[tuple[str, str]]:
+    """(what is missing, URL of the form field to fill in) for a draft's e-invoice."""
+    links = []
+    for item in missing:
+        page = "settings.index" if item.place == "company" else "clients.edit"
+        url = url_for(page, **({} if item.place == "company" else {"client_id": doc.client_id}))
+        links.append((item.what, f"{url}#field-{item.field}"))
+    return links
+
+
+def einvoice_context(doc: Document) -> dict:
+    """What the issue area of a draft invoice says about its e-invoice (nothing once issued)."""
+    if doc.is_issued or not einvoicing.is_einvoice(doc):
+        return {"einvoice_missing": [], "einvoice_advice": []}
+    return {"einvoice_missing": missing_links(doc, einvoicing.missing_for(doc)),
+            "einvoice_advice": einvoicing.advice(doc)}
+
+
+def xml_response(doc: Document, *, download: bool = True):
+    """The e-invoice XML exactly as frozen at issue (the PDF's factur-x.xml); 404 when there
+    is none (a draft, a quote, a document issued before e-invoices)."""
+    stored = einvoicing.stored_xml(doc)
+    if stored is None:
+        abort(404)
+    if request.if_none_match and stored.sha256 in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})
+    response = Response(stored.data, mimetype=stored.mimetype)
+    response.headers["ETag"] = f'"{stored.sha256}"'
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{stored.filename}"'
+    return response
+
+
 def pdf_response(doc, *, download: bool):
     """Serve a document's PDF: the frozen bytes of an issued document (strong ETag, the
     same bytes forever), a fresh render of a draft (never cached)."""
@@ -94,7 +129,7 @@ def pdf_response(doc, *, download: bool):
     if doc.is_issued:
         stored = printing.stored_pdf(doc)
         if stored is None:  # issued before PDFs were frozen (imported data): freeze now, once
-            stored = printing.freeze_pdf(doc)
+            stored = printing.freeze_pdf(doc, late=True)
             db.session.commit()
         if request.if_none_match and stored.sha256 in request.if_none_match:
             return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})

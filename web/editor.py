@@ -123,67 +123,64 @@ def parse_lines(formdata, *, franchise: bool = False) -> ParsedLines:
     typed text is kept so the form comes back exactly as the user left it. A row left
     completely empty is ignored (the user tapped "+ Ligne" once too often).
     """
-    rows: list[LineRow] = []
-    lines: list[LineInput] = []
-    errors: list[str] = []
+    parsed = ParsedLines(rows=[], lines=[], errors=[])
     seen = set()
     for key in formdata.getlist("row"):
         if not _KEY_RE.match(key) or key in seen:
             continue
         seen.add(key)
-        if len(rows) > MAX_LINES:
-            errors.append(f"Un document est limité à {MAX_LINES} lignes.")
+        if len(parsed.rows) > MAX_LINES:
+            parsed.errors.append(f"Un document est limité à {MAX_LINES} lignes.")
             break
+        row = _typed_row(formdata, key, franchise=franchise)
+        if row.is_section:
+            if row.label:  # an empty title says nothing
+                parsed.rows.append(row)
+                parsed.lines.append(LineInput(label=row.label, kind="section"))
+        elif row.label or row.description or row.unit_price:
+            parsed.rows.append(row)
+            line = _line_of(row, len(parsed.rows))
+            parsed.errors += row.errors.values()
+            if line is not None:
+                parsed.lines.append(line)
+    return parsed
 
-        def get(name: str, default: str = "") -> str:
-            return (formdata.get(f"line-{key}-{name}") or default)[:1000]
 
-        kind = "section" if get("kind") == "section" else "item"
-        row = LineRow(key=key, kind=kind, label=get("label").strip()[:300], description=get("description").strip(),
-                      quantity=get("quantity").strip(), unit=get("unit", "u").strip()[:20] or "u",
-                      unit_price=get("unit_price").strip(), discount=get("discount").strip(),
-                      vat_rate=get("vat_rate", "0" if franchise else "2000").strip())
-        number = len(rows) + 1
-        if kind == "section":
-            if not row.label:
-                continue  # an empty title says nothing
-            rows.append(row)
-            lines.append(LineInput(label=row.label, kind="section"))
-            continue
-        if not (row.label or row.description or row.unit_price):
-            continue
-        rows.append(row)
+def _typed_row(formdata, key: str, *, franchise: bool) -> LineRow:
+    """One editor row exactly as typed (bounded lengths)."""
+    def get(name: str, default: str = "") -> str:
+        return (formdata.get(f"line-{key}-{name}") or default)[:1000]
 
-        def fail(name: str, message: str) -> None:
-            text = f"Ligne {number} : {_lower_first(message)}"
-            row.errors[name] = text
-            errors.append(text)
+    return LineRow(key=key, kind="section" if get("kind") == "section" else "item",
+                   label=get("label").strip()[:300], description=get("description").strip(),
+                   quantity=get("quantity").strip(), unit=get("unit", "u").strip()[:20] or "u",
+                   unit_price=get("unit_price").strip(), discount=get("discount").strip(),
+                   vat_rate=get("vat_rate", "0" if franchise else "2000").strip())
 
-        if not row.label:
-            fail("label", "Saisissez la désignation.")
-        values = {}
-        for name, parser, text in (("quantity", parse_quantity, row.quantity or "1"),
-                                   ("unit_price", parse_amount, row.unit_price),
-                                   ("discount", parse_percent, row.discount or "0")):
-            try:
-                values[name] = parser(text)
-            except MoneyError as exc:
-                fail(name, str(exc))
+
+def _line_of(row: LineRow, number: int) -> LineInput | None:
+    """The row's line, or None with its errors set on the row ("Ligne 3 : …" per field)."""
+    def fail(name: str, message: str) -> None:
+        row.errors[name] = f"Ligne {number} : {_lower_first(message)}"
+
+    if not row.label:
+        fail("label", "Saisissez la désignation.")
+    values = {}
+    for name, parser, text in (("quantity", parse_quantity, row.quantity or "1"),
+                               ("unit_price", parse_amount, row.unit_price),
+                               ("discount", parse_percent, row.discount or "0")):
         try:
-            rate = int(row.vat_rate)
-            if rate not in VAT_RATES_BP:
-                raise ValueError(rate)
-            values["vat_rate"] = rate
-        except ValueError:
-            fail("vat_rate", "Choisissez un taux de TVA : 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.")
-        if row.errors:
-            continue
-        row.total_ht_cents = line_total_cents(values["quantity"], values["unit_price"], values["discount"])
-        lines.append(LineInput(
-            label=row.label, description=row.description, quantity_milli=values["quantity"], unit=row.unit,
-            unit_price_cents=values["unit_price"], discount_bp=values["discount"], vat_rate_bp=values["vat_rate"],
-        ))
-    return ParsedLines(rows=rows, lines=lines, errors=errors)
+            values[name] = parser(text)
+        except MoneyError as exc:
+            fail(name, str(exc))
+    rate = int(row.vat_rate) if row.vat_rate.isascii() and row.vat_rate.isdigit() else None
+    if rate not in VAT_RATES_BP:
+        fail("vat_rate", "Choisissez un taux de TVA : 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.")
+    if row.errors or rate is None:
+        return None
+    row.total_ht_cents = line_total_cents(values["quantity"], values["unit_price"], values["discount"])
+    return LineInput(label=row.label, description=row.description, quantity_milli=values["quantity"], unit=row.unit,
+                     unit_price_cents=values["unit_price"], discount_bp=values["discount"], vat_rate_bp=rate)
 
 
 def lines_totals(lines: list[LineInput], regime: str) -> Totals:

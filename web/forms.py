@@ -10,7 +10,7 @@ from wtforms import IntegerField as _IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from domain.billing import terms
+from domain.billing import categories, terms
 from domain.billing.documents import DocumentError, DraftInput, LineInput
 from domain.billing.models import Document, VatRegime
 from domain.core import idempotency
@@ -88,6 +88,12 @@ class DocumentForm(FrenchForm):
     site_name = StringField("Chantier", validators=[Length(max=200)])
     site_address = TextAreaField("Adresse du chantier", validators=[Length(max=1000)])
     vat_regime = RadioField("TVA", validate_choice=False, default=VatRegime.NORMAL)
+    # A mention from 2027 (décret 2022-1299); "" lets domain.billing.categories decide from the lines.
+    operation_category = RadioField(
+        "Catégorie de l'opération", validate_choice=False, default="",
+        choices=choices([("", "D'après les lignes"), *categories.LABELS.items()]),
+        description="Imprimée sur la facture. « D'après les lignes » : prestation de services, sauf lignes du "
+                    "catalogue de type fourniture (ou vendues au poids ou au volume).")
     notes = TextAreaField("Notes (imprimées sur le document)", validators=[Length(max=5000)])
 
     def setup(self, company, doc: Document | None) -> DocumentForm:
@@ -102,11 +108,13 @@ class DocumentForm(FrenchForm):
         if company.is_vat_franchise:
             self.vat_regime.choices = choices([(VatRegime.FRANCHISE, REGIME_LABELS[VatRegime.FRANCHISE])])
         else:
-            self.vat_regime.choices = choices([(r, REGIME_LABELS[r]) for r in (VatRegime.NORMAL, VatRegime.AUTOLIQUIDATION)])
+            self.vat_regime.choices = choices([(r, REGIME_LABELS[r])
+                                               for r in (VatRegime.NORMAL, VatRegime.AUTOLIQUIDATION)])
         if not self.is_submitted():
             if doc is not None:
                 self.client_id.data = str(doc.client_id)
                 self.version.data = str(doc.version)
+                self.operation_category.data = doc.operation_category or ""
             if doc is None or company.is_vat_franchise:
                 self.vat_regime.data = VatRegime.FRANCHISE if company.is_vat_franchise else VatRegime.NORMAL
             self.token.data = idempotency.new_token()
@@ -130,7 +138,8 @@ class DocumentForm(FrenchForm):
         return DraftInput(
             client_id=self.client_value(), lines=lines, subject=self.subject.data or "",
             site_name=self.site_name.data or "", site_address=self.site_address.data or "",
-            notes=self.notes.data or "", vat_regime=self.vat_regime.data or VatRegime.NORMAL, **extra,
+            notes=self.notes.data or "", vat_regime=self.vat_regime.data or VatRegime.NORMAL,
+            operation_category=self.operation_category.data or None, **extra,
         )
 
     def show_domain_error(self, exc: DocumentError) -> str | None:

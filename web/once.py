@@ -48,6 +48,10 @@ def run_once(token: str | None, *, fallback_url: str, act: Callable[[], Done], f
     remembers the token with the URL, commits once, flashes the message and redirects (303,
     or HX-Redirect for htmx). `token=None` acts without deduplication (idempotent actions)."""
     if token is not None:
+        if not token.strip():
+            # A form always carries its token: an empty one is a forged or truncated POST,
+            # which could not be deduplicated (a payment recorded twice). Nothing is done.
+            return fail(UserError("Le formulaire est incomplet ou a expiré : rechargez la page et recommencez."))
         replay = replay_of(token, fallback_url)
         if replay is not None:
             return replay

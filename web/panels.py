@@ -69,7 +69,8 @@ def panel_context(doc: Document, *, send_form: SendForm | None = None, message: 
                 upcoming = (day, s["template"])
                 break
     return {
-        "doc": doc, "today": today, "penalties": invoice_penalties(doc, today, payments=payments, credit_notes=credit_notes)
+        "doc": doc, "today": today,
+        "penalties": invoice_penalties(doc, today, payments=payments, credit_notes=credit_notes)
         if doc.is_invoice else None,
         "next_level": reminders.next_level(doc) if doc.is_invoice else None,
         "cannot_remind": reminders.can_remind(doc) if doc.is_invoice else None,
@@ -95,7 +96,8 @@ def panel_response(doc: Document, *, status: int = 200, with_history: bool = Fal
         return make_response(render_template("reminders/compose_page.html", **panel_context(doc, **kw)), status)
     html = render_template("reminders/_panel.html", **panel_context(doc, **kw))
     if with_history:
-        doc_events = db.session.scalars(select(Event).where(Event.document_id == doc.id).order_by(Event.at, Event.id)).all()
+        doc_events = db.session.scalars(select(Event).where(Event.document_id == doc.id)
+                                        .order_by(Event.at, Event.id)).all()
         history = render_template("documents/_history.html", doc=doc, events=doc_events)
         html += history.replace('<section id="doc-history"', '<section id="doc-history" hx-swap-oob="true"', 1)
     return make_response(html, status)

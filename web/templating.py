@@ -8,26 +8,28 @@ from datetime import date, datetime
 from flask import Flask
 from flask_login import current_user
 
-from domain.billing import lists, mentions, status, terms
+from domain.billing import categories, lists, mentions, status, terms
 from domain.billing.models import KIND_LABELS, PAYMENT_METHOD_LABELS, PaymentMethod
 from domain.billing.money import format_amount_input
 from domain.collections import dashboard as board
 from domain.collections import reminders
-from domain.core import events, idempotency
+from domain.core import events, idempotency, roles, verification
 from domain.portal import tracking
 from domain.portal.models import DocumentLink
 from output.formatting import JINJA_FILTERS, format_date
+from web import platform
 from web.editor import UNITS, VAT_CHOICES, reduced_rate_used
 from web.http import is_fragment_request
 from web.panels import collections_panel
 from web.tenancy import company_today
-from web.urls import absolute_url, id_url
+from web.urls import id_url, link_url
 
 NAV = (
     ("dashboard.index", "Tableau de bord"),
     ("quotes.index", "Devis"),
     ("invoices.index", "Factures"),
     ("payments.index", "Paiements"),
+    ("bank.index", "Banque"),
     ("reminders.index", "Relances"),
     ("clients.index", "Clients"),
     ("settings.index", "Réglages"),
@@ -104,6 +106,14 @@ TEMPLATE_GLOBALS = {
 
 
 
+def category_label(doc) -> str:
+    """The category of the operation of a document as printed, "(d'après les lignes)" on a draft left on auto."""
+    label = categories.LABELS[categories.of_document(doc)]
+    if not doc.is_issued and doc.operation_category is None:
+        return f"{label} (d'après les lignes)"
+    return label
+
+
 def client_activity(client):
     """Data of templates/clients/_activity.html."""
     return board.client_activity(current_user.company_id, client.id, company_today())
@@ -126,7 +136,26 @@ def date_arg_label(value: str) -> str:
 
 def client_link_url(link: DocumentLink | None) -> str:
     """Absolute URL of a client link, to copy."""
-    return absolute_url("portal.page", token=link.token) if link is not None else ""
+    return link_url(link) if link is not None else ""
+
+
+def navigation(app: Flask) -> list[tuple[str, str]]:
+    """The main navigation: the sections whose blueprint is registered; "Réglages" (owners) is
+    "Mon compte" for the other roles."""
+    nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
+    if current_user and current_user.is_authenticated and not roles.can_manage_company(current_user):
+        nav = [("settings.account", "Mon compte") if ep == "settings.index" else (ep, label) for ep, label in nav]
+    return nav
+
+
+def read_only() -> bool:
+    """True for a logged-in accountant (the pages say so once, at the top)."""
+    return bool(current_user and current_user.is_authenticated and not roles.can_write(current_user))
+
+
+def manages_company() -> bool:
+    """True for an owner: the links to owner-only pages (Réglages, the e-invoicing platform) are theirs."""
+    return bool(current_user and current_user.is_authenticated and roles.can_manage_company(current_user))
 
 
 def init_app(app: Flask) -> None:
@@ -137,11 +166,13 @@ def init_app(app: Flask) -> None:
         TEMPLATE_GLOBALS,
         collections_panel=collections_panel, new_token=idempotency.new_token, company_plans=reminders.company_plans,
         client_activity=client_activity, level_short=level_short, date_arg_label=date_arg_label,
-        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, id_url=id_url,
+        document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, category_label=category_label,
+        can_send_to_clients=verification.can_send_to_clients,
+        einvoice_panel=platform.invoice_panel, client_directory=platform.client_directory,
+        einvoicing_board=platform.einvoicing_board, id_url=id_url,
     )
 
     @app.context_processor
     def _page_context():
-        # Only link the sections whose blueprint is registered.
-        nav = [(ep, label) for ep, label in NAV if ep in app.view_functions]
-        return {"is_fragment": is_fragment_request(), "nav": nav}
+        return {"is_fragment": is_fragment_request(), "nav": navigation(app), "read_only": read_only(),
+                "manages_company": manages_company()}

@@ -50,6 +50,18 @@ def link_lifetime() -> timedelta | None:
     return timedelta(days=days) if days > 0 else None
 
 
+def link_secret() -> bytes:
+    """The key client-link tokens are sealed with (SECRET_KEY: never in the database)."""
+    key = current_app.secret_key
+    return key.encode() if isinstance(key, str) else bytes(key or b"")
+
+
+def link_url(link) -> str:
+    """Absolute URL of a client link, to copy or put in an e-mail."""
+    token = link.__dict__.get("_clear_token") or portal.unseal(link, link_secret())
+    return absolute_url("portal.page", token=token)
+
+
 def _create_link(doc):
     if has_request_context() and request.method in SAFE_METHODS:
         # A GET (a message preview) ends in a rollback, yet the link already sits in the text
@@ -57,10 +69,11 @@ def _create_link(doc):
         # write lock taken up front (SQLite).
         db.session.commit()
         with database.write_intent():
-            link = portal.ensure_link(doc, lifetime=link_lifetime())
+            link = portal.ensure_link(doc, secret=link_secret(), lifetime=link_lifetime())
             db.session.commit()
         return link
-    return portal.ensure_link(doc, lifetime=link_lifetime())  # committed with the caller's send
+    # committed with the caller's send
+    return portal.ensure_link(doc, secret=link_secret(), lifetime=link_lifetime())
 
 
 def client_link(doc) -> str:
@@ -70,7 +83,7 @@ def client_link(doc) -> str:
     link = portal.live_link(doc)
     if link is None or not link.is_live(utcnow()):
         link = _create_link(doc)
-    return absolute_url("portal.page", token=link.token)
+    return link_url(link)
 
 
 def tracking_pixel_html(company, send) -> str:

@@ -1,4 +1,4 @@
-"""Login and sign-up forms."""
+"""Login, sign-up and password reset forms."""
 
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -24,6 +24,28 @@ class SignupForm(FrenchForm):
     )
     password = PasswordField(
         "Mot de passe",
+        validators=[
+            DataRequired(message="Choisissez un mot de passe."),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.",
+            ),
+        ],
+    )
+    password_confirm = PasswordField(
+        "Confirmez le mot de passe",
+        validators=[EqualTo("password", message="Les deux mots de passe ne correspondent pas.")],
+    )
+
+
+class ForgotPasswordForm(FrenchForm):
+    email = EmailField("E-mail", validators=[DataRequired(message="Saisissez votre e-mail."), Length(max=254)])
+
+
+class ResetPasswordForm(FrenchForm):
+    password = PasswordField(
+        "Nouveau mot de passe",
         validators=[
             DataRequired(message="Choisissez un mot de passe."),
             Length(

@@ -1,10 +1,12 @@
 """Client and contact forms."""
 
+from __future__ import annotations
+
 from wtforms import EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from domain.core.models import CLIENT_KINDS, KIND_BUSINESS
-from domain.core.validators import clean_email, clean_phone, clean_postal_code, clean_siren, clean_vat_number
+from domain.core.validators import clean_email, clean_phone, clean_postal_code, clean_siren_or_siret, clean_vat_number
 from web.forms import FrenchForm, IntegerField, choices, cleaned_by
 
 
@@ -27,7 +29,10 @@ class ClientForm(FrenchForm):
                       validators=[DataRequired(message="Choisissez le type de client.")])
     name = StringField("Nom ou raison sociale", validators=[
         DataRequired(message="Saisissez le nom du client."), Length(max=200)])
-    siren = StringField("SIREN", validators=[cleaned_by(clean_siren)])
+    # One field for either number (décret 2022-1299 asks for the SIREN; a SIRET contains it).
+    siren = StringField("SIREN ou SIRET", validators=[Length(max=40)],
+                        description="9 chiffres (SIREN) ou 14 chiffres (SIRET) : obligatoire sur les factures "
+                                    "à un professionnel.")
     vat_number = StringField("N° de TVA intracommunautaire", validators=[cleaned_by(clean_vat_number)])
     address_line1 = StringField("Adresse", validators=[Length(max=200)])
     address_line2 = StringField("Complément d'adresse", validators=[Length(max=200)])
@@ -41,6 +46,23 @@ class ClientForm(FrenchForm):
         "Délai de paiement (jours)", validators=[Optional(), NumberRange(min=0, max=365, message="Entre 0 et 365 jours.")]
     )
     notes = TextAreaField("Notes internes", validators=[Length(max=5000)])
+
+    def load(self, client) -> ClientForm:
+        """Show the SIRET when the client gave one (the SIREN is part of it)."""
+        if not self.is_submitted() and client.siret:
+            self.siren.data = client.siret
+        return self
+
+    def validate_siren(self, field):
+        field.siret = ""
+        value = (field.data or "").strip()
+        if not value or self.kind.data != KIND_BUSINESS:
+            field.data = ""
+            return
+        try:
+            field.data, field.siret = clean_siren_or_siret(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def validate_postal_code(self, field):
         if field.data:
@@ -69,8 +91,9 @@ class ClientForm(FrenchForm):
         for key, value in fields.items():
             if isinstance(value, str):
                 fields[key] = value.strip()
+        fields["siret"] = getattr(self.siren, "siret", "")
         if fields["kind"] != KIND_BUSINESS:
-            fields["siren"] = ""  # a person has no SIREN; never print a stale one
+            fields["siren"] = fields["siret"] = ""  # a person has no SIREN; never print a stale one
         fields["country"] = fields["country"] or "France"
         return fields
 

@@ -57,7 +57,7 @@ def detail(client_id: int):
 def edit(client_id: int):
     """Edit a client's details."""
     client = get_owned_or_404(Client, client_id)
-    form = ClientForm(obj=client)
+    form = ClientForm(obj=client).load(client)
     if form.validate_on_submit():
         client_rules.update_client(client, **form.client_fields())
         db.session.commit()

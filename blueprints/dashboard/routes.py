@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, url_for
 from flask_login import current_user, login_required
 
+from domain.banking import reconciliation
 from domain.collections import dashboard as board
 from domain.collections import messages, reminders
 from domain.core.clock import today_in
@@ -36,8 +37,11 @@ def index():
         board=data, today=today, invoices_url=invoices_url, level_labels=reminders.LEVEL_LABELS,
         template_labels=messages.TEMPLATE_KEYS,
         reminders_url=url_for("reminders.index") if _has("reminders.index") else None,
-        payments_url=url_for("payments.index", date_from=data.delay.since.isoformat()) if _has("payments.index") else None,
+        payments_url=(url_for("payments.index", date_from=data.delay.since.isoformat())
+                      if _has("payments.index") else None),
         week_end=today + timedelta(days=27),
+        # The bank sits above collections: its figure comes from its own module, next to the board's.
+        bank=reconciliation.summary(company.id) if _has("bank.index") else None,
     )
 
 

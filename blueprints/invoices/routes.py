@@ -22,10 +22,12 @@ from web.documents import (
     create_draft_once,
     delete_draft,
     document_or_404,
+    einvoice_context,
     frozen_response,
     issue_action,
     list_page,
     pdf_response,
+    xml_response,
 )
 from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
 from web.forms import check_due_date_input
@@ -184,6 +186,7 @@ def _detail_context(doc: Document, **extra) -> dict:
         "payment_form": _payment_form(doc, today),
         "credit_form": CreditNoteForm(formdata=None, token=idempotency.new_token()),
         "cancel_form": CancelPaymentForm(formdata=None),
+        **einvoice_context(doc),
     }
     context.update(extra)
     return context
@@ -354,5 +357,12 @@ def client_summary(client_id: int):
 
 @bp.get("/<int:invoice_id>/pdf")
 def pdf(invoice_id: int):
-    """The PDF: the frozen bytes of an issued document (never re-rendered), a fresh draft render otherwise."""
+    """The PDF (a Factur-X once issued): the frozen bytes of an issued document (never
+    re-rendered), a fresh draft render otherwise."""
     return pdf_response(_invoice_or_404(invoice_id), download=request.args.get("download") == "1")
+
+
+@bp.get("/<int:invoice_id>/factur-x.xml")
+def xml(invoice_id: int):
+    """The e-invoice XML alone (CII, Factur-X EN 16931), as frozen at issue."""
+    return xml_response(_invoice_or_404(invoice_id), download=request.args.get("download") != "0")

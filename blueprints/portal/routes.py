@@ -110,8 +110,11 @@ def _is_own_artisan(doc: Document) -> bool:
 def _qr_data_uri(doc: Document, amount_cents: int, iban: str, bic: str, name: str) -> str | None:
     if not iban or amount_cents <= 0:
         return None
+    # The invoice's RF reference (structured remittance) when it has one, else its number.
+    reference = document_files.payment_reference_of(doc) or doc.number or ""
     try:
-        return epc_qr_svg_data_uri(epc_payload(name, iban, bic or None, amount_cents, doc.number or ""))
+        return epc_qr_svg_data_uri(epc_payload(name, iban, bic or None, amount_cents, reference,
+                                               note=f"{doc.kind_label} {doc.number}"))
     except ValueError:
         return None  # an IBAN the bank would refuse: the text instructions remain
 
@@ -323,7 +326,7 @@ def create_link(document_id: int):
 def _link_action(document_id: int, make_link, success: str):
     doc = _owned_document(document_id)
     try:
-        make_link(doc, current_user._get_current_object(), lifetime=links.link_lifetime())
+        make_link(doc, current_user._get_current_object(), secret=links.link_secret(), lifetime=links.link_lifetime())
     except PortalError as exc:
         db.session.rollback()
         return _panel(doc, ("error", str(exc)))

@@ -5,9 +5,10 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
 from domain.billing.money import MoneyError, parse_amount, parse_percent
-from domain.core.accounts import PASSWORD_MIN_LENGTH
+from domain.core.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from domain.core.company import clean_timezone
 from domain.core.models import LEGAL_FORMS, VAT_FRANCHISE, VAT_NORMAL
+from domain.core.roles import ROLE_LABELS, STAFF
 from domain.core.validators import (
     clean_bic,
     clean_email,
@@ -48,6 +49,10 @@ class CompanyForm(FrenchForm):
     phone = StringField("Téléphone", validators=[cleaned_by(clean_phone)])
     iban = StringField("IBAN", validators=[cleaned_by(clean_iban)])
     bic = StringField("BIC", validators=[cleaned_by(clean_bic)])
+    confirm_password = PasswordField("Votre mot de passe (pour changer les coordonnées bancaires)",
+                                     validators=[Length(max=PASSWORD_MAX_LENGTH)],
+                                     description="Demandé à chaque changement de coordonnées bancaires ; "
+                                                 "chaque titulaire en est prévenu par e-mail.")
     logo = FileField("Logo (PNG ou JPEG, 512 Ko au plus)")
     remove_logo = BooleanField("Retirer le logo")
     payment_terms_days = IntegerField("Délai de paiement par défaut (jours)", default=30, validators=[
@@ -74,7 +79,8 @@ class CompanyForm(FrenchForm):
 
     def validate_vat_number(self, field):
         if self.vat_regime.data == VAT_NORMAL and not field.data:
-            raise ValidationError("Le numéro de TVA est obligatoire sur les factures d'un assujetti (sauf franchise en base).")
+            raise ValidationError("Le numéro de TVA est obligatoire sur les factures d'un assujetti "
+                                  "(sauf franchise en base).")
 
     def validate_share_capital(self, field):
         if field.data and field.data.strip():
@@ -100,12 +106,15 @@ class CompanyForm(FrenchForm):
                  "address_line1", "address_line2", "postal_code", "city", "country", "email", "phone", "iban", "bic",
                  "payment_terms_days", "early_payment_discount", "quote_validity_days", "insurer_name",
                  "insurer_address", "insurance_policy", "insurance_coverage_area", "timezone")
-        fields = {n: (getattr(self, n).data.strip() if isinstance(getattr(self, n).data, str) else getattr(self, n).data)
-                  for n in names}
+        data = {n: getattr(self, n).data for n in names}
+        fields = {n: (value.strip() if isinstance(value, str) else value) for n, value in data.items()}
         fields["country"] = fields["country"] or "France"
         fields["share_capital_cents"] = self.share_capital.parsed
         fields["late_penalty_rate_bp"] = self.late_penalty_rate.parsed
         return fields
+
+
+ROLE_CHOICES = choices(ROLE_LABELS.items())
 
 
 class NewUserForm(FrenchForm):
@@ -116,12 +125,20 @@ class NewUserForm(FrenchForm):
         DataRequired(message="Choisissez un mot de passe."),
         Length(min=PASSWORD_MIN_LENGTH, max=1024,
                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.")])
+    role = SelectField("Rôle", choices=ROLE_CHOICES, default=STAFF,
+                       validate_choice=False)  # an unknown role is refused by the domain, next to the field
+
+
+class RoleForm(FrenchForm):
+    role = SelectField("Rôle", choices=ROLE_CHOICES, validate_choice=False)
 
 
 class PasswordForm(FrenchForm):
-    current_password = PasswordField("Mot de passe actuel", validators=[DataRequired(message="Saisissez votre mot de passe actuel.")])
+    current_password = PasswordField("Mot de passe actuel", validators=[
+        DataRequired(message="Saisissez votre mot de passe actuel.")])
     new_password = PasswordField("Nouveau mot de passe", validators=[
         DataRequired(message="Choisissez un nouveau mot de passe."),
         Length(min=PASSWORD_MIN_LENGTH, max=1024,
                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.")])
-    confirm = PasswordField("Confirmez", validators=[EqualTo("new_password", message="Les deux mots de passe ne correspondent pas.")])
+    confirm = PasswordField("Confirmez", validators=[
+        EqualTo("new_password", message="Les deux mots de passe ne correspondent pas.")])

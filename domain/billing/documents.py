@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from domain.billing import numbering, terms
+from domain.billing import categories, numbering, payment_reference, terms
 from domain.billing.models import INVOICE_KINDS, SERIES, Document, DocumentLine, Kind, VatRegime
 from domain.billing.money import (
     MAX_AMOUNT_CENTS,
@@ -92,6 +92,8 @@ class DraftInput:
     service_date: date | None = None
     payment_terms_days: int | None = None
     requested_due_date: date | None = None
+    # goods / services / mixed (domain.billing.categories); None: derived from the lines.
+    operation_category: str | None = None
 
 
 # --- totals ------------------------------------------------------------------------
@@ -228,6 +230,11 @@ def _apply_draft(doc: Document, company: Company, data: DraftInput, *, with_line
         _check_lines(data.lines, data.vat_regime)
     if data.payment_terms_days is not None and not 0 <= data.payment_terms_days <= 365:
         raise DocumentError("Le délai de paiement est compris entre 0 et 365 jours.", field="payment_terms_days")
+    try:
+        category = categories.check(data.operation_category)
+    except ValueError:
+        raise DocumentError("Choisissez la catégorie de l'opération : livraison de biens, prestation de services "
+                            "ou les deux.", field="operation_category") from None
     doc.client_id = client.id
     doc.client = client
     doc.subject = data.subject.strip()[:200]
@@ -239,6 +246,7 @@ def _apply_draft(doc: Document, company: Company, data: DraftInput, *, with_line
     doc.service_date = data.service_date
     doc.payment_terms_days = data.payment_terms_days
     doc.requested_due_date = data.requested_due_date
+    doc.operation_category = category
     if with_lines:
         _apply_lines(doc, data.lines)
         _store_totals(doc, _totals_from_lines(doc))
@@ -357,6 +365,7 @@ def snapshot_parties(company: Company, client: Client) -> dict:
             "share_capital_cents": company.share_capital_cents, "siret": company.siret, "siren": company.siren,
             "rcs_rm": company.rcs_rm, "vat_number": "" if company.is_vat_franchise else company.vat_number,
             "vat_on_debits": company.vat_on_debits, "address_lines": list(company.address_lines),
+            "country": company.country,
             "email": company.email, "phone": company.phone, "iban": company.iban, "bic": company.bic,
             "insurer_name": company.insurer_name, "insurer_address": company.insurer_address,
             "insurance_policy": company.insurance_policy, "insurance_coverage_area": company.insurance_coverage_area,
@@ -364,13 +373,17 @@ def snapshot_parties(company: Company, client: Client) -> dict:
         },
         "buyer": {
             "name": client.name, "kind": client.kind, "is_business": client.is_business, "siren": client.siren,
-            "vat_number": client.vat_number, "address_lines": list(client.address_lines),
-            "site_address_lines": list(client.site_address_lines),
+            "siret": client.siret, "vat_number": client.vat_number, "address_lines": list(client.address_lines),
+            "site_address_lines": list(client.site_address_lines), "country": client.country,
+            # The e-invoice's buyer electronic address when there is no SIREN to route by
+            # (a consumer: BT-49 with scheme EM, rule BR-FR-12).
+            "email": next(iter(client.emails), ""),
         },
     }
 
 
-def issue(doc: Document, actor, *, today: date, now: datetime | None = None, after_number=None) -> Document:
+def issue(doc: Document, actor, *, today: date, now: datetime | None = None, after_number=None,
+          confirm_over_quote: bool = False) -> Document:
     """Issue a draft: check it, assign the next number of its series, freeze it.
 
     `after_number(doc)` runs once the number and dates are set, inside the same
@@ -396,6 +409,8 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         raise DocumentError("Le montant du document doit être positif.")
     if doc.kind == Kind.FINAL:
         _check_final_deposits_issued(doc)
+        if not confirm_over_quote:
+            _check_final_against_quote(doc)
     if doc.kind == Kind.CREDIT_NOTE:
         _check_credit_amount(doc.credited, doc.total_ttc_cents)
 
@@ -424,7 +439,12 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
             raise DocumentError(str(exc), field="requested_due_date") from None
         doc.due_date = due
     doc.snapshot = snapshot_parties(company, client)
+    # The category printed (and sent in the e-invoice) is frozen with the rest: a later
+    # catalogue change must not change what an issued document says.
+    doc.operation_category = categories.of_document(doc)
     doc.number = numbering.next_number(company.id, SERIES[Kind(doc.kind)], today.year)
+    if doc.is_invoice:
+        doc.payment_reference = payment_reference.reference_for_number(doc.number)
     db.session.flush()
 
     if doc.kind == Kind.CREDIT_NOTE:
@@ -571,6 +591,24 @@ def create_deposit(quote: Document, actor, *, today: date, percent_bp: int | Non
     events.record(quote.company_id, "deposit_created", document=quote, actor=actor,
                   amount_cents=doc.total_ttc_cents, deposit_id=doc.id)
     return doc
+
+
+# A final invoice may bill more than its quote (extra work agreed on site), but a total far
+# above what the client accepted is more often a typing slip (a 120 € quote billed 6 000 €):
+# issuing it then needs an explicit confirmation.
+FINAL_OVER_QUOTE_PERCENT = 10
+
+
+def _check_final_against_quote(doc: Document) -> None:
+    quote = doc.quote
+    if quote is None or quote.total_ttc_cents <= 0:
+        return
+    if doc.total_ttc_cents * 100 > quote.total_ttc_cents * (100 + FINAL_OVER_QUOTE_PERCENT):
+        raise DocumentError(
+            f"Le total de cette facture de solde ({format_money(doc.total_ttc_cents)} TTC) dépasse de plus de "
+            f"{FINAL_OVER_QUOTE_PERCENT} % celui du devis accepté {quote.number} ({format_money(quote.total_ttc_cents)} "
+            "TTC). Vérifiez les lignes, ou confirmez si des travaux supplémentaires ont été convenus.",
+            field="confirm_over_quote")
 
 
 def _check_final_deposits_issued(doc: Document) -> None:

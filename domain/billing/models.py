@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +28,8 @@ from extensions import Model
 
 if TYPE_CHECKING:
     from domain.core.models import Client, Company
+
+T = TypeVar("T")
 
 
 class Kind(StrEnum):
@@ -65,6 +67,12 @@ class VatRegime(StrEnum):
 OPEN_SQL = "issued_at IS NOT NULL AND net_cents - paid_cents - credited_cents > 0"
 
 
+def _issued(doc: Document, value: T | None, what: str) -> T:
+    if value is None:
+        raise ValueError(f"document {doc.id} has no {what}: it is a draft (or not an invoice)")
+    return value
+
+
 class Document(Model):
     """A quote, an invoice or a credit note. Frozen once issued (issued_at set)."""
 
@@ -84,6 +92,8 @@ class Document(Model):
         Index("ix_documents_company_issue", "company_id", "issue_date", "id", "kind"),
         Index("ix_documents_quote", "quote_id"),
         Index("ix_documents_credited", "credited_id"),
+        # A payment reference is never given to two invoices of a company (see payment_reference.py).
+        Index("uq_documents_company_payment_reference", "company_id", "payment_reference", unique=True),
         CheckConstraint("paid_cents >= 0 AND credited_cents >= 0", name="amounts_positive"),
     )
 
@@ -95,6 +105,10 @@ class Document(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     number: Mapped[str | None] = mapped_column(String(30))  # assigned at issue only
+    # Invoices: the ISO 11649 "RF" reference the client quotes on the transfer, computed from the
+    # number and frozen with it at issue (None on drafts, quotes, credit notes, and invoices issued
+    # before references existed). See domain/billing/payment_reference.py.
+    payment_reference: Mapped[str | None] = mapped_column(String(25))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issue_date: Mapped[date | None] = mapped_column(Date)
@@ -115,6 +129,12 @@ class Document(Model):
     deposit_percent_bp: Mapped[int | None] = mapped_column(Integer)
 
     vat_regime: Mapped[str] = mapped_column(String(20), default=VatRegime.NORMAL)
+    # Category of the operation, a mention from 2027 (décret 2022-1299): "goods", "services" or
+    # "mixed" (domain.billing.categories). None on a draft: derived from its lines; set at issue.
+    operation_category: Mapped[str | None] = mapped_column(String(10))
+    # How the issued document was frozen as an e-invoice ("factur-x/en16931"); None: a quote,
+    # or a document issued before e-invoices (its PDF stays exactly as it was issued).
+    einvoice_format: Mapped[str | None] = mapped_column(String(30))
     reduced_rate_attestation: Mapped[bool] = mapped_column(Boolean, default=False)
     subject: Mapped[str] = mapped_column(String(200), default="")  # objet : "Rénovation salle de bain"
     site_name: Mapped[str] = mapped_column(String(200), default="")
@@ -203,21 +223,15 @@ class Document(Model):
     # issued documents reads these: a draft here is a bug, and says so instead of printing "None".
     @property
     def issued_number(self) -> str:
-        if self.number is None:
-            raise ValueError(f"document {self.id} has no number: it is a draft")
-        return self.number
+        return _issued(self, self.number, "number")
 
     @property
     def issued_on(self) -> date:
-        if self.issue_date is None:
-            raise ValueError(f"document {self.id} has no issue date: it is a draft")
-        return self.issue_date
+        return _issued(self, self.issue_date, "issue date")
 
     @property
     def due_on(self) -> date:
-        if self.due_date is None:
-            raise ValueError(f"document {self.id} has no due date: it is a draft or not an invoice")
-        return self.due_date
+        return _issued(self, self.due_date, "due date")
 
     @property
     def remaining_cents(self) -> int:
@@ -339,7 +353,9 @@ class CatalogItem(Model):
 
 
 class StoredFile(Model):
-    """Bytes that must never change once written (the PDF of an issued document)."""
+    """Bytes that must never change once written: the PDF of an issued document
+    (purpose "document_pdf") and, for an invoice or credit note, its e-invoice XML
+    ("facturx_xml", the same bytes as the PDF's factur-x.xml attachment)."""
 
     __tablename__ = "stored_files"
     __table_args__ = (UniqueConstraint("document_id", "purpose", name="uq_stored_files_document_purpose"),)

@@ -79,7 +79,7 @@ def round_half_up(value: Decimal | int | Fraction) -> int:
     """Round an exact value to the nearest integer, halves away from zero (0.5 -> 1, -0.5 -> -1)."""
     # Halves go away from zero so a credit note is the exact mirror of its invoice: rounding
     # -x gives -(rounding x). Floats are refused: they are already wrong before rounding.
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("round_half_up takes an exact value (int, Decimal, Fraction), not a float")
     if isinstance(value, int):
         return value
@@ -178,15 +178,8 @@ _PERCENT_MESSAGES = _Messages(
 )
 
 
-def _parse_scaled(
-    text: object,
-    *,
-    decimals: int,
-    messages: _Messages,
-    suffixes: tuple[str, ...],
-    allow_negative: bool,
-) -> int:
-    """Parse a French-typed decimal number into an integer scaled by 10**decimals."""
+def _clean_typed(text: object, messages: _Messages) -> str:
+    """The typed text without spaces, checked for presence and length."""
     if text is None:
         raise MoneyError(messages.empty)
     if not isinstance(text, str):
@@ -196,8 +189,11 @@ def _parse_scaled(
         raise MoneyError(messages.empty)
     if len(cleaned) > _MAX_INPUT_LENGTH:
         raise MoneyError(messages.invalid)
+    return cleaned
 
-    # A unit sign may sit on either side: "12,50 €", "€12,50", "40 %".
+
+def _strip_sign(cleaned: str, suffixes: tuple[str, ...]) -> tuple[bool, str]:
+    """(negative, the number): a unit sign may sit on either side ("12,50 €", "€12,50", "40 %")."""
     for suffix in suffixes:
         if cleaned.endswith(suffix):
             cleaned = cleaned[: -len(suffix)].strip()
@@ -205,14 +201,23 @@ def _parse_scaled(
         if cleaned.startswith(suffix):
             cleaned = cleaned[len(suffix) :].strip()
             break
-
-    negative = False
     if cleaned[:1] in _MINUS_SIGNS:
-        negative = True
-        cleaned = cleaned[1:].strip()
-    elif cleaned[:1] == "+":
-        cleaned = cleaned[1:].strip()
+        return True, cleaned[1:].strip()
+    if cleaned[:1] == "+":
+        return False, cleaned[1:].strip()
+    return False, cleaned
 
+
+def _parse_scaled(
+    text: object,
+    *,
+    decimals: int,
+    messages: _Messages,
+    suffixes: tuple[str, ...],
+    allow_negative: bool,
+) -> int:
+    """Parse a French-typed decimal number into an integer scaled by 10**decimals."""
+    negative, cleaned = _strip_sign(_clean_typed(text, messages), suffixes)
     match = _NUMBER_RE.fullmatch(cleaned)
     if not cleaned or match is None or (match["int"] is None and match["frac"] is None):
         # Covers words, "NaN", "Infinity", "1e3", "1.234,56", "12,5,0", "12 34"...
@@ -535,7 +540,7 @@ def deposit_by_amount(
     parts = _largest_remainder(amount, weights)
 
     lines = []
-    for line, part in zip(rates, parts):
+    for line, part in zip(rates, parts, strict=True):  # one part per weight
         if part == 0:
             continue
         left_base, left_vat = max(line.base_cents, 0), max(line.vat_cents, 0)

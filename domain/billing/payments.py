@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -13,7 +13,9 @@ from domain.core.conditional import rows_changed
 from domain.core.errors import UserError
 from domain.core.orm import utcnow
 from extensions import db
-from output.formatting import format_money
+from output.formatting import format_date, format_money
+
+EARLIEST_PAYMENT_DAYS = 366  # how long before its invoice a payment may be dated
 
 
 class PaymentError(UserError):
@@ -43,6 +45,11 @@ def record_payment(invoice: Document, actor, data: PaymentInput, *, today: date,
         raise PaymentError("Choisissez un mode de paiement.", field="method")
     if data.paid_on > today:
         raise PaymentError("La date du paiement ne peut pas être dans le futur.", field="paid_on")
+    # Money may come before the invoice (a deposit in cash, then its invoice), not years before.
+    earliest = invoice.created_at.date() - timedelta(days=EARLIEST_PAYMENT_DAYS)
+    if data.paid_on < earliest:
+        raise PaymentError(f"La date du paiement ne peut pas précéder de plus d'un an la facture (au plus tôt le "
+                           f"{format_date(earliest)}).", field="paid_on")
     remaining = invoice.remaining_cents
     if data.amount_cents > remaining:
         raise PaymentError(_overpaid_message(remaining), field="amount")

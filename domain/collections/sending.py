@@ -28,7 +28,7 @@ from domain.billing.models import Document
 from domain.collections.models import Send
 from domain.collections.reminders import TEMPLATE_LEVELS, ReminderError
 from domain.core import clients as client_rules
-from domain.core import events
+from domain.core import events, verification
 from domain.core.conditional import rows_changed
 from domain.core.models import Client, Company
 from domain.core.orm import utcnow
@@ -225,6 +225,10 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
         item = Outgoing(recipients=list(send.recipients), cc=list(send.cc), subject=send.subject, body=send.body,
                         sender_name=company.name, reply_to=company.email or None,
                         html_extra=html_extra_for(send) if html_extra_for else "")
+        if not verification.can_send_to_clients(company):
+            item.error = verification.SENDING_BLOCKED  # a new account confirms its address first
+            outgoing.append((req, send, item))
+            continue
         if not quota_left.take(company.id):
             item.error = (f"Limite de {daily_quota} e-mails par 24 heures atteinte pour votre entreprise : "
                           "l'e-mail n'est pas parti. Réessayez demain ou contactez le support.")

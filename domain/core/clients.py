@@ -13,14 +13,14 @@ from domain.core.text import fold, like_pattern
 from extensions import db
 
 CLIENT_FIELDS = (
-    "kind", "name", "siren", "vat_number", "address_line1", "address_line2", "postal_code", "city",
+    "kind", "name", "siren", "siret", "vat_number", "address_line1", "address_line2", "postal_code", "city",
     "country", "site_address_line1", "site_postal_code", "site_city", "payment_terms_days", "notes",
 )
 PAGE_SIZE = 25
 
 
 def _refresh_search_key(client: Client) -> None:
-    parts = [client.name, client.city, client.site_city, client.siren]
+    parts = [client.name, client.city, client.site_city, client.siren, client.siret]
     parts += [f"{c.name} {c.email} {c.phone}" for c in client.contacts]
     client.search_key = fold(" ".join(p for p in parts if p))
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PIL import Image, UnidentifiedImageError
 
-from domain.core.models import VAT_FRANCHISE, Company
+from domain.core import accounts, events
+from domain.core.models import VAT_FRANCHISE, Company, User
+from domain.core.orm import utcnow
 from domain.core.validators import InvalidValue
 from extensions import db
 
@@ -30,8 +34,48 @@ def clean_timezone(name: str) -> str:
     return name
 
 
-def update_settings(company: Company, **fields) -> Company:
-    """Save the company's settings (documents already issued keep their own copy)."""
+# Where clients' money goes: every future invoice and payment QR code prints them. Changing one
+# asks for the password again, is recorded, and every owner is told by e-mail (the e-invoicing
+# platform, where invoices go, follows the same rule: domain/einvoicing/connection.py).
+SENSITIVE_FIELDS = {"iban": "IBAN", "bic": "BIC"}
+
+
+@dataclass(frozen=True)
+class SensitiveChange:
+    """Bank details that changed: field → (before, after), IBANs masked."""
+
+    company_id: int
+    actor_id: int
+    at: datetime
+    values: dict[str, tuple[str, str]]
+
+    @property
+    def labelled(self) -> list[tuple[str, str, str]]:
+        """(French label, before, after) for each change."""
+        return [(SENSITIVE_FIELDS[key], before, after) for key, (before, after) in self.values.items()]
+
+
+def mask(field: str, value: str) -> str:
+    """An IBAN shows its country, check digits and last four characters; a BIC is not secret."""
+    if not value:
+        return "(vide)"
+    if field == "iban" and len(value) > 8:
+        return f"{value[:4]} •••• {value[-4:]}"
+    return value
+
+
+def update_settings(company: Company, *, actor: User | None = None, password: str | None = None,
+                    now: datetime | None = None, **fields) -> SensitiveChange | None:
+    """Save the company's settings (documents already issued keep their own copy).
+
+    A change of bank details (SENSITIVE_FIELDS) needs an owner who typed their password again;
+    it writes a "bank_details_changed" event and returns what changed, for the caller to tell
+    every owner once committed (accounts.owner_addresses). Nothing is saved when refused."""
+    changed = [key for key in SENSITIVE_FIELDS
+               if key in fields and (fields[key] or "") != (getattr(company, key) or "")]
+    if changed:
+        _confirm_sensitive_change(company, actor, password)
+    before = {key: getattr(company, key) or "" for key in changed}
     for key, value in fields.items():
         if key in COMPANY_FIELDS:
             setattr(company, key, value)
@@ -39,7 +83,27 @@ def update_settings(company: Company, **fields) -> Company:
         # Franchise en base (CGI art. 293 B): no VAT is charged, so no VAT number is printed.
         company.vat_on_debits = False
     db.session.flush()
-    return company
+    if not changed or actor is None:
+        return None
+    now = now or utcnow()
+    values = {key: (mask(key, before[key]), mask(key, getattr(company, key) or "")) for key in changed}
+    events.record(company.id, "bank_details_changed", actor=actor, at=now,
+                  changes={key: list(pair) for key, pair in values.items()})
+    accounts.security_log.info("bank details changed company=%s user=%s fields=%s", company.id, actor.id,
+                               ",".join(changed))
+    return SensitiveChange(company_id=company.id, actor_id=actor.id, at=now, values=values)
+
+
+def _confirm_sensitive_change(company: Company, actor: User | None, password: str | None) -> None:
+    accounts.confirm_sensitive_change(
+        company.id, actor, password, what="bank details",
+        ask="Saisissez votre mot de passe pour modifier l'IBAN ou le BIC.",
+        refused="Mot de passe incorrect : les coordonnées bancaires n'ont pas été modifiées.")
+
+
+def bank_history(company: Company, limit: int = 5) -> list:
+    """The latest bank details changes (events), newest first."""
+    return events.company_events(company.id, "bank_details_changed", limit=limit)
 
 
 def clean_logo(data: bytes, max_bytes: int) -> tuple[bytes, str]:

@@ -1,8 +1,20 @@
-"""The append-only history. Every state change writes its Event in the same transaction."""
+"""The append-only history. Every state change writes its Event in the same transaction.
+
+Subscribers: a feature above billing (e-invoicing) must react to an issue or a payment in the
+same transaction without billing importing it. It registers a handler per event kind at app
+start (`subscribe`); `record` calls the handlers right after adding the event, inside the
+caller's transaction, so what they write commits or rolls back with the change itself. A state
+change writes its event exactly once (each one is a conditional update, see domain/core/
+conditional.py), so a handler runs once per change; handlers still write with unique keys, so
+even a second call could not double their work.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from domain.core.models import Event
 from domain.core.orm import utcnow
@@ -49,7 +61,26 @@ EVENT_LABELS = {
     "email_opened": "E-mail ouvert (indicatif)",
     "viewed": "Consulté par le client",
     "client_promised": "Validée par le client, paiement promis",
+    # the company itself
+    "bank_details_changed": "Coordonnées bancaires modifiées",
+    # approved e-invoicing platform
+    "einvoice_queued": "Facture électronique en attente de transmission",
+    "einvoice_transmitted": "Transmise à la plateforme",
+    "einvoice_ack": "Accusé de réception de la plateforme",
+    "platform_status": "Statut de la plateforme",
+    "cash_reported": "Encaissement déclaré (statut 212)",
 }
+
+
+Handler = Callable[[Event, "Document | None"], None]
+_handlers: dict[str, list[Handler]] = {}
+
+
+def subscribe(kind: str, handler: Handler) -> None:
+    """Call `handler(event, document)` whenever an event of this kind is recorded (once per handler)."""
+    handlers = _handlers.setdefault(kind, [])
+    if handler not in handlers:
+        handlers.append(handler)
 
 
 def record(
@@ -77,7 +108,15 @@ def record(
         data=data,
     )
     db.session.add(event)
+    for handler in _handlers.get(kind, ()):
+        handler(event, document)
     return event
+
+
+def company_events(company_id: int, kind: str, *, limit: int = 20) -> list[Event]:
+    """The company's latest events of one kind (not tied to a document), newest first."""
+    return list(db.session.scalars(select(Event).where(Event.company_id == company_id, Event.kind == kind)
+                                   .order_by(Event.at.desc(), Event.id.desc()).limit(limit)))
 
 
 def label(kind: str) -> str:

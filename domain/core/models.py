@@ -1,5 +1,5 @@
-"""The tenant (Company), its users, the login audit rows, its clients and their contacts,
-the append-only event history and the idempotency keys of forms."""
+"""The tenant (Company), its users, their sessions and e-mailed tokens, the login audit rows,
+its clients and their contacts, the append-only event history and the idempotency keys of forms."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, La
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.orm import UTCDateTime, utcnow
+from domain.core.roles import OWNER
 from extensions import Model
 
 LEGAL_FORMS = (
@@ -38,7 +39,22 @@ def printed_address(line1: str, line2: str, postal_code: str, city: str, country
     return tuple(line for line in lines if line)
 
 
-class Company(Model):
+class PostalAddress:
+    """The postal address of a company (its seat) or of a client (billing)."""
+
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(60), default="France")
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        """The address as printed lines."""
+        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
+
+
+class Company(PostalAddress, Model):
     """A business using Encaisse: its legal identity drives every document it issues."""
 
     __tablename__ = "companies"
@@ -57,11 +73,6 @@ class Company(Model):
     vat_number: Mapped[str] = mapped_column(String(20), default="")
     vat_on_debits: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    address_line1: Mapped[str] = mapped_column(String(200), default="")
-    address_line2: Mapped[str] = mapped_column(String(200), default="")
-    postal_code: Mapped[str] = mapped_column(String(10), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
-    country: Mapped[str] = mapped_column(String(60), default="France")
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
 
@@ -94,6 +105,9 @@ class Company(Model):
     formal_notice_deadline_days: Mapped[int] = mapped_column(Integer, default=8)
     # E-mail open tracking (a pixel) may need consent (CNIL): a company can switch it off.
     open_tracking_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When an owner confirmed their e-mail address (None: not yet, and nothing is sent to
+    # clients; see domain.core.verification.can_send_to_clients).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users: Mapped[list[User]] = relationship(back_populates="company", order_by="User.id")
     clients: Mapped[list[Client]] = relationship(back_populates="company", lazy="raise")
@@ -108,10 +122,6 @@ class Company(Model):
         """SIREN = first 9 digits of the SIRET."""
         return self.siret[:9]
 
-    @property
-    def address_lines(self) -> tuple[str, ...]:
-        """Postal address as printed lines."""
-        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
 
 class User(Model):
@@ -124,12 +134,13 @@ class User(Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="owner")
+    role: Mapped[str] = mapped_column(String(20), default=OWNER)  # see domain.core.roles
     is_active_user: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change / "log out everywhere": older session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company] = relationship(back_populates="users", lazy="joined")
 
@@ -149,6 +160,53 @@ class User(Model):
     def get_id(self) -> str:
         """Session identity: id plus version, so bumping the version revokes sessions."""
         return f"{self.id}:{self.session_version}"
+
+
+class UserSession(Model):
+    """A logged-in browser (server-side session): the cookie holds a random key, this row its
+    SHA-256 and the session's data. Deleting the row ends the session, wherever the cookie is."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    data: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(500), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class AccountToken(Model):
+    """A single-use token sent by e-mail (password reset, address confirmation), stored as its
+    SHA-256 only: a copy of the database gives no usable link."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address the token was sent to: a token for an address since changed is worthless.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ThrottleHit(Model):
+    """One use of a rate-limited action (a sign-up from an IP, an e-mail to an address…)."""
+
+    __tablename__ = "throttle_hits"
+    __table_args__ = (Index("ix_throttle_hits_bucket_at", "bucket", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LoginAttempt(Model):
@@ -175,7 +233,7 @@ KIND_BUSINESS = "professionnel"
 CLIENT_KINDS = ((KIND_INDIVIDUAL, "Particulier"), (KIND_BUSINESS, "Professionnel"))
 
 
-class Client(Model):
+class Client(PostalAddress, Model):
     """Someone the company quotes and invoices: a person (particulier) or a business."""
 
     __tablename__ = "clients"
@@ -185,15 +243,12 @@ class Client(Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=KIND_INDIVIDUAL)
     name: Mapped[str] = mapped_column(String(200))
-    # Business clients: SIREN is a mandatory mention on invoices (décret 2022-1299).
+    # Business clients: SIREN is a mandatory mention on invoices (décret 2022-1299). They
+    # may give their SIRET instead (the establishment): kept as typed, SIREN derived from it.
     siren: Mapped[str] = mapped_column(String(9), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
     vat_number: Mapped[str] = mapped_column(String(20), default="")
 
-    address_line1: Mapped[str] = mapped_column(String(200), default="")
-    address_line2: Mapped[str] = mapped_column(String(200), default="")
-    postal_code: Mapped[str] = mapped_column(String(10), default="")
-    city: Mapped[str] = mapped_column(String(100), default="")
-    country: Mapped[str] = mapped_column(String(60), default="France")
 
     # Job site (chantier) when it differs from the billing address.
     site_address_line1: Mapped[str] = mapped_column(String(200), default="")
@@ -224,10 +279,6 @@ class Client(Model):
     def kind_label(self) -> str:
         return dict(CLIENT_KINDS)[self.kind]
 
-    @property
-    def address_lines(self) -> tuple[str, ...]:
-        """Billing address as printed lines."""
-        return printed_address(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
     @property
     def site_address_lines(self) -> tuple[str, ...]:

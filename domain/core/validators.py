@@ -61,6 +61,22 @@ def clean_siren(value: str) -> str:
     return digits
 
 
+def clean_siren_or_siret(value: str) -> tuple[str, str]:
+    """(SIREN, SIRET) from what a user typed for a business: a SIREN (9 digits) or a SIRET
+    (14 digits, its SIREN then derived), each checked with its key like the ones above.
+
+    The buyer's SIREN is a mandatory mention from 2027 (décret 2022-1299, CGI ann. II art.
+    242 nonies A as amended); a SIRET says more (the establishment) and is kept as typed.
+    """
+    digits = _digits(value)
+    if len(digits) == 14 and digits.isdigit():
+        siret = clean_siret(digits)
+        return siret[:9], siret
+    if len(digits) == 9 and digits.isdigit():
+        return clean_siren(digits), ""
+    raise InvalidValue("Saisissez le SIREN (9 chiffres) ou le SIRET (14 chiffres) de l'entreprise cliente.")
+
+
 def fr_vat_key(siren: str) -> int:
     """Key of a French VAT number: (12 + 3 × (SIREN mod 97)) mod 97."""
     return (12 + 3 * (int(siren) % 97)) % 97

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain.billing import documents as docs
@@ -29,6 +29,7 @@ from extensions import db
 from output.formatting import format_date, format_datetime, format_money  # French sentences only
 
 PROMISE_MAX_DAYS = 60  # a promise further away is a payment plan, to agree with the artisan
+MAX_PROMISES = 2  # online; beyond, the client talks to the artisan (the reminders resume)
 CLIENT_LABEL = "client, en ligne"
 
 
@@ -63,7 +64,7 @@ def pdf_sha256(doc: Document) -> str:
     """SHA-256 of the stored bytes of the PDF as issued (frozen now if it never was)."""
     from domain.billing.printing import freeze_pdf, stored_pdf  # the frozen bytes live with the PDFs
 
-    stored = stored_pdf(doc) or freeze_pdf(doc)
+    stored = stored_pdf(doc) or freeze_pdf(doc, late=True)
     return hashlib.sha256(stored.data).hexdigest()
 
 
@@ -148,8 +149,21 @@ def refuse(link: DocumentLink, *, reason: str, ip: str, user_agent: str, today: 
 
 
 def promise_window(doc: Document, today: date) -> tuple[date, date]:
-    """Dates a client may promise to pay on: from today up to PROMISE_MAX_DAYS ahead."""
-    return today, today + timedelta(days=PROMISE_MAX_DAYS)
+    """Dates a client may promise to pay on: from today up to PROMISE_MAX_DAYS ahead, and never
+    beyond PROMISE_MAX_DAYS after the invoice's first promise (successive promises must not
+    pause the reminders forever)."""
+    last = today + timedelta(days=PROMISE_MAX_DAYS)
+    first_at = db.session.scalar(select(func.min(ClientResponse.at)).where(
+        ClientResponse.document_id == doc.id, ClientResponse.kind == RESPONSE_PROMISE))
+    if first_at is not None:
+        last = min(last, first_at.date() + timedelta(days=PROMISE_MAX_DAYS))
+    return today, last
+
+
+def promises_made(doc: Document) -> int:
+    """How many promises to pay the client made online on this invoice."""
+    return db.session.scalar(select(func.count(ClientResponse.id)).where(
+        ClientResponse.document_id == doc.id, ClientResponse.kind == RESPONSE_PROMISE)) or 0
 
 
 def active_promise(doc: Document, today: date) -> ClientResponse | None:
@@ -173,8 +187,14 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     running = active_promise(doc, today)
     if running is not None:
         return Outcome(running, False)
+    if promises_made(doc) >= MAX_PROMISES:
+        raise PortalError("Vous avez déjà indiqué deux dates de paiement pour cette facture : pour en convenir d'une "
+                          "autre, contactez directement l'entreprise.")
     name = _clean_name(full_name)
     first, last = promise_window(doc, today)
+    if last < first:
+        raise PortalError("Le délai de paiement en ligne est épuisé pour cette facture : contactez directement "
+                          "l'entreprise.")
     if pay_on is None:
         raise PortalError("Choisissez la date à laquelle vous pensez payer.", field="pay_on")
     if not first <= pay_on <= last:

@@ -8,7 +8,9 @@ nothing here commits.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -45,6 +47,29 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _pad(secret: bytes, token_sha256: str) -> bytes:
+    # A one-time pad per link: HMAC-SHA256 of the link's own hash under the app's secret.
+    return hmac.new(secret, b"encaisse client link:" + token_sha256.encode(), hashlib.sha256).digest()
+
+
+def seal(token: str, secret: bytes) -> str:
+    """The token as stored: its 32 random bytes XOR a pad only SECRET_KEY can rebuild (hex)."""
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    if len(raw) != TOKEN_BYTES:
+        raise ValueError("a client-link token is 32 random bytes")
+    return bytes(a ^ b for a, b in zip(raw, _pad(secret, hash_token(token)), strict=True)).hex()
+
+
+def unseal(link: DocumentLink, secret: bytes) -> str:
+    """The clear token of a stored link (kept on the object for this process)."""
+    raw = bytes(a ^ b for a, b in zip(bytes.fromhex(link.token_sealed), _pad(secret, link.token_sha256), strict=True))
+    token = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    if hash_token(token) != link.token_sha256:
+        raise ValueError(f"link {link.id}: SECRET_KEY is not the one it was created with")
+    link.__dict__["_clear_token"] = token
+    return token
+
+
 def live_link(doc: Document) -> DocumentLink | None:
     """The document's link that is not revoked (it may have expired)."""
     return db.session.scalar(select(DocumentLink).where(DocumentLink.document_id == doc.id,
@@ -56,7 +81,7 @@ def can_have_link(doc: Document) -> bool:
     return doc.is_issued
 
 
-def ensure_link(doc: Document, actor=None, *, now: datetime | None = None,
+def ensure_link(doc: Document, actor=None, *, secret: bytes, now: datetime | None = None,
                 lifetime: timedelta | None = DEFAULT_LIFETIME) -> DocumentLink:
     """The document's live link, created on first use (an expired one is replaced).
 
@@ -68,14 +93,16 @@ def ensure_link(doc: Document, actor=None, *, now: datetime | None = None,
     now = now or utcnow()
     link = live_link(doc)
     if link is not None and link.is_live(now):
+        unseal(link, secret)
         return link
     if link is not None:  # expired: retire it so a fresh one can take its place
         link.revoked_at = now
         db.session.flush()
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = DocumentLink(company_id=doc.company_id, document_id=doc.id, token=token, token_sha256=hash_token(token),
-                        created_at=now, created_by_id=getattr(actor, "id", None),
+    link = DocumentLink(company_id=doc.company_id, document_id=doc.id, token_sealed=seal(token, secret),
+                        token_sha256=hash_token(token), created_at=now, created_by_id=getattr(actor, "id", None),
                         expires_at=now + lifetime if lifetime else None)
+    link.__dict__["_clear_token"] = token
     try:
         with db.session.begin_nested():
             db.session.add(link)
@@ -83,6 +110,7 @@ def ensure_link(doc: Document, actor=None, *, now: datetime | None = None,
         existing = live_link(doc)
         if existing is None:
             raise
+        unseal(existing, secret)
         return existing
     events.record(doc.company_id, "link_created", document=doc, actor=actor, at=now,
                   actor_label="" if actor is not None else "automatique")
@@ -102,12 +130,12 @@ def revoke_link(doc: Document, actor, *, now: datetime | None = None) -> bool:
     return True
 
 
-def regenerate_link(doc: Document, actor, *, now: datetime | None = None,
+def regenerate_link(doc: Document, actor, *, secret: bytes, now: datetime | None = None,
                     lifetime: timedelta | None = DEFAULT_LIFETIME) -> DocumentLink:
     """Revoke the current link and create a new one (the old URL stops working at once)."""
     now = now or utcnow()
     revoke_link(doc, actor, now=now)
-    return ensure_link(doc, actor, now=now, lifetime=lifetime)
+    return ensure_link(doc, actor, secret=secret, now=now, lifetime=lifetime)
 
 
 def resolve(token: str, *, now: datetime | None = None) -> DocumentLink | None:
@@ -128,6 +156,7 @@ def resolve(token: str, *, now: datetime | None = None) -> DocumentLink | None:
         return None
     if link.document.company_id != link.company_id:  # never true; a cheap guard against a bad row
         return None
+    link.__dict__["_clear_token"] = token
     return link
 
 

@@ -22,11 +22,14 @@ RESPONSE_KINDS = (RESPONSE_ACCEPT, RESPONSE_REFUSE, RESPONSE_PROMISE)
 class DocumentLink(Model):
     """The unguessable link a client opens (https://…/c/<token>); no id in the URL.
 
-    The token is kept so that every e-mail about the document (first send, reminders
-    weeks later) carries the same link and the artisan can copy it; it is looked up by
-    its SHA-256 through a unique index, so a lookup never compares secret strings. At
-    most one live (not revoked) link per document: the partial unique index makes two
-    concurrent first uses agree on one link.
+    The token is looked up by its SHA-256 through a unique index, so a lookup never
+    compares secret strings. So that every e-mail about the document (first send, reminders
+    weeks later) carries the same link and the artisan can copy it, the token is kept —
+    sealed with a key derived from SECRET_KEY, which is not in the database: a copy or a
+    backup of the database alone gives no working link (domain.portal.links.seal/unseal).
+    `token` is the clear token once created, resolved or unsealed in this process. At most
+    one live (not revoked) link per document: the partial unique index makes two concurrent
+    first uses agree on one link.
     """
 
     __tablename__ = "document_links"
@@ -38,7 +41,7 @@ class DocumentLink(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    token: Mapped[str] = mapped_column(String(64))
+    token_sealed: Mapped[str] = mapped_column(String(64))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -47,6 +50,14 @@ class DocumentLink(Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     document: Mapped[Document] = relationship()
+
+    @property
+    def token(self) -> str:
+        """The clear token (set by ensure_link, resolve or unseal in this process)."""
+        value = self.__dict__.get("_clear_token")
+        if value is None:
+            raise LookupError(f"link {self.id}: token not unsealed (domain.portal.links.unseal)")
+        return value
 
     def is_live(self, now: datetime) -> bool:
         """Not revoked and not expired."""

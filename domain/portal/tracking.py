@@ -17,7 +17,7 @@ from domain.billing.models import Document, Kind
 from domain.collections.models import Send
 from domain.core import events
 from domain.core.conditional import rows_changed
-from domain.core.models import User
+from domain.core.models import Event, User
 from domain.core.orm import utcnow
 from domain.portal import answers
 from domain.portal import links as portal
@@ -128,6 +128,26 @@ def _final_paid_at(quote: Document) -> datetime | None:
     ).order_by(Document.paid_in_full_at.desc()).limit(1))
 
 
+# Statuses that end the road for this invoice (XP Z12-012: 213 Rejetée, 210 Refusée) or hold it (207).
+_BAD_STATUSES = (210, 213)
+
+
+def _platform_step(doc: Document) -> Step | None:
+    """The approved platform's latest status (a "platform_status" event written by domain.einvoicing),
+    None when the invoice never went through a platform."""
+    buyer = (doc.snapshot or {}).get("buyer") or {}
+    if not doc.is_issued or not buyer.get("is_business"):
+        return None  # only invoices to businesses go through a platform: no query for the others
+    latest = db.session.scalar(select(Event).where(Event.document_id == doc.id, Event.kind == "platform_status")
+                               .order_by(Event.at.desc(), Event.id.desc()).limit(1))
+    if latest is None:
+        return None
+    code = int(latest.data.get("code", 0))
+    state = "bad" if code in _BAD_STATUSES else ("todo" if code == 207 else "done")
+    return Step("platform", f"Plateforme : {code} {latest.data.get('label', '')}", state, latest.at,
+                latest.data.get("reason", ""))
+
+
 def lifecycle(doc: Document) -> Lifecycle:
     """The five steps of one document, in a constant number of queries."""
     from output.formatting import format_date
@@ -176,6 +196,7 @@ def lifecycle(doc: Document) -> Lifecycle:
                               f"par {response.full_name}, paiement promis le {format_date(response.promised_day)}"))
         else:
             steps.append(Step("accepted", "Validée par le client", "todo", detail="pas encore validée en ligne"))
+        steps.extend(step for step in (_platform_step(doc),) if step is not None)
         paid_at = doc.paid_in_full_at if doc.is_issued and doc.remaining_cents <= 0 else None
         steps.append(Step("paid", "Payée intégralement", "done" if paid_at else "todo", paid_at,
                           "" if paid_at else "reste à payer"))

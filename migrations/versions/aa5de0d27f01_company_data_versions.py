@@ -13,16 +13,15 @@ Triggers do it, whatever code path writes (ORM, conditional updates, raw SQL, im
   row and before the next ones: a payment and a credit note on one invoice could deadlock).
 
 Revision ID: aa5de0d27f01
-Revises: f54830940393
+Revises: 9c6a90fac732
 Create Date: 2026-11-27 18:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'aa5de0d27f01'
-down_revision = 'f54830940393'
+down_revision = '9c6a90fac732'
 branch_labels = None
 depends_on = None
 

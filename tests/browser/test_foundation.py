@@ -1,4 +1,8 @@
-"""Foundation flow at tablet size: sign up, log in, edit settings, create a client, search it."""
+"""Foundation flow at tablet size: sign up, log in, edit settings, create a client, search it.
+
+Sign-up now answers "look in your mailbox" (the same answer whether the address had an account
+or not) instead of logging in at once: the new owner logs in with the password just chosen.
+New bank details ask for that password again."""
 
 import re
 
@@ -13,7 +17,13 @@ def test_signup_settings_client_search(page, live_server):
     page.get_by_label("Mot de passe", exact=True).fill("courant-alternatif-2026")
     page.get_by_label("Confirmez le mot de passe").fill("courant-alternatif-2026")
     page.get_by_role("button", name="Créer mon compte").click()
-    expect(page).to_have_url(re.compile(r"/settings/$"))
+    expect(page).to_have_url(re.compile(r"/signup/sent$"))
+    expect(page.get_by_role("heading", name="Vérifiez votre boîte mail")).to_be_visible()
+    page.get_by_role("link", name="Se connecter").click()
+    page.get_by_label("E-mail").fill("lea@durand.example.fr")
+    page.get_by_label("Mot de passe").fill("courant-alternatif-2026")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#confirm-email-notice")).to_contain_text("Rien ne part vers vos clients")
 
     # log out and back in
     page.get_by_role("button", name="Déconnexion").click()
@@ -31,9 +41,11 @@ def test_signup_settings_client_search(page, live_server):
     page.get_by_label("Ville").fill("Lyon")
     page.get_by_label("N° de TVA intracommunautaire").fill("FR44732829320")
     page.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_label("Votre mot de passe").fill("courant-alternatif-2026")
     page.get_by_role("button", name="Enregistrer les réglages").click()
     expect(page.locator("#field-siret .error")).to_contain_text("clé de contrôle")
     page.get_by_label("SIRET").fill("732 829 320 00074")
+    page.get_by_label("Votre mot de passe").fill("courant-alternatif-2026")  # (a password is never sent back)
     page.get_by_role("button", name="Enregistrer les réglages").click()
     expect(page.get_by_text("Réglages enregistrés.")).to_be_visible()
     expect(page.get_by_label("IBAN")).to_have_value("FR7630006000011234567890189")

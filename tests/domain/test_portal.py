@@ -21,6 +21,7 @@ from domain.portal.models import ClientResponse, DocumentLink, DocumentTracking
 from extensions import db
 from tests.support.builders import make_client, make_company, make_invoice, make_quote, make_user
 from tests.support.concurrency import run_concurrently
+from web.urls import link_secret
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -47,30 +48,30 @@ def events_of(doc, kind):
 
 def test_token_has_256_bits_and_is_looked_up_by_hash(ctx):
     company, user, client, quote = ctx
-    link = portal.ensure_link(quote, user, now=NOW)
+    link = portal.ensure_link(quote, user, now=NOW, secret=link_secret())
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", link.token)  # token_urlsafe(32): 32 random bytes
     assert link.token_sha256 == hashlib.sha256(link.token.encode()).hexdigest()
     tokens = set()
     for _ in range(300):  # each regeneration draws a fresh random token
-        tokens.add(portal.regenerate_link(quote, user, now=NOW).token)
+        tokens.add(portal.regenerate_link(quote, user, now=NOW, secret=link_secret()).token)
     assert len(tokens) == 300
     assert db.session.scalar(select(func.count(DocumentLink.id)).where(DocumentLink.revoked_at.is_(None))) == 1
 
 
 def test_ensure_link_is_stable_and_one_live_link_per_document(ctx):
     company, user, client, quote = ctx
-    first = portal.ensure_link(quote, user, now=NOW)
-    assert portal.ensure_link(quote, user, now=NOW + timedelta(days=3)).id == first.id
+    first = portal.ensure_link(quote, user, now=NOW, secret=link_secret())
+    assert portal.ensure_link(quote, user, now=NOW + timedelta(days=3), secret=link_secret()).id == first.id
     assert events_of(quote, "link_created") == 1
     db.session.commit()
     with pytest.raises(IntegrityError), db.session.begin_nested():
-        db.session.add(DocumentLink(company_id=company.id, document_id=quote.id, token="x" * 43,
+        db.session.add(DocumentLink(company_id=company.id, document_id=quote.id, token_sealed="00" * 32,
                                     token_sha256=portal.hash_token("x" * 43)))
 
 
 def test_resolve_refuses_revoked_expired_unknown_and_malformed(ctx):
     company, user, client, quote = ctx
-    link = portal.ensure_link(quote, user, now=NOW, lifetime=timedelta(days=30))
+    link = portal.ensure_link(quote, user, now=NOW, lifetime=timedelta(days=30), secret=link_secret())
     token = link.token
     assert portal.resolve(token, now=NOW).id == link.id
     assert portal.resolve(token, now=NOW + timedelta(days=29, hours=23)).id == link.id
@@ -79,7 +80,7 @@ def test_resolve_refuses_revoked_expired_unknown_and_malformed(ctx):
     for bad in ("", "abc", "x" * 200, "../../etc/passwd", token + "'--"):
         assert portal.resolve(bad, now=NOW) is None
     # an expired link is replaced by a new one on next use
-    fresh = portal.ensure_link(quote, user, now=NOW + timedelta(days=31))
+    fresh = portal.ensure_link(quote, user, now=NOW + timedelta(days=31), secret=link_secret())
     assert fresh.token != token and portal.resolve(fresh.token, now=NOW + timedelta(days=31)).id == fresh.id
     assert portal.revoke_link(quote, user, now=NOW + timedelta(days=32))
     assert portal.resolve(fresh.token, now=NOW + timedelta(days=32)) is None
@@ -90,9 +91,9 @@ def test_drafts_never_get_a_link(ctx):
     company, user, client, quote = ctx
     draft = make_invoice(company, client, user)
     with pytest.raises(PortalError):
-        portal.ensure_link(draft, user)
+        portal.ensure_link(draft, user, secret=link_secret())
     # even a link row forged for a draft does not open it
-    db.session.add(DocumentLink(company_id=company.id, document_id=draft.id, token="d" * 43,
+    db.session.add(DocumentLink(company_id=company.id, document_id=draft.id, token_sealed="00" * 32,
                                 token_sha256=portal.hash_token("d" * 43)))
     db.session.flush()
     assert portal.resolve("d" * 43) is None
@@ -103,7 +104,7 @@ def test_drafts_never_get_a_link(ctx):
 
 def test_accept_records_evidence_and_is_idempotent(ctx):
     company, user, client, quote = ctx
-    link = portal.ensure_link(quote, user, now=NOW)
+    link = portal.ensure_link(quote, user, now=NOW, secret=link_secret())
     out = answers.accept(link, full_name="  Hélène   Dupont ", agreed=True, ip="203.0.113.7", user_agent="Mozilla/5.0 Test",
                         today=TODAY, now=NOW)
     assert out.changed
@@ -127,7 +128,7 @@ def test_accept_records_evidence_and_is_idempotent(ctx):
 
 def test_accept_needs_name_and_checkbox_and_an_open_quote(ctx):
     company, user, client, quote = ctx
-    link = portal.ensure_link(quote, user)
+    link = portal.ensure_link(quote, user, secret=link_secret())
     with pytest.raises(PortalError) as exc:
         answers.accept(link, full_name=" ", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY)
     assert exc.value.field == "full_name"
@@ -142,7 +143,7 @@ def test_accept_needs_name_and_checkbox_and_an_open_quote(ctx):
 
 def test_refuse_then_accept_is_refused(ctx):
     company, user, client, quote = ctx
-    link = portal.ensure_link(quote, user)
+    link = portal.ensure_link(quote, user, secret=link_secret())
     assert answers.refuse(link, reason="Trop cher", ip="1.2.3.4", user_agent="ua", today=TODAY).changed
     assert quote.refused_at is not None and quote.refusal_reason == "Trop cher"
     assert not answers.refuse(link, reason="encore", ip="1.2.3.4", user_agent="ua", today=TODAY).changed
@@ -154,7 +155,7 @@ def test_promise_pauses_the_plan_until_the_date(ctx):
     company, user, client, _ = ctx
     invoice = make_invoice(company, client, user)
     docs.issue(invoice, user, today=TODAY)
-    link = portal.ensure_link(invoice, user)
+    link = portal.ensure_link(invoice, user, secret=link_secret())
     with pytest.raises(PortalError) as exc:
         answers.promise(link, full_name="Hélène Dupont", pay_on=TODAY + timedelta(days=61), ip="1.2.3.4",
                        user_agent="", today=TODAY)
@@ -179,7 +180,7 @@ def test_promise_pauses_the_plan_until_the_date(ctx):
 
 def test_concurrent_accepts_record_once(app, ctx):
     company, user, client, quote = ctx
-    token = portal.ensure_link(quote, user).token
+    token = portal.ensure_link(quote, user, secret=link_secret()).token
     db.session.commit()
     quote_id = quote.id
 
@@ -200,7 +201,7 @@ def test_concurrent_accepts_record_once(app, ctx):
 
 def test_views_are_counted_exactly_under_concurrency(app, ctx):
     company, user, client, quote = ctx
-    token = portal.ensure_link(quote, user).token
+    token = portal.ensure_link(quote, user, secret=link_secret()).token
     db.session.commit()
     quote_id = quote.id
 
@@ -244,7 +245,7 @@ def test_lifecycle_steps(ctx):
     lc = tracking.lifecycle(quote)
     assert [s.key for s in lc.steps] == ["created", "opened", "viewed", "accepted", "paid"]
     assert lc.step("created").detail == "par Jean Test" and lc.step("accepted").state == "todo"
-    link = portal.ensure_link(quote, user)
+    link = portal.ensure_link(quote, user, secret=link_secret())
     tracking.record_open(_send(company, quote).tracking_token, now=NOW)
     tracking.record_view(link, now=NOW + timedelta(minutes=5))
     tracking.record_view(link, now=NOW + timedelta(minutes=6))
@@ -271,3 +272,22 @@ def test_invoice_lifecycle_paid_step(ctx):
     step = tracking.lifecycle(invoice).step("paid")
     assert (step.state, step.at) == ("done", NOW)
     assert db.session.get(Document, invoice.id).paid_in_full_at == NOW
+
+
+def test_the_database_alone_gives_no_working_link(ctx):
+    """Issue 12, finding 9: the token is stored sealed with a key derived from SECRET_KEY (not
+    in the database): what a backup holds opens nothing; the app unseals the same token."""
+    _, user, _, quote = ctx
+    link = portal.ensure_link(quote, user, now=NOW, secret=link_secret())
+    token = link.token
+    db.session.commit()
+    stored = db.session.execute(select(DocumentLink.token_sealed, DocumentLink.token_sha256)).one()
+    assert token not in stored and token not in "".join(stored)
+    assert portal.resolve(stored.token_sealed, now=NOW) is None
+    db.session.close()  # a new session: the row as read from the database, nothing kept in memory
+    reloaded = db.session.scalar(select(DocumentLink))
+    with pytest.raises(LookupError):
+        _ = reloaded.token  # a link read from the database has no clear token until unsealed
+    assert portal.unseal(reloaded, link_secret()) == token
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        portal.unseal(reloaded, b"another secret key")

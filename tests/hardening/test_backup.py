@@ -76,7 +76,7 @@ def test_restore_check_then_the_restored_copy_serves_the_data(app, runner, data,
     result = runner.invoke(args=["check-backup", str(target)])
     assert result.exit_code == 0, result.output
     for line in ("ok     intégrité : ok", "ok     clés étrangères : 0", "ok     schéma : ",
-                 "ok     contenu : 1 companies, 1 users, 1 clients, 9 documents, 1 payments", "ok     numérotation : continue",
+                 "ok     contenu : 1 companies, 2 users, 1 clients, 9 documents, 1 payments", "ok     numérotation : continue",
                  "Sauvegarde utilisable."):
         assert line in result.output, line
 

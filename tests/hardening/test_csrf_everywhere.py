@@ -16,7 +16,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from extensions import db
+from extensions import csrf, db
 from tests.support.config import TEST_PASSWORD
 from tests.support.routes import SAFE_METHODS, rules, url_of
 
@@ -54,10 +54,23 @@ def snapshot(app) -> dict:
                 for table in db.metadata.sorted_tables}
 
 
+# Routes no browser calls: the approved platform signs its notifications (HMAC, checked in
+# domain/einvoicing/webhooks.py and tests/http/test_einvoicing_platform.py), there is no session
+# to ride on, so CSRF does not apply. Any other exemption fails the test below.
+SIGNED_MACHINE_ROUTES = {"einvoicing.webhook"}
+
+
 def state_changing(app):
     for rule, method in rules(app):
-        if method not in SAFE_METHODS and not rule.rule.startswith("/static/"):
+        if (method not in SAFE_METHODS and not rule.rule.startswith("/static/")
+                and rule.endpoint not in SIGNED_MACHINE_ROUTES):
             yield rule, method
+
+
+def test_only_signed_machine_routes_are_exempt_from_csrf(app):
+    exempt = {endpoint for endpoint, view in app.view_functions.items()
+              if f"{view.__module__}.{view.__name__}" in csrf._exempt_views}
+    assert exempt == SIGNED_MACHINE_ROUTES
 
 
 def test_every_state_changing_route_refuses_requests_without_a_valid_token(app, client, world):

@@ -15,6 +15,7 @@ modest number of examples per route, so CI stays deterministic and fast.
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 import io
 import re
@@ -25,14 +26,17 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import select
 from wtforms.fields.core import UnboundField
 
-from blueprints.auth.forms import LoginForm, SignupForm
+from blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from blueprints.bank.forms import ConfirmForm, MappingForm, SplitForm, UploadForm
 from blueprints.catalog.forms import CatalogItemForm
 from blueprints.clients.forms import ClientForm, ContactForm, NewClientForm
+from blueprints.einvoicing.forms import FilingForm, PlatformForm
 from blueprints.invoices.forms import CancelPaymentForm, CreditNoteForm, InvoiceForm, PaymentForm
 from blueprints.invoices.forms import TokenForm as InvoiceTokenForm
 from blueprints.portal.forms import AcceptForm, PromiseForm
@@ -40,15 +44,17 @@ from blueprints.portal.forms import RefuseForm as PortalRefuseForm
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm
 from blueprints.quotes.forms import TokenForm as QuoteTokenForm
 from blueprints.reminders.forms import RateForm, SettingsForm, TemplateForm
-from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm
+from blueprints.settings.forms import CompanyForm, NewUserForm, PasswordForm, RoleForm
 from domain.billing.models import Document
 from domain.core.models import Client
 from extensions import db
+from tests.support.bank import bank_sample
 from tests.support.config import TEST_PASSWORD
 from tests.support.hostile import ATTR, IMG, SSTI, XSS, any_value, hostile_text, raw_markers_in, upload
 from tests.support.routes import rules, url_of
 from tests.support.world import TODAY, World
 from web.panels import PauseForm, SendForm, TaskForm
+from web.urls import link_secret
 
 FUZZ = settings(
     max_examples=6, deadline=None, derandomize=True, database=None, print_blob=False,
@@ -94,6 +100,7 @@ class Spec:
     lines: bool = False
     public: bool = False  # no login (a fresh anonymous browser each example)
     relogin: bool = False  # the route may end the session: log in again before each example
+    named: object = None  # world → more baseline fields whose names depend on the world's ids
 
 
 def _with_client(world: World, base: dict) -> dict:
@@ -106,6 +113,11 @@ SPECS: dict[str, Spec] = {
                                         "password": "une phrase de passe", "password_confirm": "une phrase de passe"},
                         public=True),
     "auth.logout": Spec(relogin=True),
+    "auth.forgot_password": Spec((ForgotPasswordForm,), {"email": "artisan@test.example.fr"}, public=True),
+    "auth.reset_password": Spec((ResetPasswordForm,), {"password": "une phrase de passe",
+                                                       "password_confirm": "une phrase de passe"}, public=True),
+    "auth.confirm_email": Spec(public=True),
+    "auth.resend_verification": Spec((), {"next": "/clients/"}),
     "catalog.create": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",
                                                  "unit_price": "52,00", "vat_rate": "2000"}),
     "catalog.edit": Spec((CatalogItemForm,), {"kind": "prestation", "label": "Pose", "unit": "u",
@@ -169,6 +181,28 @@ SPECS: dict[str, Spec] = {
     "reminders.template": Spec((TemplateForm,), {"subject": "Facture {{ numero }}", "body": "Bonjour {{ client }},"}),
     "reminders.reset_template": Spec(),
     "reminders.rates": Spec((RateForm,), {"kind": "ecb", "start": "2026-07-01", "rate": "2,15", "source": "BdF"}),
+    "bank.upload": Spec((UploadForm,), {"token": TOKEN, "file": "statement"}),
+    "bank.mapping": Spec((MappingForm,), {
+        "token": TOKEN, "file_data": base64.b64encode(bank_sample("unknown_layout.csv")).decode(),
+        "filename": "export.csv", "skip_rows": "1", "has_header": "1", "date_col": "0", "label_col": "1",
+        "amount_col": "2", "debit_col": "", "credit_col": "", "decimal": ","}),
+    "bank.rematch": Spec(),
+    "bank.confirm_exact": Spec((ConfirmForm,), {"token": TOKEN, "acknowledge_excess": ""}),
+    "bank.confirm": Spec((ConfirmForm,), {"token": TOKEN, "acknowledge_excess": ""}),
+    "bank.split": Spec((SplitForm,), {"token": TOKEN, "client_id": lambda w: str(w.client_id),
+                                      "acknowledge_excess": ""}, named=lambda w: {f"amount-{w.invoice_id}": "10,00"}),
+    "bank.ignore": Spec(),
+    "bank.restore": Spec(),
+    "bank.undo": Spec(),
+    "einvoicing.save_settings": Spec((PlatformForm,), {
+        "flow_base_url": "https://pa.example.fr/flow-service", "directory_base_url": "https://pa.example.fr/annuaire",
+        "token_url": "https://pa.example.fr/oauth/token", "client_id": "artisan-42", "client_secret": "secret",
+        "webhook_secret": "", "send_syntax": "Factur-X", "confirm_password": TEST_PASSWORD}),
+    "einvoicing.save_filing": Spec((FilingForm,), {"vat_filing": "rn_mensuel"}),
+    "einvoicing.test_connection": Spec(),  # no platform yet: a French message, no network call
+    "einvoicing.lookup_client": Spec(),
+    "einvoicing.retransmit": Spec(),
+    "einvoicing.webhook": Spec(public=True),  # signed by the platform, no session (tests/http/test_einvoicing_platform)
     "settings.save": Spec((CompanyForm,), {
         "name": "Plomberie Test", "legal_form": "EI", "siret": "73282932000074", "rcs_rm": "RM 69 732 829 320",
         "vat_regime": "normal", "vat_number": "FR44732829320", "address_line1": "1 rue du Test", "postal_code": "69003",
@@ -181,6 +215,11 @@ SPECS: dict[str, Spec] = {
     "settings.change_password": Spec((PasswordForm,), {"current_password": "pas le bon",
                                                         "new_password": "nouveau-secret-2026",
                                                         "confirm": "nouveau-secret-2026"}, relogin=True),
+    "settings.end_session": Spec(),  # the user's other device (World.session_id)
+    "settings.end_other_sessions": Spec(),
+    "settings.change_role": Spec((RoleForm,), {"role": "accountant"}),  # World.colleague_id
+    "settings.deactivate_user": Spec(),
+    "settings.reactivate_user": Spec(),
 }
 
 # Query-string forms (filters, search, editor helpers) of GET routes.
@@ -200,6 +239,9 @@ GET_PARAMS: dict[str, tuple[str, ...]] = {
     "reminders.compose": ("what",),
     "clients.statement": ("download",),
     "invoices.pdf": ("download",),
+    "bank.index": ("view", "page"),
+    "bank.line": ("client_id",),
+    "bank.statement": ("page",),
     "auth.login": ("next",),
 }
 
@@ -215,6 +257,8 @@ ECHO_ENDPOINTS = {
                   "invoices.detail", "clients.detail"),
     "settings": ("settings.index", "dashboard.index"),
     "portal": ("portal.page", "quotes.detail", "invoices.detail"),
+    "einvoicing": ("einvoicing.settings", "clients.detail", "invoices.detail", "dashboard.index"),
+    "bank": ("bank.index", "bank.line", "bank.statement", "invoices.detail", "payments.index", "dashboard.index"),
 }
 
 
@@ -255,22 +299,31 @@ def form_fields(spec: Spec) -> list[str]:
     return sorted(names)
 
 
+# A statement any company's IBAN takes (it does not name its account), for the upload's valid baseline.
+STATEMENT = st.just(b"").map(lambda _: (io.BytesIO(bank_sample("credit_mutuel.csv")), "releve.csv"))
+
+
 def _strategy_for(name: str, base) -> st.SearchStrategy:
     if name == "logo":
         return upload()
+    if name == "file":
+        return st.one_of(STATEMENT, upload(), st.just(OMIT))
     valid = base if isinstance(base, st.SearchStrategy) else st.just(base)
     return st.one_of(valid, any_value(), st.just(OMIT))
 
 
 def payload_strategy(spec: Spec, world: World) -> st.SearchStrategy:
     base = {k: v(world) if callable(v) else v for k, v in spec.base.items()}
+    if spec.named is not None:
+        base.update(spec.named(world))
     if spec.lines:
         base.update(LINES)
     if "client_id" in form_fields(spec) or spec.lines:
         base = _with_client(world, base)
     if base.get("document_id", None) == "":
         base["document_id"] = str(world.draft_invoice_id)
-    names = form_fields(spec) + (["client_id"] if "client_id" in base else [])
+    names = form_fields(spec) + (["client_id"] if "client_id" in base else []) + sorted(
+        spec.named(world) if spec.named is not None else ())
     return st.fixed_dictionaries({n: _strategy_for(n, base.get(n, "")) for n in sorted(set(names))})
 
 
@@ -425,7 +478,8 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     r = client.post(f"/clients/{world.client_id}/edit", data={**CLIENT, "name": payloads["name"]})
     assert r.status_code == 303, r.text
     r = client.post("/invoices/new", data={
-        **{k: v for k, v in DOCUMENT.items() if k != "token"}, "token": "escaping-test", "client_id": str(world.client_id),
+        **{k: v for k, v in DOCUMENT.items() if k != "token"}, "token": "escaping-test",
+        "client_id": str(world.client_id),
         "subject": payloads["subject"], "site_name": payloads["site"], "notes": payloads["notes"], **LINES,
         f"line-{LINE_KEY}-label": payloads["label"], f"line-{LINE_KEY}-description": payloads["description"]})
     assert r.status_code == 303, r.text
@@ -443,7 +497,7 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     with app.app_context():
         from domain.portal import links as portal
 
-        link = portal.ensure_link(db.session.get(Document, invoice_id), None).token
+        link = portal.ensure_link(db.session.get(Document, invoice_id), None, secret=link_secret()).token
         db.session.commit()
     public = app.test_client().get(f"/c/{link}")
     check(public, "portal page")
@@ -480,7 +534,15 @@ def test_payloads_come_back_escaped_in_pages_emails_and_pdfs(app, client, world,
     text = _pdf_text(pdf.data)
     for key in ("name", "label", "description", "notes"):
         assert re.sub(r"\s+", "", payloads[key]) in text, key
-    assert b"/JavaScript" not in pdf.data and b"/EmbeddedFile" not in pdf.data
+    assert b"/JavaScript" not in pdf.data
+    # Its one attachment is the e-invoice XML (Factur-X), where the payloads are text too.
+    attachments = PdfReader(io.BytesIO(pdf.data)).attachments
+    assert list(attachments) == ["factur-x.xml"]
+    xml = etree.fromstring(attachments["factur-x.xml"][0])
+    texts = " ".join(t for t in xml.itertext())
+    for key in ("name", "label", "description", "notes"):
+        assert payloads[key].strip() in texts, key
+    assert not xml.xpath("//*[local-name()='script' or local-name()='img']")
     statement = client.get(f"/clients/{world.client_id}/statement.pdf")
     assert re.sub(r"\s+", "", payloads["name"]) in _pdf_text(statement.data)
 
@@ -534,8 +596,10 @@ def test_a_number_too_long_for_a_day_count_is_a_form_error(app, client, world):
     login(client)
     r = client.post("/clients/new", data={**CLIENT, "payment_terms_days": "9" * 400})
     assert r.status_code == 200
-    assert 'class="field has-error " id="field-payment_terms_days"' in r.text and "N&#39;est pas un entier valide" in r.text
-    r = client.post("/reminders/settings", data={"formal_notice_deadline_days": "9" * 30, "auto_send_hour": "-" + "9" * 30})
+    assert 'class="field has-error " id="field-payment_terms_days"' in r.text
+    assert "N&#39;est pas un entier valide" in r.text
+    r = client.post("/reminders/settings", data={"formal_notice_deadline_days": "9" * 30,
+                                                 "auto_send_hour": "-" + "9" * 30})
     assert r.status_code == 200
     r = client.post("/settings/", data={"payment_terms_days": "1" + "0" * 50, "quote_validity_days": "30"})
     assert r.status_code == 200

@@ -18,7 +18,8 @@ from tests.support.pages import HX
 from tests.support.routes import rules, url_of
 
 LOGIN = {"email": "artisan@test.example.fr", "password": TEST_PASSWORD}
-PUBLIC_ENDPOINTS = {"portal.page", "portal.pdf", "portal.accept", "portal.refuse", "portal.promise", "portal.pixel"}
+PUBLIC_ENDPOINTS = {"portal.page", "portal.pdf", "portal.accept", "portal.refuse", "portal.promise", "portal.pixel",
+                    "auth.reset_password", "auth.verify", "auth.confirm_email"}  # (the token is in the URL)
 
 
 def assert_security_headers(r, where: str) -> None:
@@ -182,10 +183,13 @@ def test_logout_ends_the_session(app, client, world):
     stolen = client.get_cookie("encaisse_session").value
     assert client.post("/logout").status_code == 303
     assert client.get("/").status_code == 302
-    # The cookie is client-side and signed: a copy taken before logout still carries the login
-    # (Flask's default); the password change below is what revokes every other session.
+    # The session is stored server-side: a copy of the cookie taken before logout is worthless
+    # after it (a signed cookie used to carry the login for its whole lifetime).
     thief = app.test_client()
     thief.set_cookie("encaisse_session", stolen)
+    assert thief.get("/").status_code == 302
+    # …and a password change ends every other session.
+    login(thief)
     login(client)
     client.post("/settings/password", data={"current_password": TEST_PASSWORD, "new_password": "nouveau-secret-2026",
                                             "confirm": "nouveau-secret-2026"})

@@ -131,3 +131,33 @@ def test_pages_need_login(client):
     for url in ("/clients/", "/clients/new", "/clients/1", "/settings/", "/"):
         r = client.get(url)
         assert r.status_code == 302 and "/login" in r.headers["Location"], url
+
+
+def test_business_client_gives_a_siret_and_keeps_both_numbers(logged_in, app):
+    r = logged_in.post("/clients/new", data=new_client_data(siren="552 100 554 00013"))
+    assert r.status_code == 303
+    page = page_text(logged_in.get(r.headers["Location"]))
+    assert "552100554" in page and "55210055400013" in page
+    with app.app_context():
+        client = db.session.scalar(select(Client))
+        assert (client.siren, client.siret) == ("552100554", "55210055400013")
+        client_id = client.id
+    # The edit form shows the SIRET (it holds the SIREN); a SIREN alone drops the SIRET.
+    assert 'value="55210055400013"' in logged_in.get(f"/clients/{client_id}/edit").text
+    logged_in.post(f"/clients/{client_id}/edit", data=new_client_data(siren="552100554"))
+    with app.app_context():
+        client = db.session.get(Client, client_id)
+        assert (client.siren, client.siret) == ("552100554", "")
+
+
+def test_a_wrong_siret_is_refused_next_to_its_field(logged_in, app):
+    r = logged_in.post("/clients/new", data=new_client_data(siren="552 100 554 00014"))
+    assert r.status_code == 200
+    page = page_text(r)
+    # The error sits inside the field's own block, which the issue area links to (#field-siren).
+    block = page[page.index('id="field-siren"'):page.index('id="field-vat_number"')]
+    assert "Ce SIRET n'est pas valide" in block and 'aria-invalid="true"' in block
+    r = logged_in.post("/clients/new", data=new_client_data(siren="5521005"))
+    assert "Saisissez le SIREN (9 chiffres) ou le SIRET (14 chiffres)" in page_text(r)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Client.id))) == 0

@@ -24,6 +24,7 @@ from domain.billing.models import Document
 from domain.collections.models import Send
 from domain.core.clock import today_in
 from domain.core.models import Company
+from domain.core.orm import utcnow
 from extensions import db
 from tests.support.builders import make_client, make_invoice
 from tests.support.pages import page_text
@@ -120,3 +121,20 @@ def test_a_company_cannot_send_more_than_its_daily_quota(app, logged_in, company
     assert "Limite de 3 e-mails par 24 heures atteinte" in pages[3]
     with app.app_context():
         assert db.session.get(Document, ids[3]).reminder_level == 0  # nothing moved: it can go tomorrow
+
+
+def test_nothing_leaves_for_clients_before_the_address_is_confirmed(app, logged_in, company, raw_smtp):
+    """Issue 12, finding 7: a new account confirms its e-mail address before anything is sent
+    to its clients (the check is domain.core.verification; sending enforces it)."""
+    sink, _ = raw_smtp
+    doc_id = _overdue(app, company)
+    with app.app_context():
+        db.session.get(Company, company).email_verified_at = None
+        db.session.commit()
+    page = _tap(logged_in, doc_id, "v1")
+    assert "Confirmez d'abord l'adresse e-mail de votre compte" in page and sink.raw == []
+    with app.app_context():
+        assert db.session.get(Document, doc_id).reminder_level == 0
+        db.session.get(Company, company).email_verified_at = utcnow()
+        db.session.commit()
+    assert "E-mail envoyé" in _tap(logged_in, doc_id, "v2") and len(sink.raw) == 1

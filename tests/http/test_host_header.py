@@ -15,6 +15,7 @@ from domain.core.models import Company
 from domain.portal import links as portal
 from extensions import db
 from tests.support.builders import make_client, make_company, make_quote, make_user
+from web.urls import link_secret
 
 EVIL = "evil.example.com"
 
@@ -30,7 +31,7 @@ def _quote_link(app):
         user = make_user(company)
         quote = make_quote(company, make_client(company), user)
         printing.issue_with_pdf(quote, user, today=quote.created_at.date())
-        token = portal.ensure_link(quote, user).token
+        token = portal.ensure_link(quote, user, secret=link_secret()).token
         db.session.commit()
         return quote.id, token
 

@@ -8,9 +8,9 @@ from domain.billing import payments
 from domain.billing.documents import LineInput
 from domain.billing.models import Payment
 from domain.billing.payments import PaymentInput
-from domain.core.models import Client
+from domain.core.models import Client, Company
 from extensions import db
-from tests.support.builders import issued, make_invoice, setup_objects, with_company
+from tests.support.builders import issued, make_client, make_invoice, setup_objects, with_company
 from tests.support.pages import HX, euros, page_text
 
 DAY = date(2026, 11, 23)
@@ -100,3 +100,18 @@ def test_pagination_keeps_filters(logged_in, app, company):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.sum(Payment.amount_cents))) == sum(100 + i for i in range(30))
     assert euros(f"{sum(100 + i for i in range(30)) // 100},{sum(100 + i for i in range(30)) % 100:02d} €") in first.text
+
+
+def test_a_payment_without_its_form_token_is_refused(app, logged_in, company):
+    """Issue 12, finding 9: an empty token could not be deduplicated (a retried POST would pay
+    twice): the form is refused, nothing is recorded."""
+    with app.app_context():
+        c = db.session.get(Company, company)
+        invoice_id = issued(make_invoice(c, make_client(c))).id
+        db.session.commit()
+    data = {"token": "", "amount": "10,00", "paid_on": "2026-11-23", "method": "cheque"}
+    for _ in range(2):
+        r = logged_in.post(f"/invoices/{invoice_id}/payments", data=data)
+        assert r.status_code == 200 and "Le formulaire est incomplet" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Payment).count() == 0

@@ -26,6 +26,7 @@ from domain.billing import documents as docs
 from domain.billing import printing as document_files
 from domain.billing.documents import LineInput
 from domain.billing.models import Document, Kind
+from domain.billing.payment_reference import format_rf, rf_for_invoice
 from domain.collections import letters
 from domain.core import clock
 from domain.core.models import Client, Company
@@ -171,7 +172,10 @@ def test_example_deposit_invoice(logged_in, example):
     ]:
         assert expected in t, expected
     fields = decode_qr(data)
-    assert fields[7] == "EUR869.31" and fields[10] == number
+    assert fields[7] == "EUR869.31"
+    # The invoice's RF reference in the structured field, its number shown to the payer.
+    assert fields[9:] == [rf_for_invoice(number), "", f"Facture d'acompte {number}"]
+    assert f"Référence à indiquer {format_rf(rf_for_invoice(number))}" in t
 
 
 def test_example_final_invoice_deducts_the_deposit(logged_in, example):
@@ -193,7 +197,7 @@ def test_example_final_invoice_deducts_the_deposit(logged_in, example):
     ]:
         assert expected in t, expected
     fields = decode_qr(data)
-    assert fields[7] == "EUR1303.97" and fields[10] == number
+    assert fields[7] == "EUR1303.97" and fields[9] == rf_for_invoice(number) and fields[10] == ""
 
 
 # ------------------------------------------------------------------ VAT regimes
@@ -357,7 +361,7 @@ def test_epc_qr_of_an_invoice_issued_through_the_route(app, logged_in, company):
     assert r.status_code in (302, 303)
     with app.app_context():
         invoice = db.session.get(Document, invoice_id)
-        number, net = invoice.number, invoice.net_cents
+        number, net, invoice_reference = invoice.number, invoice.net_cents, invoice.payment_reference
     _, data = download(logged_in, invoice_id, Kind.INVOICE)
     assert net == 23595
     fields = decode_qr(data)
@@ -367,7 +371,10 @@ def test_epc_qr_of_an_invoice_issued_through_the_route(app, logged_in, company):
     assert fields[5] == "Plomberie Test"
     assert fields[6] == "FR7630006000011234567890189"
     assert fields[7] == "EUR235.95"  # the amount due
-    assert fields[10] == number  # the invoice number as the transfer's reference
+    # The transfer's reference: the invoice's RF reference, structured (EPC069-12 field 10, so
+    # free text, field 11, stays empty), and the number shown to the payer (field 12).
+    assert fields[9] == invoice_reference == rf_for_invoice(number)
+    assert fields[10:] == ["", f"Facture {number}"]
     # On paper, the EI mention follows the name (Code de commerce R526-26), then the trade name.
     assert "Plomberie Test EI – Plomberie du Rhône" in text_of(data)
 
@@ -471,7 +478,10 @@ def test_hostile_labels_names_and_notes_are_text_and_fetch_nothing(app, logged_i
                   '<link rel=attachment href="file:///etc/passwd">', '<style>@import "http://169.254.169.254/x.css";'):
         assert shown in t, shown
     assert PASSWD_MARKER not in t
-    assert b"/EmbeddedFile" not in data and b"/EmbeddedFile" not in r.data
+    # The draft embeds nothing; the issued Factur-X embeds its own XML and nothing else.
+    assert b"/EmbeddedFile" not in r.data
+    attachments = PdfReader(io.BytesIO(data)).attachments
+    assert list(attachments) == ["factur-x.xml"] and PASSWD_MARKER.encode() not in attachments["factur-x.xml"][0]
     # Only the EPC QR code (an inline data: PNG) was ever fetched; no socket was opened.
     assert recording_fetcher.requested and all(u.startswith("data:image/png") for u in recording_fetcher.requested)
     assert no_network == []

@@ -64,10 +64,10 @@ def test_render_failure_leaves_document_unissued(app, logged_in, company, monkey
 
     invoice_id, _ = _seed(app, company)
 
-    def broken(doc, *, today):
+    def broken(view, **options):
         raise PdfRenderError("Le moteur PDF a échoué.")
 
-    monkeypatch.setattr(document_files, "render_pdf", broken)
+    monkeypatch.setattr(document_files, "render_document", broken)
     r = logged_in.post(f"/invoices/{invoice_id}/issue", data={"token": "t1"})
     assert "Le PDF n'a pas pu être produit" in r.get_data(as_text=True).replace("&#39;", "'")
     with app.app_context():

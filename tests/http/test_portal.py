@@ -11,6 +11,7 @@ from domain.billing import documents as docs
 from domain.billing import payments
 from domain.billing import printing as document_files
 from domain.billing.models import Document, StoredFile
+from domain.billing.payment_reference import format_rf, rf_for_invoice
 from domain.billing.payments import PaymentInput
 from domain.collections.models import Send
 from domain.core.clock import today_in
@@ -22,7 +23,7 @@ from output.formatting import format_money
 from tests.support.builders import make_client, make_company, make_invoice, make_quote, make_user
 from tests.support.pages import HX, page_text
 from web.http import mailer
-from web.urls import client_link, tracking_pixel_html
+from web.urls import client_link, link_secret, tracking_pixel_html
 
 TODAY = today_in("Europe/Paris")  # the portal reads the company's today: documents are dated around it
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile Safari"
@@ -42,7 +43,7 @@ def _setup(app, *, kind="quote", tracking=True):
         client = make_client(company, name="Hélène Dupont")
         doc = (make_quote if kind == "quote" else make_invoice)(company, client, user, today=TODAY)
         document_files.issue_with_pdf(doc, user, today=TODAY)
-        link = portal.ensure_link(doc, user)
+        link = portal.ensure_link(doc, user, secret=link_secret())
         db.session.commit()
         return doc.id, link.token
 
@@ -106,12 +107,16 @@ def test_invoice_page_amount_due_and_payment_instructions(app, client, invoice):
     html = page_text(get(client, f"/c/{token}"))
     with app.app_context():
         doc = db.session.get(Document, doc_id)
-        number = doc.number
+        number, reference = doc.number, doc.payment_reference
         payments.record_payment(doc, None, PaymentInput(5000, TODAY, "cheque"), today=TODAY)
         db.session.commit()
     assert "Reste à payer" in html and "165,00\xa0€" in html  # 150 € HT at 10 %
     assert "FR76 3000 6000 0112 3456 7890 189" in html and "AGRIFRPP" in html
-    assert re.search(rf'id="portal-reference">{re.escape(number)}<', html)
+    # The RF reference frozen at issue, printed as on the PDF, with the number beside it.
+    assert reference == rf_for_invoice(number)
+    assert re.search(rf'id="portal-reference">{re.escape(format_rf(reference))}</strong> '
+                     rf'<span class="muted">\(facture {re.escape(number)}\)', html)
+    assert f'data-copy="{reference}"' in html
     assert 'src="data:image/svg+xml' in html and 'id="portal-qr"' in html
     assert 'id="promise-form"' in html and 'id="accept-form"' not in html
     html = page_text(get(client, f"/c/{token}"))
@@ -147,14 +152,14 @@ def test_bad_expired_revoked_draft_and_unknown_tokens_get_one_page(app, client, 
         other_user = make_user(other, email="b@b.example.fr")
         other_doc = make_quote(other, make_client(other, name="Client de B"), other_user, today=TODAY)
         docs.issue(other_doc, other_user, today=TODAY)
-        other_token = portal.ensure_link(other_doc, other_user).token
+        other_token = portal.ensure_link(other_doc, other_user, secret=link_secret()).token
         portal.revoke_link(other_doc, other_user)
         expired = make_quote(c, make_client(c, name="Client expiré"), None, today=TODAY)
         docs.issue(expired, None, today=TODAY)
         expired_token = portal.ensure_link(expired, None, lifetime=timedelta(days=1),
-                                           now=datetime.now(timezone.utc) - timedelta(days=2)).token
+                                           now=datetime.now(timezone.utc) - timedelta(days=2), secret=link_secret()).token
         draft = make_invoice(c, make_client(c, name="Client brouillon"), None)
-        db.session.add(DocumentLink(company_id=c.id, document_id=draft.id, token="D" * 43,
+        db.session.add(DocumentLink(company_id=c.id, document_id=draft.id, token_sealed="00" * 32,
                                     token_sha256=portal.hash_token("D" * 43)))
         db.session.commit()
     bodies = set()
@@ -262,7 +267,7 @@ def test_expired_quote_cannot_be_accepted(app, client, company):
         quote = make_quote(c, make_client(c), user, today=TODAY, validity_date=TODAY)
         docs.issue(quote, user, today=TODAY)
         quote.validity_date = TODAY - timedelta(days=1)  # as if days had passed
-        token = portal.ensure_link(quote, user).token
+        token = portal.ensure_link(quote, user, secret=link_secret()).token
         db.session.commit()
         quote_id = quote.id
     html = page_text(get(client, f"/c/{token}"))
@@ -487,13 +492,15 @@ def test_revoke_and_regenerate(app, logged_in, quote):
     r = logged_in.post(f"/documents/{doc_id}/client-link")
     assert r.status_code == 303
     with app.app_context():
-        first = db.session.scalar(select(DocumentLink.token).where(DocumentLink.document_id == doc_id,
-                                                                   DocumentLink.revoked_at.is_(None)))
+        first = portal.unseal(db.session.scalar(select(DocumentLink).where(DocumentLink.document_id == doc_id,
+                                                                           DocumentLink.revoked_at.is_(None))),
+                              link_secret())
     r = logged_in.post(f"/documents/{doc_id}/client-link/regenerate", headers=HX)
     assert r.status_code == 200 and "Nouveau lien créé" in page_text(r)
     with app.app_context():
-        second = db.session.scalar(select(DocumentLink.token).where(DocumentLink.document_id == doc_id,
-                                                                    DocumentLink.revoked_at.is_(None)))
+        second = portal.unseal(db.session.scalar(select(DocumentLink).where(DocumentLink.document_id == doc_id,
+                                                                            DocumentLink.revoked_at.is_(None))),
+                               link_secret())
         kinds = list(db.session.scalars(select(Event.kind).where(Event.document_id == doc_id,
                                                                  Event.kind.like("link_%")).order_by(Event.id)))
     assert second != first and second in page_text(r)

@@ -8,22 +8,8 @@ from sqlalchemy import select
 from domain.core.models import Company, User
 from extensions import db
 from tests.support.config import TEST_PASSWORD
+from tests.support.forms import settings_data
 from tests.support.pages import page_text
-
-
-def settings_data(**overrides):
-    data = {
-        "name": "Plomberie Martin", "trade_name": "", "legal_form": "SARL", "share_capital": "7 500",
-        "siret": "732 829 320 00074", "rcs_rm": "RCS Lyon 732 829 320", "vat_regime": "normal",
-        "vat_number": "FR44732829320", "address_line1": "5 rue Garibaldi", "address_line2": "",
-        "postal_code": "69006", "city": "Lyon", "country": "France", "email": "contact@martin.example.fr",
-        "phone": "04 78 00 00 00", "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPP",
-        "payment_terms_days": "30", "late_penalty_rate": "", "early_payment_discount": "",
-        "quote_validity_days": "60", "insurer_name": "MAAF Pro", "insurer_address": "", "insurance_policy": "D-1234",
-        "insurance_coverage_area": "France métropolitaine", "timezone": "Europe/Paris",
-    }
-    data.update(overrides)
-    return data
 
 
 def png_bytes(size=(120, 60)) -> bytes:
@@ -114,7 +100,9 @@ def test_add_second_user(logged_in, app, client, company):
         assert sorted(u.email for u in users) == ["anne@test.example.fr", "artisan@test.example.fr"]
     other = app.test_client()
     assert other.post("/login", data={"email": "anne@test.example.fr", "password": "secretariat-2026"}).status_code == 303
-    assert "Anne Compta" in page_text(other.get("/settings/"))
+    # A new user is staff unless the owner chooses otherwise: their own account, not the company's settings.
+    assert "Anne Compta" in page_text(other.get("/settings/account"))
+    assert other.get("/settings/").status_code == 403
 
 
 def test_wrong_current_password(logged_in):

@@ -39,9 +39,22 @@ def build_foreign_objects(other: Company, tag: str = "B") -> dict[str, int]:
                               document=invoice)
     plan = reminders.save_plan(other, None, name=f"Plan de {tag}", steps=reminders.DEFAULT_STEPS[1:2],
                                confirm_formal_notice=True)
-    return {"client_id": client.id, "contact_id": client.contacts[0].id, "quote_id": quote.id,
+    from domain.core import sessions
+    from domain.core.orm import utcnow
+
+    device, _key = sessions.start(user, ip="192.0.2.1", user_agent="", now=utcnow())
+    # A bank statement (one that does not name its account: any company's IBAN takes it) and its lines.
+    from domain.banking import imports
+    from tests.support.bank import bank_sample
+
+    imported = imports.import_statement(other, user, bank_sample("credit_mutuel.csv"), f"releve-{tag}.csv").statement
+    line_id = db.session.scalar(select(db.metadata.tables["bank_lines"].c.id).where(
+        db.metadata.tables["bank_lines"].c.statement_id == imported.id).limit(1))
+    return {"session_id": device.id, "user_id": user.id, "client_id": client.id, "contact_id": client.contacts[0].id,
+            "quote_id": quote.id,
             "invoice_id": invoice.id, "document_id": invoice.id, "payment_id": payment.id, "item_id": item.id,
-            "task_id": task.id, "plan_id": plan.id, "draft_invoice_id": make_invoice(other, client, user).id}
+            "task_id": task.id, "plan_id": plan.id, "draft_invoice_id": make_invoice(other, client, user).id,
+            "statement_id": imported.id, "line_id": line_id}
 
 
 # Values for the non-id parts of a route (a valid value, so only the id can make it a 404).
@@ -122,7 +135,7 @@ def test_mixing_own_and_foreign_ids_is_404_and_own_ids_work(app, logged_in, fore
                 assert r.status_code == 404, f"{method} {_url(rule, ids)} -> {r.status_code}"
                 mixed += 1
     assert mixed >= 4
-    for rule, args in id_routes(app):
+    for rule, _args in id_routes(app):
         if "GET" in rule.methods and rule.endpoint not in OWN_404:
             with logged_in.get(_url(rule, own_ids), headers={"HX-Request": "true"}) as r:
                 assert r.status_code != 404, f"GET {_url(rule, own_ids)}"
@@ -144,9 +157,9 @@ def test_ids_in_forms_and_query_strings_are_scoped(app, logged_in, foreign_ids, 
         assert r.status_code == 200 and "Choisissez un client" in r.text
         page = logged_in.get(f"/{editor}/new?client_id={f['client_id']}").text
         assert "Client de B" not in page
-    r = logged_in.post(f"/invoices/{own['draft_invoice_id']}/edit", data={"client_id": f["client_id"],
-                                                                          "vat_regime": "normal", "row": "k",
-                                                                          "line-k-label": "Pose", "line-k-unit_price": "1"})
+    r = logged_in.post(f"/invoices/{own['draft_invoice_id']}/edit", data={
+        "client_id": f["client_id"], "vat_regime": "normal", "row": "k", "line-k-label": "Pose",
+        "line-k-unit_price": "1"})
     assert r.status_code == 200 and "Choisissez un client" in r.text
     logged_in.post(f"/reminders/clients/{own['client_id']}/settings", data={"plan": f["plan_id"]})
     r = logged_in.post(f"/reminders/documents/{own['invoice_id']}/plan", data={"plan": f["plan_id"]},
@@ -159,6 +172,17 @@ def test_ids_in_forms_and_query_strings_are_scoped(app, logged_in, foreign_ids, 
         assert db.session.get(Client, own["client_id"]).reminder_plan_id is None
         assert db.session.get(Document, own["invoice_id"]).reminder_plan_id is None
         assert db.session.scalar(select(db.func.count(Document.id)).where(Document.client_id == f["client_id"])) == 3
+    # The bank's split screen: another company's client in the query string shows nothing of it, and
+    # its invoice in the form body is not paid.
+    page = logged_in.get(f"/bank/lines/{own['line_id']}?client_id={f['client_id']}").text
+    assert "Client de B" not in page
+    r = logged_in.post(f"/bank/lines/{own['line_id']}/split", data={
+        "token": "foreign-split", "client_id": f["client_id"], f"amount-{f['invoice_id']}": "1"})
+    assert r.status_code == 200
+    with app.app_context():
+        from domain.billing.models import Payment
+
+        assert db.session.scalar(select(db.func.count(Payment.id)).where(Payment.document_id == f["invoice_id"])) == 1
     for url in (f"/invoices/?client_id={f['client_id']}", f"/quotes/?client_id={f['client_id']}",
                 f"/payments/?client_id={f['client_id']}", "/quotes/lines/catalog?catalog_q=Ligne",
                 "/invoices/lines/catalog?catalog_q=Ligne", "/clients/?q=Client", "/catalog/"):

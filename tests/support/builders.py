@@ -15,6 +15,7 @@ from domain.billing.models import Document, Kind
 from domain.core import accounts
 from domain.core.clients import _refresh_search_key
 from domain.core.models import Client, Company, Contact, User
+from domain.core.orm import utcnow
 from extensions import db
 from tests.support.config import TEST_PASSWORD
 
@@ -31,11 +32,12 @@ def password_hash(password: str = TEST_PASSWORD) -> str:
 
 
 def make_company(name: str = "Plomberie Test", **fields) -> Company:
-    """A company with every legal mention an invoice needs (SIRET, RM, VAT number, IBAN)."""
+    """A company with every legal mention an invoice needs (SIRET, RM, VAT number, IBAN), its
+    address confirmed as an established customer has it (it sends to clients)."""
     defaults = dict(
         legal_form="EI", siret="73282932000074", rcs_rm="RM 69 732 829 320", vat_number="FR44732829320",
         address_line1="1 rue du Test", postal_code="69003", city="Lyon", email="contact@test.example.fr",
-        iban="FR7630006000011234567890189", bic="AGRIFRPP",
+        iban="FR7630006000011234567890189", bic="AGRIFRPP", email_verified_at=utcnow(),
     )
     defaults.update(fields)
     company = Company(name=name, **defaults)

@@ -29,3 +29,19 @@ def document_form(client_id, /, rows=EXAMPLE_ROWS, **fields) -> MultiDict:
             if name != "kind":
                 data.add(f"line-{key}-{name}", value)
     return data
+
+
+def settings_data(**overrides):
+    """The settings form as an owner fills it, with `overrides`."""
+    data = {
+        "name": "Plomberie Martin", "trade_name": "", "legal_form": "SARL", "share_capital": "7 500",
+        "siret": "732 829 320 00074", "rcs_rm": "RCS Lyon 732 829 320", "vat_regime": "normal",
+        "vat_number": "FR44732829320", "address_line1": "5 rue Garibaldi", "address_line2": "",
+        "postal_code": "69006", "city": "Lyon", "country": "France", "email": "contact@martin.example.fr",
+        "phone": "04 78 00 00 00", "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPP",
+        "payment_terms_days": "30", "late_penalty_rate": "", "early_payment_discount": "",
+        "quote_validity_days": "60", "insurer_name": "MAAF Pro", "insurer_address": "", "insurance_policy": "D-1234",
+        "insurance_coverage_area": "France métropolitaine", "timezone": "Europe/Paris",
+    }
+    data.update(overrides)
+    return data

@@ -9,6 +9,7 @@ import zxingcpp
 from PIL import Image
 
 from output.epc_qr import (
+    creditor_reference,
     epc_payload,
     epc_qr_png_data_uri,
     epc_qr_svg_data_uri,
@@ -34,6 +35,30 @@ def test_payload_fields_in_order():
         "",
         "F-2026-0042",
     ]
+
+
+def test_an_rf_reference_goes_in_the_structured_field_and_the_number_beside_it():
+    """EPC069-12: structured (field 10) or unstructured (field 11) remittance, never both; field 12
+    is shown to the payer only."""
+    payload = epc_payload("Martin Plomberie", IBAN, "AGRIFRPP", 334293, "RF69F20260042", note="Facture F-2026-0042")
+    assert payload.split("\n")[8:] == ["", "RF69F20260042", "", "Facture F-2026-0042"]
+    # Printed with spaces or in lower case, it is still the reference, sent compact.
+    assert epc_payload("X", IBAN, None, 100, "rf69 f202 6004 2").split("\n")[9:] == ["RF69F20260042"]
+
+
+def test_text_that_is_not_a_valid_rf_reference_stays_free_text():
+    # Wrong check digits, or a word that merely starts with RF: the unstructured field, as typed.
+    for text in ("RF70F20260042", "RFACTURE 12", "F-2026-0042"):
+        fields = epc_payload("X", IBAN, None, 100, text, note="ignored without a structured reference").split("\n")
+        assert fields[9:] == ["", text]
+    assert creditor_reference("RF18 5390 0754 7034") == "RF18539007547034"
+    assert creditor_reference("RF18 5390 0754 7035") is None
+    assert creditor_reference(None) is None
+
+
+def test_note_is_one_line_and_cut_to_70_characters():
+    fields = epc_payload("X", IBAN, None, 100, "RF69F20260042", note="N" * 80 + "\nFR00EVIL").split("\n")
+    assert len(fields) == 12 and fields[11] == "N" * 70
 
 
 def test_bic_is_optional_in_version_002():

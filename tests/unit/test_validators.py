@@ -1,5 +1,7 @@
 """Validators: SIRET/SIREN (Luhn), VAT numbers, IBAN/BIC, e-mail, phone, postal code."""
 
+import re
+
 import pytest
 
 from domain.core.validators import (
@@ -10,6 +12,7 @@ from domain.core.validators import (
     clean_phone,
     clean_postal_code,
     clean_siren,
+    clean_siren_or_siret,
     clean_siret,
     clean_vat_number,
     fr_vat_key,
@@ -55,6 +58,30 @@ def test_siren():
         clean_siren("12345")
     with pytest.raises(InvalidValue, match="clé"):
         clean_siren("732829321")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("732 829 320", ("732829320", "")),  # a SIREN alone
+    ("732 829 320 00074", ("732829320", "73282932000074")),  # a SIRET: its SIREN derived
+    ("732.829.320.00074", ("732829320", "73282932000074")),
+    ("35600000000006", ("356000000", "35600000000006")),  # La Poste: digit sum, not Luhn
+])
+def test_siren_or_siret_keeps_both(raw, expected):
+    assert clean_siren_or_siret(raw) == expected
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("12345", "SIREN (9 chiffres) ou le SIRET (14 chiffres)"),
+    ("7328293200007", "SIREN (9 chiffres) ou le SIRET (14 chiffres)"),
+    ("73282932A", "SIREN (9 chiffres) ou le SIRET (14 chiffres)"),
+    ("732829321", "clé de contrôle"),  # SIREN key wrong
+    ("73282932000075", "clé de contrôle"),  # SIRET key wrong
+    ("73282932100007", "clé de contrôle"),  # the SIRET's key is right, its SIREN's is not
+    ("35600000000007", "pas valide"),  # La Poste, digit sum not a multiple of 5
+])
+def test_siren_or_siret_rejects(raw, message):
+    with pytest.raises(InvalidValue, match=re.escape(message)):
+        clean_siren_or_siret(raw)
 
 
 def test_vat_number_french_key():
