@@ -1,5 +1,6 @@
 """The cached figures (dashboard, list totals) are exact: after random sequences of issues,
-payments, cancellations, credit notes, sends, pauses, tasks, plan runs and days passing, each
+payments (by hand, or from a bank statement line, split or undone), cancellations, credit notes,
+sends, pauses, platform statuses, tasks, plan runs and days passing, each
 committed like a request and each followed by views that fill the cache, the figures read
 through the cache equal a full recomputation (an empty cache) and, for the money, a plain
 Python sum over every invoice. Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
@@ -12,12 +13,15 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, text, update
 
 import database
+from domain.banking import imports as bank_imports
+from domain.banking import reconciliation
+from domain.banking.models import MATCHED, BankLine
 from domain.billing import documents as docs
 from domain.billing import lists, payments, status
 from domain.billing.documents import DraftInput, LineInput
@@ -28,6 +32,7 @@ from domain.collections import autopilot, dashboard, reminders
 from domain.collections.models import Task
 from domain.core import dataversion
 from domain.core.models import Client, Company, CompanyDataVersion, Contact, User
+from domain.einvoicing import lifecycle, rules
 from extensions import db
 from tests.support.builders import make_client, make_company, make_user
 from tests.support.config import ON_POSTGRES
@@ -241,13 +246,61 @@ class World:
         assert not report.failed_companies, report.failed_companies
         return f"plan run: {report.count('sent')} sent"
 
+    def bank_match(self):
+        # A transfer on a statement, given to one invoice or split over two of one client, as the
+        # bank page does: the payments are recorded by reconciliation, not by hand.
+        choices = self.open_invoices()
+        if not choices:
+            return None
+        invoice = self.rng.choice(choices)
+        mates = [d for d in choices if d.client_id == invoice.client_id and d.id != invoice.id]
+        targets = [invoice, *mates[:1]] if self.rng.random() < 0.5 else [invoice]
+        allocations = [(d.id, d.remaining_cents if self.rng.random() < 0.6 else max(1, d.remaining_cents // 2))
+                       for d in targets]
+        cents = sum(c for _, c in allocations)
+        self.statements = getattr(self, "statements", 0) + 1
+        day = self.today.strftime("%d/%m/%Y")
+        csv = ("Date;Date de valeur;Débit;Crédit;Libellé;Solde\r\n"
+               f"{day};{day};;{cents // 100},{cents % 100:02d};VIR SEPA CLIENT {self.statements} "
+               f"{invoice.number};1000,00\r\n").encode()
+        statement = bank_imports.import_statement(self.company, self.user, csv, f"releve-{self.statements}.csv",
+                                                  now=self.now).statement
+        line = db.session.scalars(select(BankLine).where(BankLine.statement_id == statement.id)).one()
+        reconciliation.allocate(line, self.user, invoice.client_id, allocations, today=self.today, now=self.now)
+        return f"bank match {cents} on {[d.number for d in targets]}"
+
+    def bank_undo(self):
+        matched = list(db.session.scalars(select(BankLine).where(BankLine.company_id == self.company_id,
+                                                                 BankLine.state == MATCHED)))
+        if not matched:
+            return None
+        cancelled = reconciliation.undo_match(self.rng.choice(matched), self.user, now=self.now)
+        return f"bank undo ({cancelled} payments cancelled)"
+
+    def platform_status(self):
+        # A status from the approved platform: refused or rejected stops the reminders, a dispute
+        # pauses them, an approval after a dispute resumes them (domain/einvoicing/lifecycle.py).
+        choices = self.open_invoices()
+        if not choices:
+            return None
+        invoice = self.rng.choice(choices)
+        code = self.rng.choice((*rules.STOPS_REMINDERS, *rules.PAUSES_REMINDERS, *rules.PAUSES_REMINDERS,
+                                *rules.SETTLES_DISPUTE))
+        self.flows = getattr(self, "flows", 0) + 1
+        lifecycle.record_status(invoice, code=int(code), flow_id=f"flow-{self.flows}", at=self.now, now=self.now)
+        return f"platform status {int(code)} on {invoice.number}"
+
+    @property
+    def now(self) -> datetime:
+        return datetime.combine(self.today, time(10), tzinfo=UTC)
+
     def next_day(self):
         self.today += timedelta(days=self.rng.choice((1, 1, 3, 8, 20)))
         return f"today {self.today}"
 
     OPERATIONS = (("issue_invoice", 6), ("pay", 5), ("cancel_payment", 2), ("credit", 2), ("send", 2),
                   ("pause", 1), ("task", 2), ("switch_client", 1), ("contact", 1), ("level", 1), ("plan_run", 1),
-                  ("next_day", 3), ("issue_quote", 2))
+                  ("next_day", 3), ("issue_quote", 2), ("bank_match", 3), ("bank_undo", 1), ("platform_status", 2))
 
     def step(self) -> str | None:
         names, weights = zip(*self.OPERATIONS, strict=True)
@@ -280,7 +333,8 @@ def test_cached_figures_equal_a_full_recomputation(app, seed):
             assert listed["invoices"][:3] == sums["invoices"]
             assert listed["quotes"][:2] == sums["quotes"]
         kinds = {h.split()[0] for h in history}
-        assert {"issue", "pay", "cancel", "credit", "today", "plan"} <= kinds, kinds
+        assert {"issue", "pay", "cancel", "credit", "today", "plan", "bank", "platform"} <= kinds, kinds
+        assert any(h.startswith("bank undo") for h in history), history
         assert dataversion.figures.hits > 0
 
 
