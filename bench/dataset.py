@@ -56,6 +56,9 @@ if str(ROOT) not in sys.path:
 SEED = 20261123
 DATASET_VERSION = 1
 PASSWORD = "bench-encaisse-2026"
+# The app's SECRET_KEY during the bench (bench/run.py uses this one): client-link tokens are
+# stored sealed with it (domain/portal/links.py), as the app stores them.
+SECRET_KEY = "bench-secret-key-not-for-production"
 PUBLIC_BASE_URL = "https://factures.bench.test"
 UTC = timezone.utc
 
@@ -943,9 +946,11 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
         put(conn, Event, all_events, ["id", "kind", "at", "actor_label", "amount_cents"], event_values)
         all_links = [r for c in companies for r in c.links]
         _assign_ids(all_links, order("created_at"))
-        put(conn, DocumentLink, all_links, ["id", "token", "token_sha256", "created_at", "expires_at", "revoked_at"],
+        from domain.portal.links import seal
+
+        put(conn, DocumentLink, all_links, ["id", "token_sha256", "created_at", "expires_at", "revoked_at"],
             lambda r: {"company_id": cid(r), "document_id": r["_doc"]["id"], "created_by_id": None,
-                       "revoked_by_id": None})
+                       "revoked_by_id": None, "token_sealed": seal(r["token"], SECRET_KEY.encode())})
         all_tasks = [r for c in companies for r in c.tasks]
         _assign_ids(all_tasks, order("created_at"))
         put(conn, Task, all_tasks, ["id", "due_on", "kind", "created_at"], lambda r: {

@@ -19,6 +19,8 @@ load, then VACUUM ANALYZE (visibility map for index-only scans, planner statisti
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import sqlite3
 import time
 from pathlib import Path
@@ -28,11 +30,10 @@ from sqlalchemy import Boolean
 from sqlalchemy.engine import make_url
 
 SKIPPED = {"alembic_version", "company_data_versions", "login_attempts", "portal_attempts"}
-# Unique string columns that must differ from clone to clone (SQL over `col` and `k`).
+# Unique string columns that must differ from clone to clone (SQL over `col` and `k`). Client
+# links are cloned in Python (clone_links): their token is stored sealed with SECRET_KEY.
 UNIQUE_STRINGS = {
     ("users", "email"): "'c' || k || '.' || email",
-    ("document_links", "token_sha256"): "encode(sha256(convert_to(token_sha256 || ':' || k, 'UTF8')), 'hex')",
-    ("document_links", "token"): "token || '.' || k",
     ("sends", "tracking_token"): "tracking_token || '.' || k",
 }
 
@@ -181,6 +182,12 @@ def load_hosted(url: str, big_sqlite: Path, big_company_id: int, typical_sqlite:
                 base[table.name] = conn.execute(next_id).fetchone()[0]
         mapping = Clones(base, clones)
         for table in tables():
+            if table.name == "document_links":
+                started = time.perf_counter()
+                clone_links(conn, table, base, clones)
+                conn.commit()
+                log(f"    clones: {table.name:<18} {time.perf_counter() - started:6.1f} s")
+                continue
             exprs = []
             for column in table.columns:
                 name = column.name
@@ -207,6 +214,36 @@ def load_hosted(url: str, big_sqlite: Path, big_company_id: int, typical_sqlite:
         conn.commit()
         finish(conn, indexes, log)
     return mapping
+
+
+def clone_links(conn: psycopg.Connection, table, base: dict[str, int], clones: int) -> None:
+    """Each client link of the template, `clones` times: clone k gets a token of its own (derived
+    from the template's), stored as the app stores it (hash, and the token sealed with the bench's
+    SECRET_KEY), so that a clone's reminder can put its link in the e-mail."""
+    from dataset import SECRET_KEY
+
+    from domain.portal.links import hash_token, seal, unseal
+    from domain.portal.models import DocumentLink
+
+    secret = SECRET_KEY.encode()
+    columns = [c.name for c in table.columns]
+    template = conn.execute(f"SELECT {', '.join(columns)} FROM tpl.{table.name} ORDER BY id").fetchall()
+    with conn.cursor().copy(f"COPY public.{table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in template:
+            values = dict(zip(columns, row, strict=True))
+            raw = base64.urlsafe_b64decode(unseal(DocumentLink(**values), secret) + "=")
+            for k in range(clones):
+                token = base64.urlsafe_b64encode(hashlib.sha256(raw + k.to_bytes(4, "big")).digest()).rstrip(b"=")
+                out = dict(values, token_sha256=hash_token(token.decode()), token_sealed=seal(token.decode(), secret))
+                for column in table.columns:
+                    if out[column.name] is None:
+                        continue
+                    if column.name == "id":
+                        out["id"] = base[table.name] + values["id"] * clones + k
+                    elif column.foreign_keys:
+                        target = next(iter(column.foreign_keys)).column.table.name
+                        out[column.name] = base[target] + values[column.name] * clones + k
+                copy.write_row([out[c] for c in columns])
 
 
 def clone_meta(meta: dict, mapping: Clones, k: int) -> dict:

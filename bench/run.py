@@ -67,7 +67,7 @@ DATA = BENCH / "data"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-SECRET_KEY = "bench-secret-key-not-for-production"
+SECRET_KEY = "bench-secret-key-not-for-production"  # = dataset.SECRET_KEY (the sealed link tokens)
 PAGE_SAMPLES = 120
 PAGE_BUDGET_S = 20.0  # a page slower than ~170 ms gets fewer samples (counted in *_samples)
 LOAD_SECONDS = 30
