@@ -86,7 +86,8 @@ def measure(invoices: int = 40, payments_count: int = 60) -> dict:
             user = db.session.scalar(select(User))
             client = db.session.scalar(select(Client))
             big = [LineInput(label="Chantier", quantity_milli=1000, unit_price_cents=10_000_000, vat_rate_bp=2000)]
-            doc = docs.create_draft(company, user, Kind.INVOICE, DraftInput(client_id=client.id, lines=big), today=today)
+            doc = docs.create_draft(company, user, Kind.INVOICE, DraftInput(client_id=client.id, lines=big),
+                                    today=today)
             docs.issue(doc, user, today=today, after_number=printing.freeze_pdf)
             db.session.commit()
             assert db.session.scalar(select(Transmission.id).where(Transmission.document_id == doc.id))

@@ -6,14 +6,6 @@ background work in commands.einvoicing."""
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import sqlite3
-import sys
-import tempfile
-from pathlib import Path
-
 import click
 from flask import Flask
 from flask_migrate import upgrade

@@ -128,12 +128,7 @@ def init_app(app: Flask) -> None:
             made = prepare_ereports(ids)
         report = run_workers(current_app._get_current_object(), workers, ids)  # type: ignore[attr-defined]
         click.echo(f"e-reporting : {made} rapport(s) préparé(s)")
-        for key, value in sorted(report.outcomes.items()):
-            click.echo(f"{key} : {value}")
-        for error in report.errors:
-            click.echo(f"erreur : {error}", err=True)
-        if report.errors:
-            raise SystemExit(1)
+        _echo_report(report)
 
     @einvoicing_group.command("demo-connect")
     @click.argument("platform_url")
@@ -153,9 +148,15 @@ def init_app(app: Flask) -> None:
         """Poll the platforms for new statuses and acknowledgements (updatedAfter the stored cursor)."""
         with database.write_intent():
             report = runner.sync(client_for, company_ids=list(company_ids) or None)
-        for key, value in sorted(report.outcomes.items()):
-            click.echo(f"{key} : {value}")
-        for error in report.errors:
-            click.echo(f"erreur : {error}", err=True)
-        if report.errors:
-            raise SystemExit(1)
+        _echo_report(report)
+
+
+def _echo_report(report: runner.RunReport) -> None:
+    """Print how many of each outcome, then the errors on stderr; exit with status 1 if there were
+    any, so whatever scheduled the run sees it failed."""
+    for key, value in sorted(report.outcomes.items()):
+        click.echo(f"{key} : {value}")
+    for error in report.errors:
+        click.echo(f"erreur : {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
@@ -28,18 +28,30 @@ DEMO_PASSWORD = "demo-encaisse-2026"
 
 # SIRET/SIREN below pass the Luhn check but are made up for the demo.
 DEMO_CLIENTS = [
-    (KIND_INDIVIDUAL, "Hélène Dupont", "", "12 rue des Lilas", "69003", "Lyon", ("Hélène Dupont", "helene.dupont@example.fr", "06 12 34 56 78")),
-    (KIND_INDIVIDUAL, "Marc Lefèvre", "", "4 impasse du Moulin", "69100", "Villeurbanne", ("Marc Lefèvre", "marc.lefevre@example.fr", "06 23 45 67 89")),
-    (KIND_INDIVIDUAL, "Sophie et Karim Benali", "", "27 avenue Jean Jaurès", "69007", "Lyon", ("Sophie Benali", "sophie.benali@example.fr", "07 11 22 33 44")),
-    (KIND_INDIVIDUAL, "Jeanne Martin", "", "3 place de l'Église", "69340", "Francheville", ("Jeanne Martin", "", "04 78 12 34 56")),
-    (KIND_INDIVIDUAL, "Lucas Moreau", "", "85 cours Gambetta", "69003", "Lyon", ("Lucas Moreau", "lucas.moreau@example.fr", "")),
-    (KIND_INDIVIDUAL, "Chantal Garnier", "", "9 chemin des Vignes", "69570", "Dardilly", ("Chantal Garnier", "chantal.garnier@example.fr", "06 98 76 54 32")),
-    (KIND_BUSINESS, "SCI Les Terrasses", "736834730", "18 quai Perrache", "69002", "Lyon", ("Nadia Roux, gérante", "gestion@sci-terrasses.example.fr", "04 72 00 11 22")),
-    (KIND_BUSINESS, "Boulangerie Au Bon Pain SARL", "552100554", "2 rue Mercière", "69002", "Lyon", ("Paul Girard", "contact@aubonpain.example.fr", "04 78 42 42 42")),
-    (KIND_BUSINESS, "Régie Immobilière Bellecour", "443061841", "40 place Bellecour", "69002", "Lyon", ("Service travaux", "travaux@regie-bellecour.example.fr", "04 72 56 56 56")),
-    (KIND_BUSINESS, "Bâtir Ensemble SAS", "517320487", "150 route de Vienne", "69008", "Lyon", ("Thomas Bernard", "t.bernard@batir-ensemble.example.fr", "06 55 44 33 22")),
-    (KIND_BUSINESS, "Hôtel du Parc", "401233168", "1 boulevard des Belges", "69006", "Lyon", ("Accueil", "direction@hotelduparc.example.fr", "04 78 24 24 24")),
-    (KIND_BUSINESS, "Syndic Rhône Copro", "564961563", "77 rue Garibaldi", "69006", "Lyon", ("Élodie Fabre", "e.fabre@rhonecopro.example.fr", "04 72 83 83 83")),
+    (KIND_INDIVIDUAL, "Hélène Dupont", "", "12 rue des Lilas", "69003", "Lyon",
+     ("Hélène Dupont", "helene.dupont@example.fr", "06 12 34 56 78")),
+    (KIND_INDIVIDUAL, "Marc Lefèvre", "", "4 impasse du Moulin", "69100", "Villeurbanne",
+     ("Marc Lefèvre", "marc.lefevre@example.fr", "06 23 45 67 89")),
+    (KIND_INDIVIDUAL, "Sophie et Karim Benali", "", "27 avenue Jean Jaurès", "69007", "Lyon",
+     ("Sophie Benali", "sophie.benali@example.fr", "07 11 22 33 44")),
+    (KIND_INDIVIDUAL, "Jeanne Martin", "", "3 place de l'Église", "69340", "Francheville",
+     ("Jeanne Martin", "", "04 78 12 34 56")),
+    (KIND_INDIVIDUAL, "Lucas Moreau", "", "85 cours Gambetta", "69003", "Lyon",
+     ("Lucas Moreau", "lucas.moreau@example.fr", "")),
+    (KIND_INDIVIDUAL, "Chantal Garnier", "", "9 chemin des Vignes", "69570", "Dardilly",
+     ("Chantal Garnier", "chantal.garnier@example.fr", "06 98 76 54 32")),
+    (KIND_BUSINESS, "SCI Les Terrasses", "736834730", "18 quai Perrache", "69002", "Lyon",
+     ("Nadia Roux, gérante", "gestion@sci-terrasses.example.fr", "04 72 00 11 22")),
+    (KIND_BUSINESS, "Boulangerie Au Bon Pain SARL", "552100554", "2 rue Mercière", "69002", "Lyon",
+     ("Paul Girard", "contact@aubonpain.example.fr", "04 78 42 42 42")),
+    (KIND_BUSINESS, "Régie Immobilière Bellecour", "443061841", "40 place Bellecour", "69002", "Lyon",
+     ("Service travaux", "travaux@regie-bellecour.example.fr", "04 72 56 56 56")),
+    (KIND_BUSINESS, "Bâtir Ensemble SAS", "517320487", "150 route de Vienne", "69008", "Lyon",
+     ("Thomas Bernard", "t.bernard@batir-ensemble.example.fr", "06 55 44 33 22")),
+    (KIND_BUSINESS, "Hôtel du Parc", "401233168", "1 boulevard des Belges", "69006", "Lyon",
+     ("Accueil", "direction@hotelduparc.example.fr", "04 78 24 24 24")),
+    (KIND_BUSINESS, "Syndic Rhône Copro", "564961563", "77 rue Garibaldi", "69006", "Lyon",
+     ("Élodie Fabre", "e.fabre@rhonecopro.example.fr", "04 72 83 83 83")),
 ]
 
 
@@ -90,7 +102,8 @@ DEMO_CATALOG = [
 
 
 def _line(label, qty_milli, unit, price_cents, rate_bp=1000):
-    return LineInput(label=label, quantity_milli=qty_milli, unit=unit, unit_price_cents=price_cents, vat_rate_bp=rate_bp)
+    return LineInput(label=label, quantity_milli=qty_milli, unit=unit, unit_price_cents=price_cents,
+                     vat_rate_bp=rate_bp)
 
 
 BATHROOM = [
@@ -114,7 +127,8 @@ COLUMN = [
     _line("Tube multicouche Ø16", 60000, "ml", 450, 2000),
     _line("Main d'oeuvre plombier", 32000, "h", 5500, 2000),
 ]
-CALL_OUT = [_line("Déplacement", 1000, "forfait", 3500, 2000), _line("Débouchage canalisation", 1000, "forfait", 9500, 2000)]
+CALL_OUT = [_line("Déplacement", 1000, "forfait", 3500, 2000),
+            _line("Débouchage canalisation", 1000, "forfait", 9500, 2000)]
 LEAK = [_line("Déplacement", 1000, "forfait", 3500, 2000), _line("Recherche de fuite", 1000, "forfait", 12000, 2000),
         _line("Main d'oeuvre plombier", 1500, "h", 5500, 2000)]
 TAP = [_line("Mitigeur thermostatique douche", 1000, "u", 8900), _line("Main d'oeuvre plombier", 1000, "h", 5500)]
@@ -129,7 +143,7 @@ class _Step:
 
 def _instant(day: date, hour: int, tz: str) -> datetime:
     """9 h (or `hour`) that day in the company's time zone, as an aware UTC instant."""
-    return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=clock.zone(tz)).astimezone(UTC)
 
 
 def _issue(doc: Document, user: User, day: date, when: datetime) -> None:
@@ -146,233 +160,273 @@ def load_demo_documents(company: Company, user: User, *, today: date) -> None:
     for label, unit, price, rate, kind in DEMO_CATALOG:
         catalog.create_item(company, catalog.ItemInput(label=label, unit=unit, unit_price_cents=price,
                                                        vat_rate_bp=rate, kind=kind))
-    started = datetime.now(timezone.utc) - timedelta(seconds=5)
-    tz = company.timezone
-    docs_by_key: dict[str, Document] = {}
-    payments_by_key: dict[str, Payment] = {}
-    steps: list[_Step] = []
+    story = _Story(company, user, clients, today=today, started=datetime.now(UTC) - timedelta(seconds=5))
+    _quotes_and_their_invoices(story)
+    _standalone_invoices(story)
+    _collections(story)
+    story.play()
 
-    def at(days_ago: int, run, hour: int = 9):
-        steps.append(_Step(today - timedelta(days=days_ago), len(steps), (run, hour)))
 
-    def backdate(doc: Document, when: datetime) -> None:
-        # create_draft / create_deposit stamp "now": move those events back to the story's day.
+class _Story:
+    """The demo company's past as dated steps, played in date order once all are written.
+
+    Each builder below returns what to do on the step's day, `run(day, when)`; `at` schedules it.
+    Documents and payments are kept by a short key so that later steps can refer to them."""
+
+    def __init__(self, company: Company, user: User, clients: dict[str, Client], *, today: date,
+                 started: datetime) -> None:
+        self.company = company
+        self.user = user
+        self.clients = clients
+        self.today = today
+        self.started = started  # events written after this instant are the demo's own
+        self.tz = company.timezone
+        self.docs: dict[str, Document] = {}
+        self.payments: dict[str, Payment] = {}
+        self.steps: list[_Step] = []
+        self.plan_index = {step["template"]: i for i, step in enumerate(reminders.DEFAULT_STEPS)}
+
+    def at(self, days_ago: int, run, hour: int = 9) -> None:
+        """Do `run` that many days before today, at that local hour."""
+        self.steps.append(_Step(self.today - timedelta(days=days_ago), len(self.steps), (run, hour)))
+
+    def play(self) -> None:
+        """Run every step in date order (same day: by hour, then in the order written)."""
+        for step in sorted(self.steps, key=lambda s: (s.day, s.run[1], s.seq)):
+            run, hour = step.run
+            run(step.day, _instant(step.day, hour, self.tz))
+        db.session.flush()
+
+    def _backdate(self, doc: Document, when: datetime) -> None:
+        """create_draft / create_deposit stamp "now": move those events back to the story's day."""
         doc.created_at = when
         db.session.flush()
-        db.session.execute(update(Event).where(Event.document_id.in_([doc.id, doc.quote_id or -1, doc.credited_id or -1]),
-                                               Event.at >= started).values(at=when)
+        db.session.execute(update(Event).where(Event.document_id.in_([doc.id, doc.quote_id or -1,
+                                                                       doc.credited_id or -1]),
+                                               Event.at >= self.started).values(at=when)
                            .execution_options(synchronize_session=False))
 
-    def quote(key, client, lines, *, regime=VatRegime.NORMAL, subject="", site="", validity_days=30):
+    # --- documents ---
+
+    def quote(self, key, client, lines, *, regime=VatRegime.NORMAL, subject="", site="", validity_days=30):
         def run(day, when):
-            doc = docs.create_draft(company, user, Kind.QUOTE, DraftInput(
-                client_id=clients[client].id, lines=lines, subject=subject, site_name=site, vat_regime=regime,
+            doc = docs.create_draft(self.company, self.user, Kind.QUOTE, DraftInput(
+                client_id=self.clients[client].id, lines=lines, subject=subject, site_name=site, vat_regime=regime,
                 validity_date=day + timedelta(days=validity_days)), today=day)
-            backdate(doc, when)
-            docs_by_key[key] = doc
+            self._backdate(doc, when)
+            self.docs[key] = doc
         return run
 
-    def invoice(key, client, lines, *, subject="", terms=None):
+    def invoice(self, key, client, lines, *, subject="", terms=None):
         def run(day, when):
-            doc = docs.create_draft(company, user, Kind.INVOICE, DraftInput(
-                client_id=clients[client].id, lines=lines, subject=subject, service_date=day,
+            doc = docs.create_draft(self.company, self.user, Kind.INVOICE, DraftInput(
+                client_id=self.clients[client].id, lines=lines, subject=subject, service_date=day,
                 payment_terms_days=terms), today=day)
-            backdate(doc, when)
-            docs_by_key[key] = doc
+            self._backdate(doc, when)
+            self.docs[key] = doc
         return run
 
-    def issue(key):
-        return lambda day, when: _issue(docs_by_key[key], user, day, when)
+    def issue(self, key):
+        return lambda day, when: _issue(self.docs[key], self.user, day, when)
 
-    def sent(key):
-        return lambda day, when: docs.mark_sent(docs_by_key[key], user, now=when, channel="e-mail")
+    def sent(self, key):
+        return lambda day, when: docs.mark_sent(self.docs[key], self.user, now=when, channel="e-mail")
 
-    def accept(key):
-        return lambda day, when: docs.accept_quote(docs_by_key[key], user, now=when)
+    def accept(self, key):
+        return lambda day, when: docs.accept_quote(self.docs[key], self.user, now=when)
 
-    def refuse(key, reason):
-        return lambda day, when: docs.refuse_quote(docs_by_key[key], user, reason=reason, now=when)
+    def refuse(self, key, reason):
+        return lambda day, when: docs.refuse_quote(self.docs[key], self.user, reason=reason, now=when)
 
-    def deposit(key, quote_key, **how):
+    def deposit(self, key, quote_key, **how):
         def run(day, when):
-            doc = docs.create_deposit(docs_by_key[quote_key], user, today=day, **how)
-            backdate(doc, when)
-            docs_by_key[key] = doc
+            doc = docs.create_deposit(self.docs[quote_key], self.user, today=day, **how)
+            self._backdate(doc, when)
+            self.docs[key] = doc
         return run
 
-    def final(key, quote_key):
+    def final(self, key, quote_key):
         def run(day, when):
-            doc = docs.create_final(docs_by_key[quote_key], user, today=day)
-            backdate(doc, when)
-            docs_by_key[key] = doc
+            doc = docs.create_final(self.docs[quote_key], self.user, today=day)
+            self._backdate(doc, when)
+            self.docs[key] = doc
         return run
 
-    def pay(key, cents, method, reference="", *, cancel=None):
+    def credit(self, key, invoice_key, *, full, reason, lines=None):
         def run(day, when):
-            doc = docs_by_key[key]
+            doc = docs.create_credit_note(self.docs[invoice_key], self.user, today=day, full=full, reason=reason,
+                                          lines=lines)
+            self._backdate(doc, when)
+            self.docs[key] = doc
+        return run
+
+    # --- payments ---
+
+    def pay(self, key, cents, method, reference="", *, cancel=None):
+        def run(day, when):
+            doc = self.docs[key]
             amount = doc.remaining_cents if cents is None else cents
-            payment = payments.record_payment(doc, user, PaymentInput(amount, day, method, reference), today=day, now=when)
+            payment = payments.record_payment(doc, self.user, PaymentInput(amount, day, method, reference),
+                                              today=day, now=when)
             if cancel:
-                payments_by_key[key] = payment
+                self.payments[key] = payment
         return run
 
-    def cancel_payment(key, reason):
-        return lambda day, when: payments.cancel_payment(payments_by_key[key], user, reason=reason, now=when)
+    def cancel_payment(self, key, reason):
+        return lambda day, when: payments.cancel_payment(self.payments[key], self.user, reason=reason, now=when)
 
-    def credit(key, invoice_key, *, full, reason, lines=None):
+    # --- collections: demo sends are recorded, not e-mailed ---
+
+    def reminded(self, key, template, *, automatic=True):
         def run(day, when):
-            doc = docs.create_credit_note(docs_by_key[invoice_key], user, today=day, full=full, reason=reason, lines=lines)
-            backdate(doc, when)
-            docs_by_key[key] = doc
-        return run
-
-    # Quote fully invoiced and paid: deposit 30 %, final, both paid (Hélène Dupont).
-    at(120, quote("q_bath", "Hélène Dupont", BATHROOM, subject="Rénovation de la salle de bain", site="Appartement 3e étage"))
-    at(120, issue("q_bath"), 10)
-    at(119, sent("q_bath"))
-    at(115, accept("q_bath"))
-    at(114, deposit("d_bath", "q_bath", percent_bp=3000))
-    at(114, issue("d_bath"), 10)
-    at(110, pay("d_bath", None, PaymentMethod.TRANSFER, "VIR DUPONT ACOMPTE"))
-    at(60, final("f_bath", "q_bath"))
-    at(60, issue("f_bath"), 10)
-    at(59, sent("f_bath"))
-    at(40, pay("f_bath", None, PaymentMethod.CHEQUE, "Chèque n° 2081734"))
-
-    # Business client: deposit paid, final overdue with a partial payment (SCI Les Terrasses).
-    at(90, quote("q_column", "SCI Les Terrasses", COLUMN, subject="Remplacement de la colonne d'eau froide",
-                 site="Résidence Les Terrasses, bât. B"))
-    at(90, issue("q_column"), 11)
-    at(90, sent("q_column"), 12)
-    at(85, accept("q_column"))
-    at(84, deposit("d_column", "q_column", percent_bp=4000))
-    at(84, issue("d_column"), 10)
-    at(78, pay("d_column", None, PaymentMethod.TRANSFER, "SCI TERRASSES"))
-    at(40, final("f_column", "q_column"))
-    at(40, issue("f_column"), 11)
-    at(40, sent("f_column"), 12)
-    at(20, pay("f_column", 150000, PaymentMethod.TRANSFER, "SCI TERRASSES PARTIEL"))
-
-    # Accepted, deposit issued and overdue (Sophie et Karim Benali).
-    at(45, quote("q_heater", "Sophie et Karim Benali", WATER_HEATER, subject="Remplacement du chauffe-eau"))
-    at(45, issue("q_heater"), 10)
-    at(40, accept("q_heater"))
-    at(39, deposit("d_heater", "q_heater", percent_bp=5000))
-    at(39, issue("d_heater"), 10)
-    at(39, sent("d_heater"), 11)
-
-    # Subcontracting, autoliquidation: final invoice sent, not yet due (Bâtir Ensemble SAS).
-    at(35, quote("q_sub", "Bâtir Ensemble SAS", COLUMN[:1] + COLUMN[2:], regime=VatRegime.AUTOLIQUIDATION,
-                 subject="Sous-traitance plomberie, chantier Gerland"))
-    at(35, issue("q_sub"), 10)
-    at(30, accept("q_sub"))
-    at(15, final("f_sub", "q_sub"))
-    at(15, issue("f_sub"), 10)
-    at(15, sent("f_sub"), 11)
-
-    # Pending, expired, refused, accepted without invoice yet, draft.
-    at(70, quote("q_expired", "Jeanne Martin", TAP, subject="Mitigeur de douche"))
-    at(70, issue("q_expired"), 11)
-    at(70, sent("q_expired"), 12)
-    at(30, quote("q_refused", "Hôtel du Parc", BATHROOM[1:], subject="Salle de bain chambre 12"))
-    at(30, issue("q_refused"), 12)
-    at(25, refuse("q_refused", "Budget reporté à l'an prochain"))
-    at(20, quote("q_pending", "Marc Lefèvre", WATER_HEATER, subject="Chauffe-eau 200 L"))
-    at(20, issue("q_pending"), 11)
-    at(20, sent("q_pending"), 12)
-    at(12, quote("q_accepted", "Régie Immobilière Bellecour", LEAK + TAP, subject="Fuite et robinetterie, lot 4"))
-    at(12, issue("q_accepted"), 12)
-    at(5, accept("q_accepted"))
-    at(2, quote("q_draft", "Chantal Garnier", BATHROOM, subject="Salle d'eau à l'étage"))
-
-    # Standalone invoices (call-outs).
-    at(100, invoice("i_paid", "Lucas Moreau", CALL_OUT, subject="Débouchage évier"))
-    at(100, issue("i_paid"), 15)
-    at(100, pay("i_paid", None, PaymentMethod.CASH), 16)
-    at(75, invoice("i_late", "Boulangerie Au Bon Pain SARL", LEAK, subject="Fuite sous le four"))
-    at(75, issue("i_late"), 14)
-    at(75, sent("i_late"), 15)
-    at(40, pay("i_late", 24600, PaymentMethod.CHEQUE, "Chèque n° 5512093", cancel=True))
-    at(35, cancel_payment("i_late", "Chèque impayé (retour banque)"))
-    at(50, invoice("i_partial", "Syndic Rhône Copro", LEAK, subject="Recherche de fuite parking", terms=60))
-    at(50, issue("i_partial"), 10)
-    at(50, sent("i_partial"), 11)
-    at(30, pay("i_partial", 10000, PaymentMethod.TRANSFER, "RHONE COPRO"))
-    at(65, invoice("i_cancelled", "Hôtel du Parc", CALL_OUT, subject="Débouchage"))
-    at(65, issue("i_cancelled"), 10)
-    at(60, credit("c_cancelled", "i_cancelled", full=True, reason="Facturé par erreur : intervention sous garantie"))
-    at(60, issue("c_cancelled"), 11)
-    # (Invoiced to a client with an e-mail: a consumer's e-invoice carries it, rule BR-FR-12;
-    # Jeanne Martin, reached by phone only, keeps her quote.)
-    at(55, invoice("i_gesture", "Chantal Garnier", TAP, subject="Remplacement du mitigeur"))
-    at(55, issue("i_gesture"), 10)
-    at(54, credit("c_gesture", "i_gesture", full=False, reason="Geste commercial",
-                  lines=[_line("Geste commercial sur la main d'oeuvre", 1000, "forfait", 2000)]))
-    at(54, issue("c_gesture"), 10)
-    at(50, pay("i_gesture", None, PaymentMethod.CARD))
-    at(8, invoice("i_to_send", "Hélène Dupont", TAP, subject="Changement de mitigeur cuisine"))
-    at(8, issue("i_to_send"), 17)
-    at(5, invoice("i_sent", "Marc Lefèvre", CALL_OUT, subject="Débouchage WC"))
-    at(5, issue("i_sent"), 10)
-    at(5, sent("i_sent"), 11)
-    at(1, invoice("i_draft", "Lucas Moreau", LEAK, subject="Fuite salle de bain"))
-
-    # Collections: reminders already sent (by the plan or by hand), a formal notice awaiting
-    # confirmation, a promise to pay, follow-up tasks. Demo sends are recorded, not e-mailed.
-    plan_index = {step["template"]: i for i, step in enumerate(reminders.DEFAULT_STEPS)}
-
-    def reminded(key, template, *, automatic=True):
-        def run(day, when):
-            doc = docs_by_key[key]
-            draft = reminders.compose(doc, template, day, link="", sender_name=user.name)
-            send = Send(company_id=company.id, document_id=doc.id, purpose="reminder", channel="email",
+            doc = self.docs[key]
+            draft = reminders.compose(doc, template, day, link="", sender_name=self.user.name)
+            send = Send(company_id=self.company.id, document_id=doc.id, purpose="reminder", channel="email",
                         template_key=template, level=reminders.TEMPLATE_LEVELS[template] or None,
-                        plan_step=plan_index[template] if automatic else None, recipients=draft.recipients,
+                        plan_step=self.plan_index[template] if automatic else None, recipients=draft.recipients,
                         subject=draft.subject, body=draft.body, status="sending", attempts=1, automatic=automatic,
-                        created_at=when, created_by_id=None if automatic else user.id)
-            sending.record_delivered(send, doc, None if automatic else user, now=when)
+                        created_at=when, created_by_id=None if automatic else self.user.id)
+            sending.record_delivered(send, doc, None if automatic else self.user, now=when)
             if automatic:
-                doc.reminder_step_reached = max(doc.reminder_step_reached, plan_index[template])
+                doc.reminder_step_reached = max(doc.reminder_step_reached, self.plan_index[template])
         return run
 
-    def to_confirm(key):
+    def to_confirm(self, key):
         def run(day, when):
-            doc = docs_by_key[key]
-            doc.reminder_step_reached = plan_index["formal_notice"]
-            reminders.add_task(company.id, None, client_id=doc.client_id, due_on=day, document=doc,
+            doc = self.docs[key]
+            doc.reminder_step_reached = self.plan_index["formal_notice"]
+            reminders.add_task(self.company.id, None, client_id=doc.client_id, due_on=day, document=doc,
                                kind="confirm_formal_notice",
                                note=f"Confirmer la mise en demeure de la facture {doc.number} (plan de relance)")
         return run
 
-    def stamped(key, action):
+    def stamped(self, key, action):
         """Run `action`, then date the events it wrote to the story's day (they say "now")."""
         def run(day, when):
             action(day, when)
             db.session.flush()
-            db.session.execute(update(Event).where(Event.document_id == docs_by_key[key].id, Event.at >= started)
+            db.session.execute(update(Event).where(Event.document_id == self.docs[key].id, Event.at >= self.started)
                                .values(at=when).execution_options(synchronize_session=False))
         return run
 
-    def task(key, days_ahead, note):
-        return stamped(key, lambda day, when: reminders.add_task(
-            company.id, user, client_id=docs_by_key[key].client_id, due_on=today + timedelta(days=days_ahead),
-            note=note, document=docs_by_key[key]))
+    def task(self, key, days_ahead, note):
+        return self.stamped(key, lambda day, when: reminders.add_task(
+            self.company.id, self.user, client_id=self.docs[key].client_id,
+            due_on=self.today + timedelta(days=days_ahead), note=note, document=self.docs[key]))
 
-    def promise(key, days_ahead, reason):
-        return stamped(key, lambda day, when: reminders.pause(docs_by_key[key], user, today + timedelta(days=days_ahead),
-                                                             reason=reason))
+    def promise(self, key, days_ahead, reason):
+        return self.stamped(key, lambda day, when: reminders.pause(
+            self.docs[key], self.user, self.today + timedelta(days=days_ahead), reason=reason))
 
-    at(38, reminded("i_late", "soft"), 8)
-    at(30, reminded("i_late", "firm"), 8)
-    at(15, stamped("i_late", to_confirm("i_late")), 8)
-    at(3, task("i_late", 0, "Appeler M. Girard au sujet du chèque impayé"))
-    at(13, reminded("f_column", "pre_due"), 8)
-    at(3, reminded("f_column", "soft", automatic=False), 18)
-    at(2, promise("f_column", 6, "Promesse au téléphone : virement du solde la semaine prochaine"), 10)
-    at(12, reminded("d_heater", "pre_due"), 8)
-    at(1, task("d_heater", 1, "Passer voir M. Benali sur le chantier"))
 
-    for step in sorted(steps, key=lambda s: (s.day, s.run[1], s.seq)):
-        run, hour = step.run
-        run(step.day, _instant(step.day, hour, tz))
-    db.session.flush()
+def _quotes_and_their_invoices(s: _Story) -> None:
+    """Quotes through every status, with their deposits and final invoices."""
+    # Quote fully invoiced and paid: deposit 30 %, final, both paid (Hélène Dupont).
+    s.at(120, s.quote("q_bath", "Hélène Dupont", BATHROOM, subject="Rénovation de la salle de bain",
+                      site="Appartement 3e étage"))
+    s.at(120, s.issue("q_bath"), 10)
+    s.at(119, s.sent("q_bath"))
+    s.at(115, s.accept("q_bath"))
+    s.at(114, s.deposit("d_bath", "q_bath", percent_bp=3000))
+    s.at(114, s.issue("d_bath"), 10)
+    s.at(110, s.pay("d_bath", None, PaymentMethod.TRANSFER, "VIR DUPONT ACOMPTE"))
+    s.at(60, s.final("f_bath", "q_bath"))
+    s.at(60, s.issue("f_bath"), 10)
+    s.at(59, s.sent("f_bath"))
+    s.at(40, s.pay("f_bath", None, PaymentMethod.CHEQUE, "Chèque n° 2081734"))
+
+    # Business client: deposit paid, final overdue with a partial payment (SCI Les Terrasses).
+    s.at(90, s.quote("q_column", "SCI Les Terrasses", COLUMN, subject="Remplacement de la colonne d'eau froide",
+                     site="Résidence Les Terrasses, bât. B"))
+    s.at(90, s.issue("q_column"), 11)
+    s.at(90, s.sent("q_column"), 12)
+    s.at(85, s.accept("q_column"))
+    s.at(84, s.deposit("d_column", "q_column", percent_bp=4000))
+    s.at(84, s.issue("d_column"), 10)
+    s.at(78, s.pay("d_column", None, PaymentMethod.TRANSFER, "SCI TERRASSES"))
+    s.at(40, s.final("f_column", "q_column"))
+    s.at(40, s.issue("f_column"), 11)
+    s.at(40, s.sent("f_column"), 12)
+    s.at(20, s.pay("f_column", 150000, PaymentMethod.TRANSFER, "SCI TERRASSES PARTIEL"))
+
+    # Accepted, deposit issued and overdue (Sophie et Karim Benali).
+    s.at(45, s.quote("q_heater", "Sophie et Karim Benali", WATER_HEATER, subject="Remplacement du chauffe-eau"))
+    s.at(45, s.issue("q_heater"), 10)
+    s.at(40, s.accept("q_heater"))
+    s.at(39, s.deposit("d_heater", "q_heater", percent_bp=5000))
+    s.at(39, s.issue("d_heater"), 10)
+    s.at(39, s.sent("d_heater"), 11)
+
+    # Subcontracting, autoliquidation: final invoice sent, not yet due (Bâtir Ensemble SAS).
+    s.at(35, s.quote("q_sub", "Bâtir Ensemble SAS", COLUMN[:1] + COLUMN[2:], regime=VatRegime.AUTOLIQUIDATION,
+                     subject="Sous-traitance plomberie, chantier Gerland"))
+    s.at(35, s.issue("q_sub"), 10)
+    s.at(30, s.accept("q_sub"))
+    s.at(15, s.final("f_sub", "q_sub"))
+    s.at(15, s.issue("f_sub"), 10)
+    s.at(15, s.sent("f_sub"), 11)
+
+    # Pending, expired, refused, accepted without invoice yet, draft.
+    s.at(70, s.quote("q_expired", "Jeanne Martin", TAP, subject="Mitigeur de douche"))
+    s.at(70, s.issue("q_expired"), 11)
+    s.at(70, s.sent("q_expired"), 12)
+    s.at(30, s.quote("q_refused", "Hôtel du Parc", BATHROOM[1:], subject="Salle de bain chambre 12"))
+    s.at(30, s.issue("q_refused"), 12)
+    s.at(25, s.refuse("q_refused", "Budget reporté à l'an prochain"))
+    s.at(20, s.quote("q_pending", "Marc Lefèvre", WATER_HEATER, subject="Chauffe-eau 200 L"))
+    s.at(20, s.issue("q_pending"), 11)
+    s.at(20, s.sent("q_pending"), 12)
+    s.at(12, s.quote("q_accepted", "Régie Immobilière Bellecour", LEAK + TAP, subject="Fuite et robinetterie, lot 4"))
+    s.at(12, s.issue("q_accepted"), 12)
+    s.at(5, s.accept("q_accepted"))
+    s.at(2, s.quote("q_draft", "Chantal Garnier", BATHROOM, subject="Salle d'eau à l'étage"))
+
+
+def _standalone_invoices(s: _Story) -> None:
+    """Call-outs invoiced without a quote: paid, late with a bounced cheque, partly paid, cancelled
+    by a credit note, reduced by a commercial gesture, to send, sent, draft."""
+    s.at(100, s.invoice("i_paid", "Lucas Moreau", CALL_OUT, subject="Débouchage évier"))
+    s.at(100, s.issue("i_paid"), 15)
+    s.at(100, s.pay("i_paid", None, PaymentMethod.CASH), 16)
+    s.at(75, s.invoice("i_late", "Boulangerie Au Bon Pain SARL", LEAK, subject="Fuite sous le four"))
+    s.at(75, s.issue("i_late"), 14)
+    s.at(75, s.sent("i_late"), 15)
+    s.at(40, s.pay("i_late", 24600, PaymentMethod.CHEQUE, "Chèque n° 5512093", cancel=True))
+    s.at(35, s.cancel_payment("i_late", "Chèque impayé (retour banque)"))
+    s.at(50, s.invoice("i_partial", "Syndic Rhône Copro", LEAK, subject="Recherche de fuite parking", terms=60))
+    s.at(50, s.issue("i_partial"), 10)
+    s.at(50, s.sent("i_partial"), 11)
+    s.at(30, s.pay("i_partial", 10000, PaymentMethod.TRANSFER, "RHONE COPRO"))
+    s.at(65, s.invoice("i_cancelled", "Hôtel du Parc", CALL_OUT, subject="Débouchage"))
+    s.at(65, s.issue("i_cancelled"), 10)
+    s.at(60, s.credit("c_cancelled", "i_cancelled", full=True,
+                      reason="Facturé par erreur : intervention sous garantie"))
+    s.at(60, s.issue("c_cancelled"), 11)
+    # (Invoiced to a client with an e-mail: a consumer's e-invoice carries it, rule BR-FR-12;
+    # Jeanne Martin, reached by phone only, keeps her quote.)
+    s.at(55, s.invoice("i_gesture", "Chantal Garnier", TAP, subject="Remplacement du mitigeur"))
+    s.at(55, s.issue("i_gesture"), 10)
+    s.at(54, s.credit("c_gesture", "i_gesture", full=False, reason="Geste commercial",
+                      lines=[_line("Geste commercial sur la main d'oeuvre", 1000, "forfait", 2000)]))
+    s.at(54, s.issue("c_gesture"), 10)
+    s.at(50, s.pay("i_gesture", None, PaymentMethod.CARD))
+    s.at(8, s.invoice("i_to_send", "Hélène Dupont", TAP, subject="Changement de mitigeur cuisine"))
+    s.at(8, s.issue("i_to_send"), 17)
+    s.at(5, s.invoice("i_sent", "Marc Lefèvre", CALL_OUT, subject="Débouchage WC"))
+    s.at(5, s.issue("i_sent"), 10)
+    s.at(5, s.sent("i_sent"), 11)
+    s.at(1, s.invoice("i_draft", "Lucas Moreau", LEAK, subject="Fuite salle de bain"))
+
+
+def _collections(s: _Story) -> None:
+    """Collections: reminders already sent (by the plan or by hand), a formal notice awaiting
+    confirmation, a promise to pay, follow-up tasks."""
+    s.at(38, s.reminded("i_late", "soft"), 8)
+    s.at(30, s.reminded("i_late", "firm"), 8)
+    s.at(15, s.stamped("i_late", s.to_confirm("i_late")), 8)
+    s.at(3, s.task("i_late", 0, "Appeler M. Girard au sujet du chèque impayé"))
+    s.at(13, s.reminded("f_column", "pre_due"), 8)
+    s.at(3, s.reminded("f_column", "soft", automatic=False), 18)
+    s.at(2, s.promise("f_column", 6, "Promesse au téléphone : virement du solde la semaine prochaine"), 10)
+    s.at(12, s.reminded("d_heater", "pre_due"), 8)
+    s.at(1, s.task("d_heater", 1, "Passer voir M. Benali sur le chantier"))

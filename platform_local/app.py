@@ -298,7 +298,8 @@ def search_routing_codes():
     filters = body.get("filters") or {}
     found = [_routing_view(c) for c in _store().directory.routing_codes.values()
              if matches(c["routingIdentifier"], filters.get("routingIdentifier"))
-             and matches(c["siret"], filters.get("siret")) and matches(c["routingCodeName"], filters.get("routingCodeName"))
+             and matches(c["siret"], filters.get("siret"))
+             and matches(c["routingCodeName"], filters.get("routingCodeName"))
              and matches(c["administrativeStatus"], filters.get("administrativeStatus"))]
     return _page(found, body)
 

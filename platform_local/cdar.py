@@ -116,12 +116,7 @@ def _one(node, path: str) -> str:
 
 def read_seller_status(data: bytes) -> SellerStatus:
     """Parse a status sent by a seller and check the data it must carry; BadStatus otherwise."""
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise BadStatus(f"not well-formed XML: {exc}", "file") from None
-    if root.tag != f"{{{RSM}}}CrossDomainAcknowledgementAndResponse":
-        raise BadStatus("not a CrossDomainAcknowledgementAndResponse", "file")
+    root = _cdar_root(data)
     message_id = _one(root, "rsm:ExchangedDocument/ram:ID")
     if not message_id:
         raise BadStatus("ExchangedDocument/ID is missing", "ExchangedDocument/ID")
@@ -140,6 +135,28 @@ def read_seller_status(data: bytes) -> SellerStatus:
         raise BadStatus("the seller SIREN (IssuerTradeParty/GlobalID) is missing", "IssuerTradeParty")
     issue = _one(ref, "ram:FormattedIssueDateTime/qdt:DateTimeString")
     at = _one(root, "rsm:AcknowledgementDocument/ram:IssueDateTime/udt:DateTimeString")
+    amounts = _amounts_received(ref)
+    code = int(code_text)
+    if code == 212:
+        _check_receipt(amounts, at)
+    return SellerStatus(message_id=message_id, code=code, invoice_number=number,
+                        invoice_issue_date=_date(issue, "%Y%m%d"), seller_siren=siren,
+                        at=_moment(at), amounts=tuple(amounts))
+
+
+def _cdar_root(data: bytes):
+    """The root of a well-formed CDAR message; BadStatus on the file otherwise."""
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise BadStatus(f"not well-formed XML: {exc}", "file") from None
+    if root.tag != f"{{{RSM}}}CrossDomainAcknowledgementAndResponse":
+        raise BadStatus("not a CrossDomainAcknowledgementAndResponse", "file")
+    return root
+
+
+def _amounts_received(ref) -> list[tuple[str, int]]:
+    """The (rate, cents) of each MEN characteristic, in document order: numbers, two decimals at most."""
     amounts = []
     for node in ref.findall("ram:SpecifiedDocumentStatus/ram:SpecifiedDocumentCharacteristic", NSMAP):
         if _one(node, "ram:TypeCode") != "MEN":
@@ -152,14 +169,16 @@ def read_seller_status(data: bytes) -> SellerStatus:
         if cents != cents.to_integral_value():
             raise BadStatus("an amount has more than two decimals", "ValueAmount")
         amounts.append((rate, int(cents)))
-    code = int(code_text)
-    if code == 212 and not amounts:
-        raise BadStatus("212 Encaissée needs the amount received per VAT rate (MEN)", "SpecifiedDocumentCharacteristic")
-    if code == 212 and not at:
+    return amounts
+
+
+def _check_receipt(amounts: list[tuple[str, int]], at: str) -> None:
+    """212 Encaissée carries the amount received per VAT rate and the date of receipt."""
+    if not amounts:
+        raise BadStatus("212 Encaissée needs the amount received per VAT rate (MEN)",
+                        "SpecifiedDocumentCharacteristic")
+    if not at:
         raise BadStatus("212 Encaissée needs the date of receipt", "AcknowledgementDocument/IssueDateTime")
-    return SellerStatus(message_id=message_id, code=code, invoice_number=number,
-                        invoice_issue_date=_date(issue, "%Y%m%d"), seller_siren=siren,
-                        at=_moment(at), amounts=tuple(amounts))
 
 
 def _date(text: str, fmt: str) -> dt.date | None:

@@ -361,7 +361,8 @@ class Store:
             log.exception("integration of flow %s failed", record.flow_id)
             with self.lock:
                 record.todo = []
-            self._set_ack(record, "Error", Rejection("OtherTechnicalError", "erreur interne de la plateforme").details())
+            self._set_ack(record, "Error",
+                          Rejection("OtherTechnicalError", "erreur interne de la plateforme").details())
             events.append({"flowId": record.flow_id, "event": "ack", "status": "Error",
                            "reasonCode": "OtherTechnicalError"})
             return events
@@ -588,7 +589,8 @@ class Store:
                 elif len(delivery.attempts) > len(self.config.webhook_backoff):
                     delivery.state = "failed"
                 else:
-                    delivery.next_attempt_at = time.monotonic() + self.config.webhook_backoff[len(delivery.attempts) - 1]
+                    delivery.next_attempt_at = (time.monotonic()
+                                                + self.config.webhook_backoff[len(delivery.attempts) - 1])
             results.append({"deliveryId": delivery.delivery_id, "flowId": delivery.flow_id, **outcome,
                             "state": delivery.state})
         return results

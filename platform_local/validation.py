@@ -85,69 +85,105 @@ def install(app: Flask, store: Store) -> None:
 
     @app.before_request
     def validate_request():
-        api = api_of(request.path)
-        if api is None:
-            return None
-        g.api = api
-        g.operation = (request.endpoint or "").rsplit(".", 1)[-1] or None
-        g.entry = {"api": api, "operation": g.operation, "method": request.method, "path": request.path,
-                   "request_errors": [], "response_errors": [], "status": None}
-        openapi = flow_api() if api == "flow" else directory_api()
-        result = openapi.unmarshal_request(WerkzeugOpenAPIRequest(request))
-        if result.errors:
-            g.entry["request_errors"] = [reason for e in result.errors for reason in describe(e)]
-            if any(isinstance(e, SecurityValidationError) for e in result.errors):
-                return error_response(api, 401, "MISSING_TOKEN", "Bearer token required")
-            if any(isinstance(e, PathError) for e in result.errors):
-                g.skip_response_check = True
-                status = 405 if any(isinstance(e, OperationNotFound) for e in result.errors) else 404
-                return error_response(api, status, "MISSING_RESOURCE", "No such operation in the definition")
-            return error_response(api, 400, "INVALID_REQUEST", "; ".join(g.entry["request_errors"]))
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        client_id = store.client_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-        if g.operation == "getHealth":
-            client_id = client_id or "(healthcheck)"  # the definitions declare no 401 there
-        if client_id is None:
-            return error_response(api, 401, "INVALID_TOKEN", "Unknown or expired access token")
-        g.client_id = client_id
-        fault = store.take_fault(g.operation or "", ("status",))
-        if fault is not None:
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            code = {401: "INVALID_TOKEN", 429: "TOO_MANY_REQUESTS", 503: "RESOURCE_ERROR"}.get(
-                fault.status, "INTERNAL_ERROR")
-            return error_response(api, fault.status, code, "Injected fault", headers)
-        return None
+        return _check_request(store)
 
     @app.after_request
     def validate_response(response: Response) -> Response:
-        api = getattr(g, "api", None)
-        if api is None:
-            return response
-        entry = g.entry
-        if store.take_fault(g.operation or "", ("invalid_response",)) is not None:
-            response = _broken(response)
-        if not getattr(g, "skip_response_check", False):
-            openapi = flow_api() if api == "flow" else directory_api()
-            try:
-                openapi.validate_response(_AnsweredRequest(request), WerkzeugOpenAPIResponse(response))
-            except ResponseNotFound as exc:
-                if entry["request_errors"]:
-                    entry["definition_gaps"] = describe(exc)  # refusing an invalid request
-                else:
-                    entry["response_errors"] = describe(exc)
-            except Exception as exc:  # noqa: BLE001 -- every validation failure is reported the same way
-                entry["response_errors"] = describe(exc)
-        entry["status"] = response.status_code
-        store.record_validation(entry)
-        if entry["response_errors"] and store.config.strict:
-            app.logger.error("invalid response to %s %s: %s", request.method, request.path, entry["response_errors"])
-            response = error_response(api, 500, "INVALID_RESPONSE",
-                                      "The platform's answer broke the definition: "
-                                      + "; ".join(entry["response_errors"]))
-        if getattr(g, "client_id", None) and store.take_fault(g.operation or "", ("hold",)) is not None:
-            # The request is handled (a submitted flow is recorded); only the answer is late.
-            store.hold()
+        return _check_response(app, store, response)
+
+
+def _check_request(store: Store) -> Response | None:
+    """Before an AFNOR call: log it, refuse it when it breaks its definition, then require a known
+    bearer token, then answer with the fault a test injected for this operation, if any."""
+    api = api_of(request.path)
+    if api is None:
+        return None
+    g.api = api
+    g.operation = (request.endpoint or "").rsplit(".", 1)[-1] or None
+    g.entry = {"api": api, "operation": g.operation, "method": request.method, "path": request.path,
+               "request_errors": [], "response_errors": [], "status": None}
+    openapi = flow_api() if api == "flow" else directory_api()
+    result = openapi.unmarshal_request(WerkzeugOpenAPIRequest(request))
+    if result.errors:
+        return _refuse_invalid_request(api, result.errors)
+    client_id = _client_of_token(store)
+    if client_id is None:
+        return error_response(api, 401, "INVALID_TOKEN", "Unknown or expired access token")
+    g.client_id = client_id
+    return _injected_fault(api, store)
+
+
+def _refuse_invalid_request(api: str, errors) -> Response:
+    """The definition's answer to a request that breaks it: 401 without a bearer token, 405 or 404
+    for an operation it does not define (that answer is not checked), else 400 with the reasons."""
+    g.entry["request_errors"] = [reason for e in errors for reason in describe(e)]
+    if any(isinstance(e, SecurityValidationError) for e in errors):
+        return error_response(api, 401, "MISSING_TOKEN", "Bearer token required")
+    if any(isinstance(e, PathError) for e in errors):
+        g.skip_response_check = True
+        status = 405 if any(isinstance(e, OperationNotFound) for e in errors) else 404
+        return error_response(api, status, "MISSING_RESOURCE", "No such operation in the definition")
+    return error_response(api, 400, "INVALID_REQUEST", "; ".join(g.entry["request_errors"]))
+
+
+def _client_of_token(store: Store) -> str | None:
+    """The client the request's bearer token was issued to (None if unknown); on the healthcheck,
+    any caller will do."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    client_id = store.client_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if g.operation == "getHealth":
+        client_id = client_id or "(healthcheck)"  # the definitions declare no 401 there
+    return client_id
+
+
+def _injected_fault(api: str, store: Store) -> Response | None:
+    """The error answer a test injected for this operation (with its Retry-After), if any."""
+    fault = store.take_fault(g.operation or "", ("status",))
+    if fault is not None:
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        code = {401: "INVALID_TOKEN", 429: "TOO_MANY_REQUESTS", 503: "RESOURCE_ERROR"}.get(
+            fault.status, "INTERNAL_ERROR")
+        return error_response(api, fault.status, code, "Injected fault", headers)
+    return None
+
+
+def _check_response(app: Flask, store: Store, response: Response) -> Response:
+    """After an AFNOR call: check the answer against the definition (broken first if a test asks),
+    log the check, answer 500 instead of a broken answer in strict mode, and hold the answer if asked."""
+    api = getattr(g, "api", None)
+    if api is None:
         return response
+    entry = g.entry
+    if store.take_fault(g.operation or "", ("invalid_response",)) is not None:
+        response = _broken(response)
+    if not getattr(g, "skip_response_check", False):
+        _validate_answer(api, response, entry)
+    entry["status"] = response.status_code
+    store.record_validation(entry)
+    if entry["response_errors"] and store.config.strict:
+        app.logger.error("invalid response to %s %s: %s", request.method, request.path, entry["response_errors"])
+        response = error_response(api, 500, "INVALID_RESPONSE",
+                                  "The platform's answer broke the definition: "
+                                  + "; ".join(entry["response_errors"]))
+    if getattr(g, "client_id", None) and store.take_fault(g.operation or "", ("hold",)) is not None:
+        # The request is handled (a submitted flow is recorded); only the answer is late.
+        store.hold()
+    return response
+
+
+def _validate_answer(api: str, response: Response, entry: dict) -> None:
+    """Check the answer against its operation's definition and note what breaks it in `entry`; an
+    undeclared status for refusing an invalid request is a gap of the definition, not a violation."""
+    openapi = flow_api() if api == "flow" else directory_api()
+    try:
+        openapi.validate_response(_AnsweredRequest(request), WerkzeugOpenAPIResponse(response))
+    except ResponseNotFound as exc:
+        if entry["request_errors"]:
+            entry["definition_gaps"] = describe(exc)  # refusing an invalid request
+        else:
+            entry["response_errors"] = describe(exc)
+    except Exception as exc:  # noqa: BLE001 -- every validation failure is reported the same way
+        entry["response_errors"] = describe(exc)
 
 
 def _broken(response: Response) -> Response:

@@ -8,6 +8,29 @@ from domain.core.validators import clean_email
 from web.forms import FrenchForm, cleaned_by
 
 
+def _new_password(label: str) -> PasswordField:
+    """A password being chosen: required, with the length rules of every account."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Choisissez un mot de passe."),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.",
+            ),
+        ],
+    )
+
+
+def _password_confirmation() -> PasswordField:
+    """The chosen password typed a second time."""
+    return PasswordField(
+        "Confirmez le mot de passe",
+        validators=[EqualTo("password", message="Les deux mots de passe ne correspondent pas.")],
+    )
+
+
 class LoginForm(FrenchForm):
     email = EmailField("E-mail", validators=[DataRequired(message="Saisissez votre e-mail.")])
     password = PasswordField("Mot de passe", validators=[DataRequired(message="Saisissez votre mot de passe.")])
@@ -22,21 +45,8 @@ class SignupForm(FrenchForm):
     email = EmailField(
         "E-mail", validators=[DataRequired(message="Saisissez votre e-mail."), cleaned_by(clean_email, optional=False)]
     )
-    password = PasswordField(
-        "Mot de passe",
-        validators=[
-            DataRequired(message="Choisissez un mot de passe."),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=PASSWORD_MAX_LENGTH,
-                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.",
-            ),
-        ],
-    )
-    password_confirm = PasswordField(
-        "Confirmez le mot de passe",
-        validators=[EqualTo("password", message="Les deux mots de passe ne correspondent pas.")],
-    )
+    password = _new_password("Mot de passe")
+    password_confirm = _password_confirmation()
 
 
 class ForgotPasswordForm(FrenchForm):
@@ -44,18 +54,5 @@ class ForgotPasswordForm(FrenchForm):
 
 
 class ResetPasswordForm(FrenchForm):
-    password = PasswordField(
-        "Nouveau mot de passe",
-        validators=[
-            DataRequired(message="Choisissez un mot de passe."),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=PASSWORD_MAX_LENGTH,
-                message=f"Le mot de passe doit comporter au moins {PASSWORD_MIN_LENGTH} caractères.",
-            ),
-        ],
-    )
-    password_confirm = PasswordField(
-        "Confirmez le mot de passe",
-        validators=[EqualTo("password", message="Les deux mots de passe ne correspondent pas.")],
-    )
+    password = _new_password("Nouveau mot de passe")
+    password_confirm = _password_confirmation()

@@ -14,7 +14,8 @@ class CatalogItemForm(FrenchForm):
     label = StringField("Désignation", validators=[DataRequired(message="Saisissez la désignation."), Length(max=300)])
     description = TextAreaField("Description (facultatif)", validators=[Length(max=2000)])
     unit = SelectField("Unité", choices=choices((u, u) for u in UNITS), default="u")
-    unit_price = StringField("Prix unitaire HT", validators=[DataRequired(message="Saisissez le prix unitaire HT, par exemple 52,00.")])
+    unit_price = StringField("Prix unitaire HT",
+                             validators=[DataRequired(message="Saisissez le prix unitaire HT, par exemple 52,00.")])
     vat_rate = SelectField("TVA", choices=choices(VAT_CHOICES), default="2000")
 
     def validate_unit_price(self, field):
@@ -26,4 +27,5 @@ class CatalogItemForm(FrenchForm):
     def item_input(self) -> ItemInput:
         """The typed line, ready for domain.catalog."""
         return ItemInput(label=self.label.data or "", kind=self.kind.data, description=self.description.data or "",
-                         unit=self.unit.data, unit_price_cents=self.unit_price_cents, vat_rate_bp=int(self.vat_rate.data))
+                         unit=self.unit.data, unit_price_cents=self.unit_price_cents,
+                         vat_rate_bp=int(self.vat_rate.data))

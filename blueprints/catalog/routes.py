@@ -7,11 +7,11 @@ from blueprints.catalog.forms import CatalogItemForm
 from domain.billing import catalog
 from domain.billing.models import CatalogItem
 from domain.billing.money import format_amount_input
-from extensions import db
 from web.editor import UNITS
 from web.forms import choices
 from web.http import redirect_see_other, render_page
 from web.once import Done, finish
+from web.saving import saved
 from web.tenancy import get_owned_or_404
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -44,13 +44,8 @@ def create():
     """Add a line to the catalogue."""
     form = _new_form()
     if form.validate():
-        try:
-            item = catalog.create_item(current_user.company, form.item_input())
-        except catalog.CatalogError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "label").errors.append(str(exc))
-        else:
-            db.session.commit()
+        item = saved(form, "label", catalog.CatalogError, catalog.create_item, current_user.company, form.item_input())
+        if item is not None:
             flash(f"« {item.label} » ajouté au catalogue.", "success")
             return redirect_see_other("catalog.index")
     result = catalog.list_items(current_user.company_id)
@@ -67,16 +62,10 @@ def edit(item_id: int):
     if not form.is_submitted():
         form.unit_price.data = format_amount_input(item.unit_price_cents)
         form.vat_rate.data = str(item.vat_rate_bp)
-    elif form.validate():
-        try:
-            catalog.update_item(item, current_user.company, form.item_input())
-        except catalog.CatalogError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "label").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Ligne du catalogue enregistrée.", "success")
-            return redirect_see_other("catalog.index")
+    elif form.validate() and saved(form, "label", catalog.CatalogError,
+                                   catalog.update_item, item, current_user.company, form.item_input()):
+        flash("Ligne du catalogue enregistrée.", "success")
+        return redirect_see_other("catalog.index")
     return render_template("catalog/form.html", form=form, item=item)
 
 

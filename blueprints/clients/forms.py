@@ -43,7 +43,8 @@ class ClientForm(FrenchForm):
     site_postal_code = StringField("Code postal du chantier", validators=[Length(max=10)])
     site_city = StringField("Ville du chantier", validators=[Length(max=100)])
     payment_terms_days = IntegerField(
-        "Délai de paiement (jours)", validators=[Optional(), NumberRange(min=0, max=365, message="Entre 0 et 365 jours.")]
+        "Délai de paiement (jours)",
+        validators=[Optional(), NumberRange(min=0, max=365, message="Entre 0 et 365 jours.")],
     )
     notes = TextAreaField("Notes internes", validators=[Length(max=5000)])
 
@@ -81,7 +82,8 @@ class ClientForm(FrenchForm):
     def validate_payment_terms_days(self, field):
         # Code de commerce L441-10: between businesses, 60 days from issue at most.
         if field.data is not None and self.kind.data == KIND_BUSINESS and field.data > 60:
-            raise ValidationError("Entre professionnels, le délai légal est de 60 jours au plus (art. L441-10 du Code de commerce).")
+            raise ValidationError("Entre professionnels, le délai légal est de 60 jours au plus "
+                                  "(art. L441-10 du Code de commerce).")
 
     def client_fields(self) -> dict:
         """The cleaned values, ready for the domain."""

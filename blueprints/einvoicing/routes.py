@@ -161,10 +161,17 @@ def lookup_client(client_id: int):
             db.session.rollback()
             message = ("error", getattr(exc, "message_fr", None) or str(exc))
     client = get_owned_or_404(Client, client_id)
+    invoice_id = request.form.get("invoice_id", type=int)  # asked from a draft invoice's page
+    draft = get_owned_or_404(Document, invoice_id) if invoice_id and 0 < invoice_id < 2**31 else None
+    if draft is not None and draft.client_id != client.id:
+        draft = None
     if is_fragment_request():
-        return render_template("einvoicing/_directory.html", client=client, directory_message=message)
+        return render_template("einvoicing/_directory.html", client=client, directory_message=message,
+                               back_to_invoice=draft.id if draft is not None else None)
     if message:
         flash(message[1], message[0])
+    if draft is not None:
+        return redirect_see_other("invoices.detail", invoice_id=draft.id)
     return redirect_see_other("clients.detail", client_id=client_id)
 
 

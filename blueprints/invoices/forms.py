@@ -14,7 +14,8 @@ from web.forms import DocumentForm, FrenchDateField, FrenchForm, IntegerField, c
 class InvoiceForm(DocumentForm):
     service_date = FrenchDateField("Date de la prestation", description="Laissez vide : date d'émission.")
     payment_terms_days = IntegerField(
-        "Délai de paiement (jours)", validators=[Optional(), NumberRange(min=0, max=365, message="Entre 0 et 365 jours.")],
+        "Délai de paiement (jours)",
+        validators=[Optional(), NumberRange(min=0, max=365, message="Entre 0 et 365 jours.")],
         description="Laissez vide : délai du client, sinon celui de vos réglages.")
     requested_due_date = FrenchDateField("Échéance (facultatif)",
                                          description="Laissez vide : calculée à l'émission à partir du délai.")
@@ -39,7 +40,8 @@ class PaymentForm(FrenchForm):
     token = HiddenField()
     amount = StringField("Montant reçu", validators=[Length(max=30)])
     paid_on = FrenchDateField("Date du paiement", validators=[DataRequired(message="Indiquez la date du paiement.")])
-    method = RadioField("Mode de paiement", choices=choices((m.value, label) for m, label in PAYMENT_METHOD_LABELS.items()),
+    method = RadioField("Mode de paiement",
+                        choices=choices((m.value, label) for m, label in PAYMENT_METHOD_LABELS.items()),
                         validate_choice=False)
     reference = StringField("Référence (n° de chèque, libellé du virement…)", validators=[Length(max=120)])
 
@@ -65,4 +67,5 @@ class CreditNoteForm(FrenchForm):
 
     token = HiddenField()
     reason = TextAreaField("Motif de l'avoir", validators=[Length(max=2000)],
-                           description="Imprimé sur l'avoir, par exemple « Geste commercial » ou « Erreur de quantité ».")
+                           description="Imprimé sur l'avoir, par exemple « Geste commercial » "
+                                       "ou « Erreur de quantité ».")

@@ -13,6 +13,7 @@ Artisan (login): the lifecycle panel of a document as a fragment, and the link c
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -83,7 +84,8 @@ def _csrf_error(e):
     security_log.warning("csrf refused path=%s ip=%s reason=%s", request.path, client_ip(), e.description)
     if request.endpoint not in PUBLIC_ENDPOINTS:
         return render_template("errors/error.html", title="Formulaire expiré",
-                               message="Le formulaire a expiré. Rechargez la page et recommencez : rien n'a été enregistré."), 400
+                               message="Le formulaire a expiré. Rechargez la page et recommencez : "
+                                       "rien n'a été enregistré."), 400
     token = (request.view_args or {}).get("token", "")
     return render_template("portal/message.html", title="Formulaire expiré",
                            message="Votre réponse n'a pas pu être enregistrée : la page était ouverte depuis trop "
@@ -281,10 +283,8 @@ def pixel(token: str):
                 db.session.commit()
         except Exception:  # noqa: BLE001 - an image in an e-mail must never fail
             log.exception("pixel failed")
-            try:
+            with contextlib.suppress(Exception):  # nor may the rollback after it
                 db.session.rollback()
-            except Exception:  # noqa: BLE001
-                pass
     response = make_response(PIXEL_GIF)
     response.headers["Content-Type"] = "image/gif"
     response.headers["Content-Length"] = str(len(PIXEL_GIF))

@@ -28,9 +28,11 @@ class SettingsForm(FrenchForm):
 
 class RateForm(FrenchForm):
     kind = SelectField("Taux", choices=choices((k, label) for k, (label, _) in TABLE_KINDS.items()))
-    start = DateField("En vigueur à partir du", validators=[InputRequired(message="Choisissez le 1er janvier ou le 1er juillet.")])
+    start = DateField("En vigueur à partir du",
+                      validators=[InputRequired(message="Choisissez le 1er janvier ou le 1er juillet.")])
     rate = StringField("Taux (%)", validators=[DataRequired(message="Indiquez le taux, par exemple 2,15.")])
-    source = StringField("Source", validators=[Length(max=300)], description="Par exemple l'arrêté ou la page de la Banque de France.")
+    source = StringField("Source", validators=[Length(max=300)],
+                         description="Par exemple l'arrêté ou la page de la Banque de France.")
 
 
 TEMPLATE_CHOICES = [(k, v) for k, v in TEMPLATE_KEYS.items() if k not in ("invoice_send", "quote_send")]

@@ -18,6 +18,7 @@ from extensions import db
 from web.account_mail import send_account_mail
 from web.http import redirect_see_other
 from web.once import Done, finish
+from web.saving import saved
 from web.sessions import current_session_id, lifetimes, log_out
 from web.tenancy import get_owned_or_404
 
@@ -126,17 +127,11 @@ def logo():
 def add_user():
     """Add a user to the company (e.g. the person who does the paperwork), with a role."""
     form = NewUserForm()
-    if form.validate_on_submit():
-        try:
-            accounts.add_user(_actor(), name=form.name.data, email=form.email.data, password=form.password.data,
-                              role=form.role.data or roles.STAFF)
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"{form.name.data} peut maintenant se connecter avec {form.email.data}.", "success")
-            return redirect_see_other("settings.index")
+    if form.validate_on_submit() and saved(form, "email", accounts.AccountError, accounts.add_user, _actor(),
+                                           name=form.name.data, email=form.email.data, password=form.password.data,
+                                           role=form.role.data or roles.STAFF):
+        flash(f"{form.name.data} peut maintenant se connecter avec {form.email.data}.", "success")
+        return redirect_see_other("settings.index")
     return _render(user_form=form)
 
 

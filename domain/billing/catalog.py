@@ -46,7 +46,8 @@ def _check(company: Company, data: ItemInput) -> None:
     if data.vat_rate_bp not in VAT_RATES_BP:
         raise CatalogError("Taux de TVA inconnu : 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.", field="vat_rate")
     if company.is_vat_franchise and data.vat_rate_bp != 0:
-        raise CatalogError("En franchise en base (art. 293 B du CGI), vos lignes ne portent pas de TVA.", field="vat_rate")
+        raise CatalogError("En franchise en base (art. 293 B du CGI), vos lignes ne portent pas de TVA.",
+                           field="vat_rate")
 
 
 def _apply(item: CatalogItem, data: ItemInput) -> None:

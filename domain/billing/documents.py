@@ -152,46 +152,57 @@ def _check_editable(doc: Document) -> None:
 
 
 def _check_lines(lines: list[LineInput], regime: str) -> None:
+    """At least one priced line, no more than MAX_LINES in all, then each line in order."""
     items = [line for line in lines if line.kind != "section"]
     if not items:
         raise DocumentError("Ajoutez au moins une ligne (prestation ou fourniture).", field="lines")
     if len(lines) > MAX_LINES:
         raise DocumentError(f"Un document est limité à {MAX_LINES} lignes.", field="lines")
     for line in lines:
-        if not line.label.strip():
-            raise DocumentError("Chaque ligne doit avoir une désignation.", field="lines")
-        if line.kind == "section":
-            continue
-        if line.quantity_milli <= 0:
-            raise DocumentError("Les quantités doivent être positives.", field="lines")
-        if line.unit_price_cents < 0:
-            raise DocumentError("Les prix unitaires ne peuvent pas être négatifs : utilisez une remise.", field="lines")
-        if not 0 <= line.discount_bp <= 10000:
-            raise DocumentError("Une remise est comprise entre 0 et 100 %.", field="lines")
-        if line.vat_rate_bp not in VAT_RATES_BP:
-            raise DocumentError("Taux de TVA inconnu : 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.", field="lines")
-        if regime == VatRegime.FRANCHISE and line.vat_rate_bp != 0:
-            raise DocumentError("En franchise en base (art. 293 B du CGI), aucune ligne ne porte de TVA.", field="lines")
-        # Quantity and price are each bounded, their product is not: 10^9 units at 10^9 € would
-        # overflow a database integer.
-        if line_total_cents(line.quantity_milli, line.unit_price_cents, line.discount_bp) > MAX_AMOUNT_CENTS:
-            raise DocumentError(f"Le montant de la ligne « {line.label.strip()[:60]} » est trop élevé : "
-                                "vérifiez la quantité et le prix unitaire.", field="lines")
+        _check_line(line, regime)
+
+
+def _check_line(line: LineInput, regime: str) -> None:
+    """Every line needs a designation; a priced line (not a section title) also needs a positive
+    quantity, a price that is not negative, a discount between 0 and 100 %, a known VAT rate
+    (none under franchise) and a total a database integer can hold."""
+    if not line.label.strip():
+        raise DocumentError("Chaque ligne doit avoir une désignation.", field="lines")
+    if line.kind == "section":
+        return
+    if line.quantity_milli <= 0:
+        raise DocumentError("Les quantités doivent être positives.", field="lines")
+    if line.unit_price_cents < 0:
+        raise DocumentError("Les prix unitaires ne peuvent pas être négatifs : utilisez une remise.", field="lines")
+    if not 0 <= line.discount_bp <= 10000:
+        raise DocumentError("Une remise est comprise entre 0 et 100 %.", field="lines")
+    if line.vat_rate_bp not in VAT_RATES_BP:
+        raise DocumentError("Taux de TVA inconnu : 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.", field="lines")
+    if regime == VatRegime.FRANCHISE and line.vat_rate_bp != 0:
+        raise DocumentError("En franchise en base (art. 293 B du CGI), aucune ligne ne porte de TVA.", field="lines")
+    # Quantity and price are each bounded, their product is not: 10^9 units at 10^9 € would
+    # overflow a database integer.
+    if line_total_cents(line.quantity_milli, line.unit_price_cents, line.discount_bp) > MAX_AMOUNT_CENTS:
+        raise DocumentError(f"Le montant de la ligne « {line.label.strip()[:60]} » est trop élevé : "
+                            "vérifiez la quantité et le prix unitaire.", field="lines")
 
 
 def _check_regime(company: Company, client: Client, regime: str) -> None:
     if regime not in tuple(VatRegime):
         raise DocumentError("Régime de TVA inconnu.", field="vat_regime")
     if company.is_vat_franchise and regime != VatRegime.FRANCHISE:
-        raise DocumentError("Votre entreprise est en franchise en base : la TVA n'est pas applicable.", field="vat_regime")
+        raise DocumentError("Votre entreprise est en franchise en base : la TVA n'est pas applicable.",
+                            field="vat_regime")
     if not company.is_vat_franchise and regime == VatRegime.FRANCHISE:
         raise DocumentError("La franchise en base se règle dans vos réglages d'entreprise.", field="vat_regime")
     if regime == VatRegime.AUTOLIQUIDATION:
         # CGI art. 283-2 nonies and 242 nonies A: both VAT numbers must appear.
         if not client.is_business:
-            raise DocumentError("L'autoliquidation ne concerne que la sous-traitance pour un professionnel du bâtiment.", field="vat_regime")
+            raise DocumentError("L'autoliquidation ne concerne que la sous-traitance "
+                                "pour un professionnel du bâtiment.", field="vat_regime")
         if not client.vat_number:
-            raise DocumentError("Autoliquidation : renseignez d'abord le numéro de TVA intracommunautaire du client (entrepreneur principal).", field="vat_regime")
+            raise DocumentError("Autoliquidation : renseignez d'abord le numéro de TVA intracommunautaire du client "
+                                "(entrepreneur principal).", field="vat_regime")
 
 
 def default_regime(company: Company) -> str:
@@ -219,7 +230,8 @@ def _apply_lines(doc: Document, lines: list[LineInput]) -> None:
             description=line.description.strip(), quantity_milli=0 if is_section else line.quantity_milli,
             unit=(line.unit or "u").strip()[:20], unit_price_cents=0 if is_section else line.unit_price_cents,
             discount_bp=0 if is_section else line.discount_bp, vat_rate_bp=0 if is_section else line.vat_rate_bp,
-            total_ht_cents=0 if is_section else line_total_cents(line.quantity_milli, line.unit_price_cents, line.discount_bp),
+            total_ht_cents=(0 if is_section
+                            else line_total_cents(line.quantity_milli, line.unit_price_cents, line.discount_bp)),
         ))
 
 
@@ -262,7 +274,8 @@ def _check_final_not_negative(doc: Document) -> None:
     for line in net_totals(doc).per_rate:
         if line.base_cents < 0 or line.vat_cents < 0:
             raise DocumentError(
-                f"Au taux de {vat_rate_label(line.rate_bp)}, les acomptes déjà facturés dépassent les lignes de la facture de solde.",
+                f"Au taux de {vat_rate_label(line.rate_bp)}, les acomptes déjà facturés dépassent "
+                "les lignes de la facture de solde.",
                 field="lines",
             )
 
@@ -324,16 +337,19 @@ def duplicate(doc: Document, actor, *, today: date) -> Document:
     company = doc.company
     data = DraftInput(
         client_id=doc.client_id, subject=doc.subject, site_name=doc.site_name, site_address=doc.site_address,
-        notes=doc.notes, vat_regime=doc.vat_regime if doc.vat_regime != VatRegime.FRANCHISE or company.is_vat_franchise else default_regime(company),
+        notes=doc.notes,
+        vat_regime=(doc.vat_regime if doc.vat_regime != VatRegime.FRANCHISE or company.is_vat_franchise
+                    else default_regime(company)),
         payment_terms_days=doc.payment_terms_days,
-        lines=[LineInput(label=l.label, kind=l.kind, description=l.description, quantity_milli=l.quantity_milli or 1000,
-                         unit=l.unit, unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
-                         vat_rate_bp=l.vat_rate_bp) for l in doc.lines],
+        lines=[LineInput(label=line.label, kind=line.kind, description=line.description,
+                         quantity_milli=line.quantity_milli or 1000, unit=line.unit,
+                         unit_price_cents=line.unit_price_cents, discount_bp=line.discount_bp,
+                         vat_rate_bp=line.vat_rate_bp) for line in doc.lines],
     )
     if company.is_vat_franchise != (doc.vat_regime == VatRegime.FRANCHISE):
         # The company changed regime since: rates must follow it.
         data = _replace(data, vat_regime=default_regime(company), lines=[
-            _replace_line(l, vat_rate_bp=0 if company.is_vat_franchise else 2000) for l in data.lines])
+            _replace_line(line, vat_rate_bp=0 if company.is_vat_franchise else 2000) for line in data.lines])
     copy = create_draft(company, actor, Kind(doc.kind), data, today=today)
     events.record(company.id, "duplicated", document=doc, actor=actor, copy_id=copy.id)
     events.record(company.id, "created", document=copy, actor=actor, duplicated_from=doc.display_number)
@@ -369,7 +385,8 @@ def snapshot_parties(company: Company, client: Client) -> dict:
             "email": company.email, "phone": company.phone, "iban": company.iban, "bic": company.bic,
             "insurer_name": company.insurer_name, "insurer_address": company.insurer_address,
             "insurance_policy": company.insurance_policy, "insurance_coverage_area": company.insurance_coverage_area,
-            "late_penalty_rate_bp": company.late_penalty_rate_bp, "early_payment_discount": company.early_payment_discount,
+            "late_penalty_rate_bp": company.late_penalty_rate_bp,
+            "early_payment_discount": company.early_payment_discount,
         },
         "buyer": {
             "name": client.name, "kind": client.kind, "is_business": client.is_business, "siren": client.siren,
@@ -395,16 +412,35 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
     company = doc.company
     if doc.is_issued:
         return doc
+    client = doc.client
+    _check_issuable(doc, company, client, confirm_over_quote=confirm_over_quote)
+    if not _claim_draft(doc, now):
+        return doc
+
+    doc.issue_date = today
+    doc.issued_by_id = getattr(actor, "id", None)
+    _set_validity_or_due_date(doc, company, client, today)
+    _freeze_parties_and_number(doc, company, client, today)
+    _record_issue(doc, actor, company, now)
+    if after_number is not None:
+        after_number(doc)
+    db.session.flush()
+    return doc
+
+
+def _check_issuable(doc: Document, company: Company, client: Client, *, confirm_over_quote: bool) -> None:
+    """Everything a draft must satisfy before it gets a number: the seller's settings, the VAT
+    regime, the lines, a positive amount, then what is particular to a final invoice (its deposits
+    issued, its total against the quote unless confirmed) or a credit note (its amount)."""
     missing = missing_for_documents(company)
     if missing:
         # The seller's identity is a mandatory mention on quotes and invoices alike.
         raise DocumentError("Complétez d'abord vos réglages : il manque " + ", ".join(missing) + ".")
-    client = doc.client
     _check_regime(company, client, doc.vat_regime)
     if doc.kind in (Kind.QUOTE, Kind.INVOICE, Kind.FINAL):
-        _check_lines([LineInput(label=l.label, kind=l.kind, quantity_milli=l.quantity_milli or 1000,
-                                unit_price_cents=l.unit_price_cents, discount_bp=l.discount_bp,
-                                vat_rate_bp=l.vat_rate_bp) for l in doc.lines], doc.vat_regime)
+        _check_lines([LineInput(label=line.label, kind=line.kind, quantity_milli=line.quantity_milli or 1000,
+                                unit_price_cents=line.unit_price_cents, discount_bp=line.discount_bp,
+                                vat_rate_bp=line.vat_rate_bp) for line in doc.lines], doc.vat_regime)
     if doc.kind != Kind.FINAL and doc.total_ttc_cents <= 0 and doc.total_ht_cents <= 0:
         raise DocumentError("Le montant du document doit être positif.")
     if doc.kind == Kind.FINAL:
@@ -414,17 +450,22 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
     if doc.kind == Kind.CREDIT_NOTE:
         _check_credit_amount(doc.credited, doc.total_ttc_cents)
 
-    # Claim the draft: only one of two concurrent "Émettre" gets past this line.
+
+def _claim_draft(doc: Document, now: datetime) -> bool:
+    """Mark the draft issued in the database; only one of two concurrent "Émettre" gets True.
+
+    The document is refreshed either way, so the loser sees the winner's issue."""
     claimed = rows_changed(
         update(Document).where(Document.id == doc.id, Document.issued_at.is_(None))
         .values(issued_at=now, version=Document.version + 1)
     )
     db.session.refresh(doc)
-    if not claimed:
-        return doc
+    return bool(claimed)
 
-    doc.issue_date = today
-    doc.issued_by_id = getattr(actor, "id", None)
+
+def _set_validity_or_due_date(doc: Document, company: Company, client: Client, today: date) -> None:
+    """A quote gets its validity date (the company's default if none was typed), which must not
+    be past; an invoice gets its due date, within the legal limits."""
     if doc.kind == Kind.QUOTE:
         if doc.validity_date is None:
             doc.validity_date = today + timedelta(days=company.quote_validity_days)
@@ -438,6 +479,11 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         except terms.LegalError as exc:
             raise DocumentError(str(exc), field="requested_due_date") from None
         doc.due_date = due
+
+
+def _freeze_parties_and_number(doc: Document, company: Company, client: Client, today: date) -> None:
+    """Freeze what the document will always say: both parties as they are today, the category,
+    the next number of its series and, for an invoice, the payment reference built on it."""
     doc.snapshot = snapshot_parties(company, client)
     # The category printed (and sent in the e-invoice) is frozen with the rest: a later
     # catalogue change must not change what an issued document says.
@@ -447,6 +493,10 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         doc.payment_reference = payment_reference.reference_for_number(doc.number)
     db.session.flush()
 
+
+def _record_issue(doc: Document, actor, company: Company, now: datetime) -> None:
+    """What issuing changes elsewhere (the credited invoice, the invoiced quote, an invoice with
+    nothing left to pay), then the "issued" event."""
     if doc.kind == Kind.CREDIT_NOTE:
         _apply_credit(doc, actor, now)
     if doc.kind == Kind.FINAL and doc.quote is not None:
@@ -456,10 +506,6 @@ def issue(doc: Document, actor, *, today: date, now: datetime | None = None, aft
         doc.paid_in_full_at = now  # e.g. a final invoice fully covered by its deposits
     events.record(company.id, "issued", document=doc, actor=actor, at=now, number=doc.number,
                   amount_cents=doc.net_cents if doc.is_invoice else doc.total_ttc_cents)
-    if after_number is not None:
-        after_number(doc)
-    db.session.flush()
-    return doc
 
 
 # --- quotes: accept, refuse, sent ---------------------------------------------------
@@ -606,8 +652,9 @@ def _check_final_against_quote(doc: Document) -> None:
     if doc.total_ttc_cents * 100 > quote.total_ttc_cents * (100 + FINAL_OVER_QUOTE_PERCENT):
         raise DocumentError(
             f"Le total de cette facture de solde ({format_money(doc.total_ttc_cents)} TTC) dépasse de plus de "
-            f"{FINAL_OVER_QUOTE_PERCENT} % celui du devis accepté {quote.number} ({format_money(quote.total_ttc_cents)} "
-            "TTC). Vérifiez les lignes, ou confirmez si des travaux supplémentaires ont été convenus.",
+            f"{FINAL_OVER_QUOTE_PERCENT} % celui du devis accepté {quote.number} "
+            f"({format_money(quote.total_ttc_cents)} TTC). "
+            "Vérifiez les lignes, ou confirmez si des travaux supplémentaires ont été convenus.",
             field="confirm_over_quote")
 
 
@@ -669,7 +716,8 @@ def _check_credit_amount(invoice: Document | None, amount_cents: int) -> None:
     available = creditable_cents(invoice)
     if amount_cents > available:
         raise DocumentError(
-            f"L'avoir ({format_money(amount_cents)}) dépasse ce qui reste dû sur la facture ({format_money(available)}). "
+            f"L'avoir ({format_money(amount_cents)}) dépasse ce qui reste dû sur la facture "
+            f"({format_money(available)}). "
             "Annulez d'abord un paiement si vous avez remboursé le client.",
             field="lines",
         )
@@ -690,7 +738,8 @@ def create_credit_note(invoice: Document, actor, *, today: date, full: bool, rea
     )
     if full:
         if invoice.paid_cents:
-            raise DocumentError("Des paiements sont enregistrés sur cette facture : faites un avoir partiel du reste dû.")
+            raise DocumentError("Des paiements sont enregistrés sur cette facture : "
+                                "faites un avoir partiel du reste dû.")
         remaining = net_totals(invoice) - _credited_share(invoice)
         for position, vat in enumerate(remaining.per_rate):
             doc.lines.append(DocumentLine(
@@ -783,4 +832,5 @@ class JobBalance:
 
 def job_balance(quote: Document) -> JobBalance:
     """Per job (quote): quote total, invoiced so far (deposits + final), paid, left to pay."""
-    return JobBalance(quote.total_ttc_cents, _balance(Document.company_id == quote.company_id, Document.quote_id == quote.id))
+    return JobBalance(quote.total_ttc_cents,
+                      _balance(Document.company_id == quote.company_id, Document.quote_id == quote.id))

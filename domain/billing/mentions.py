@@ -40,9 +40,9 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date, due: date
             mentions.append(
                 "Si ce devis est signé hors de nos locaux (à votre domicile, par exemple), vous disposez d'un "
                 "délai de rétractation de 14 jours à compter de la signature (art. L221-18 du Code de la "
-                "consommation), sauf travaux urgents d'entretien ou de réparation que vous avez demandés (art. L221-28). "
-                "Pour l'exercer, envoyez-nous avant la fin du délai le formulaire joint en dernière page ou toute "
-                "déclaration dénuée d'ambiguïté (art. L221-21)."
+                "consommation), sauf travaux urgents d'entretien ou de réparation que vous avez demandés "
+                "(art. L221-28). Pour l'exercer, envoyez-nous avant la fin du délai le formulaire joint "
+                "en dernière page ou toute déclaration dénuée d'ambiguïté (art. L221-21)."
             )
     if doc.kind in INVOICE_KINDS:
         if buyer.get("is_business"):
@@ -50,7 +50,8 @@ def legal_mentions(doc: Document, seller: dict, buyer: dict, on: date, due: date
             # D441-5: the 40 € fixed indemnity, printed as an amount, professional buyers only.
             mentions.append(
                 f"Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
-                f"{formatting.format_money(terms.RECOVERY_INDEMNITY_CENTS)} (art. L441-10 et D441-5 du Code de commerce)."
+                f"{formatting.format_money(terms.RECOVERY_INDEMNITY_CENTS)} "
+                f"(art. L441-10 et D441-5 du Code de commerce)."
             )
         else:
             mentions.append("En cas de retard de paiement, des intérêts au taux légal courent à compter de la "
@@ -87,7 +88,8 @@ def _penalty_mention(contract_rate_bp: int | None, due: date, company_id: int) -
                 f"{tail}")
     rate = terms.b2b_penalty_rate_bp(due, contract_rate_bp=None, ecb_table=tables.ecb)
     half = "premier" if start.month == 1 else "second"
-    return f"Pénalités de retard au {formula}, soit {format_percent_bp(rate)} l'an au {half} semestre {start.year}, {tail}"
+    return (f"Pénalités de retard au {formula}, soit {format_percent_bp(rate)} l'an "
+            f"au {half} semestre {start.year}, {tail}")
 
 
 def payment_terms_sentence(doc: Document, due: date | None, issue: date) -> str | None:

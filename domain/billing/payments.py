@@ -30,7 +30,8 @@ class PaymentInput:
     reference: str = ""
 
 
-def record_payment(invoice: Document, actor, data: PaymentInput, *, today: date, now: datetime | None = None) -> Payment:
+def record_payment(invoice: Document, actor, data: PaymentInput, *, today: date,
+                   now: datetime | None = None) -> Payment:
     """Record money received on an issued invoice; refuses 0, overpayment and future dates.
 
     The balance check and the running sum are one conditional UPDATE, so two payments

@@ -92,15 +92,27 @@ def status_of(doc: Document, today: date) -> str:
     if doc.kind == Kind.CREDIT_NOTE:
         return ISSUED
     if doc.kind == Kind.QUOTE:
-        if doc.invoiced_at is not None:
-            return INVOICED
-        if doc.refused_at is not None:
-            return REFUSED
-        if doc.accepted_at is not None:
-            return ACCEPTED
-        if doc.validity_date is not None and doc.validity_date < today:
-            return EXPIRED
-        return PENDING
+        return _quote_status(doc, today)
+    return _invoice_status(doc, today)
+
+
+def _quote_status(doc: Document, today: date) -> str:
+    """An issued quote: invoiced, else refused, else accepted, else expired past its validity
+    date, else still pending (the first that applies, as in quote_status_expr)."""
+    if doc.invoiced_at is not None:
+        return INVOICED
+    if doc.refused_at is not None:
+        return REFUSED
+    if doc.accepted_at is not None:
+        return ACCEPTED
+    if doc.validity_date is not None and doc.validity_date < today:
+        return EXPIRED
+    return PENDING
+
+
+def _invoice_status(doc: Document, today: date) -> str:
+    """An issued invoice: cancelled by credit notes, else paid, else late, else partly paid,
+    else sent, else still to send (the first that applies, as in invoice_status_expr)."""
     assert doc.kind in INVOICE_KINDS
     if doc.net_cents > 0 and doc.credited_cents >= doc.net_cents:
         return CANCELLED

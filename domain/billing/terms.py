@@ -190,29 +190,21 @@ ECB_MRO_RATES: tuple[tuple[date, int], ...] = (
 #   https://juriblio.fr/arretes/arrete-du-15-decembre-2025/187383136 (2026-H1, arrêté of
 #     15 December 2025, JORF of 26 December 2025); confirmed by
 #     https://www.legifiscal.fr/actualites-fiscales/4371-taux-interet-legal-1er-semestre-2026.html
-# The tables stop at 2026-H1: no source found for the arrêté fixing the second half of 2026.
-LEGAL_RATES_CONSUMER_CREDITOR: tuple[tuple[date, int], ...] = (
-    (date(2022, 1, 1), 313),
-    (date(2022, 7, 1), 315),
-    (date(2023, 1, 1), 447),
-    (date(2023, 7, 1), 682),
-    (date(2024, 1, 1), 801),
-    (date(2024, 7, 1), 816),
-    (date(2025, 1, 1), 721),
-    (date(2025, 7, 1), 665),
-    (date(2026, 1, 1), 667),
+# The table stops at 2026-H1: no source found for the arrêté fixing the second half of 2026.
+# Each arrêté fixes both categories: (first day of the half-year, consumer creditor, other cases).
+_LEGAL_RATES: tuple[tuple[date, int, int], ...] = (
+    (date(2022, 1, 1), 313, 76),
+    (date(2022, 7, 1), 315, 77),
+    (date(2023, 1, 1), 447, 206),
+    (date(2023, 7, 1), 682, 422),
+    (date(2024, 1, 1), 801, 507),
+    (date(2024, 7, 1), 816, 492),
+    (date(2025, 1, 1), 721, 371),
+    (date(2025, 7, 1), 665, 276),
+    (date(2026, 1, 1), 667, 262),
 )
-LEGAL_RATES_OTHER: tuple[tuple[date, int], ...] = (
-    (date(2022, 1, 1), 76),
-    (date(2022, 7, 1), 77),
-    (date(2023, 1, 1), 206),
-    (date(2023, 7, 1), 422),
-    (date(2024, 1, 1), 507),
-    (date(2024, 7, 1), 492),
-    (date(2025, 1, 1), 371),
-    (date(2025, 7, 1), 276),
-    (date(2026, 1, 1), 262),
-)
+LEGAL_RATES_CONSUMER_CREDITOR: tuple[tuple[date, int], ...] = tuple((start, rate) for start, rate, _ in _LEGAL_RATES)
+LEGAL_RATES_OTHER: tuple[tuple[date, int], ...] = tuple((start, rate) for start, _, rate in _LEGAL_RATES)
 
 
 def half_year_start(day: date) -> date:

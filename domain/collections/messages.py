@@ -145,14 +145,32 @@ MAX_NODES = 600  # names, conditions and text pieces of one template
 def check(text: str, *, what: str = "Le modèle") -> None:
     """Refuse syntax errors, unknown variables, anything beyond {{ var }} and {% if %}, and
     templates too big or too deeply nested to compile and render safely; then compile it."""
+    tree = _parse(text, what)
+    _check_nodes(tree, what)
+    if _depth(tree) > MAX_NESTING:
+        raise TemplateError(f"{what} est trop complexe : au plus {MAX_NESTING} conditions imbriquées "
+                            "(et, ou, non compris).")
+    try:
+        _env.from_string(text)  # what render will do: it must work now, not in tomorrow's run
+    except (RecursionError, SyntaxError, MemoryError, TemplateSyntaxError):
+        raise TemplateError(f"{what} est trop complexe pour être utilisé : simplifiez-le.") from None
+
+
+def _parse(text: str, what: str) -> nodes.Template:
+    """The template's syntax tree, once its length is within bounds and its syntax is right."""
     if len(text) > MAX_TEMPLATE_CHARS:
         raise TemplateError(f"{what} est trop long (20 000 caractères au plus).")
     try:
-        tree = _env.parse(text)
+        return _env.parse(text)
     except TemplateSyntaxError as exc:
-        raise TemplateError(f"{what} contient une erreur de syntaxe ligne {exc.lineno} : vérifiez les {{{{ }}}} et {{% %}}.") from None
+        raise TemplateError(f"{what} contient une erreur de syntaxe ligne {exc.lineno} : "
+                            f"vérifiez les {{{{ }}}} et {{% %}}.") from None
     except RecursionError:
         raise TemplateError(f"{what} est trop complexe : au plus {MAX_NESTING} conditions imbriquées.") from None
+
+
+def _check_nodes(tree: nodes.Template, what: str) -> None:
+    """Only known variables, text and {% if %} conditions, and no more than MAX_NODES of them."""
     count = 0
     for node in tree.find_all(nodes.Node):
         count += 1
@@ -166,13 +184,6 @@ def check(text: str, *, what: str = "Le modèle") -> None:
     if count > MAX_NODES:
         raise TemplateError(f"{what} est trop complexe ({count} éléments, {MAX_NODES} au plus) : simplifiez les "
                             "conditions.")
-    if _depth(tree) > MAX_NESTING:
-        raise TemplateError(f"{what} est trop complexe : au plus {MAX_NESTING} conditions imbriquées "
-                            "(et, ou, non compris).")
-    try:
-        _env.from_string(text)  # what render will do: it must work now, not in tomorrow's run
-    except (RecursionError, SyntaxError, MemoryError, TemplateSyntaxError):
-        raise TemplateError(f"{what} est trop complexe pour être utilisé : simplifiez-le.") from None
 
 
 _NESTING_NODES = (nodes.If, nodes.And, nodes.Or, nodes.Not)
@@ -218,7 +229,8 @@ def get(company_id: int, key: str) -> Template:
     """The company's version of a template, or the French default."""
     if key not in TEMPLATE_KEYS:
         raise KeyError(key)
-    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id, MessageTemplate.key == key))
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id,
+                                                          MessageTemplate.key == key))
     if row is None:
         subject, body = DEFAULTS[key]
         return Template(key, subject, body, False)
@@ -236,7 +248,8 @@ def save(company_id: int, key: str, subject: str, body: str) -> None:
         raise TemplateError("Le message ne peut pas être vide.")
     check(subject, what="L'objet")
     check(body, what="Le message")
-    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id, MessageTemplate.key == key))
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id,
+                                                          MessageTemplate.key == key))
     if row is None:
         db.session.add(MessageTemplate(company_id=company_id, key=key, subject=subject, body=body))
     else:
@@ -246,7 +259,8 @@ def save(company_id: int, key: str, subject: str, body: str) -> None:
 
 def reset(company_id: int, key: str) -> None:
     """Go back to the French default."""
-    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id, MessageTemplate.key == key))
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.company_id == company_id,
+                                                          MessageTemplate.key == key))
     if row is not None:
         db.session.delete(row)
         db.session.flush()

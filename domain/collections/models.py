@@ -72,7 +72,8 @@ class Send(Model):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     attachments: Mapped[list] = mapped_column(JSON, default=list)  # file names
-    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending | sent | failed | awaiting_confirmation
+    # sending | sent | failed | awaiting_confirmation
+    status: Mapped[str] = mapped_column(String(20), default="sending")
     error: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -103,12 +103,14 @@ def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | No
     buyer = (invoice.snapshot or {}).get("buyer", {})
     professional = buyer.get("is_business", invoice.client.is_business)
     if professional:
-        contract = (invoice.snapshot or {}).get("seller", {}).get("late_penalty_rate_bp", invoice.company.late_penalty_rate_bp)
+        contract = (invoice.snapshot or {}).get("seller", {}).get("late_penalty_rate_bp",
+                                                                  invoice.company.late_penalty_rate_bp)
 
         def rate_for(day):
             return terms.b2b_penalty_rate_bp(day, contract_rate_bp=contract, ecb_table=tables.ecb)
 
-        interest = _interest_on_balance(steps, invoice.due_date + timedelta(days=1), end, rate_for) if end > invoice.due_date else 0
+        interest = (_interest_on_balance(steps, invoice.due_date + timedelta(days=1), end, rate_for)
+                    if end > invoice.due_date else 0)
         provisional = None if contract else _first_carried(tables.provisional_ecb, invoice.due_date, end)
         return InvoicePenalties(interest, terms.RECOVERY_INDEMNITY_CENTS, late, rate_for(end), "b2b", provisional)
     if invoice.formal_notice_at is None:
@@ -116,7 +118,8 @@ def invoice_penalties(invoice: Document, today: date, *, tables: RateTables | No
     start = max(invoice.formal_notice_at.date(), invoice.due_date)
     if end <= start:
         return InvoicePenalties(0, 0, late, None, "b2c", None)
-    interest = _interest_on_balance(steps, start + timedelta(days=1), end, lambda d: terms.rate_on(tables.legal_other, d))
+    interest = _interest_on_balance(steps, start + timedelta(days=1), end,
+                                    lambda d: terms.rate_on(tables.legal_other, d))
     provisional = _first_carried(tables.provisional_legal, start, end)
     return InvoicePenalties(interest, 0, late, terms.rate_on(tables.legal_other, end), "b2c", provisional)
 

@@ -90,7 +90,8 @@ def clean_vat_number(value: str) -> str:
     if compact.startswith("FR"):
         rest = compact[2:]
         if not re.fullmatch(r"[0-9A-Z]{2}\d{9}", rest):
-            raise InvalidValue("Un numéro de TVA français s'écrit FR, une clé de 2 caractères puis le SIREN (9 chiffres).")
+            raise InvalidValue("Un numéro de TVA français s'écrit FR, une clé de 2 caractères "
+                               "puis le SIREN (9 chiffres).")
         key, siren = rest[:2], rest[2:]
         if key.isdigit() and int(key) != fr_vat_key(siren):
             raise InvalidValue("Ce numéro de TVA français ne correspond pas à sa clé : vérifiez-le.")

@@ -29,16 +29,12 @@ from domain.core.clock import today_in
 from domain.core.conditional import rows_changed
 from domain.core.models import Event
 from domain.core.orm import utcnow
-from domain.einvoicing import rules, work
+from domain.einvoicing import rules, sending, work
 from domain.einvoicing.models import CANCELLED, FAILED, QUEUED, SENT, CashReport, Transmission
 from extensions import db
 from output.platform import (
     Party,
     PlatformClient,
-    PlatformError,
-    PlatformTimeout,
-    RateLimited,
-    RequestRejected,
     build_status_message,
     flow_info_for_lifecycle,
     tracking_id,
@@ -148,21 +144,9 @@ def send_one(row: CashReport, client: PlatformClient, *, now: datetime | None = 
         reason="Annulation d'un encaissement" if row.kind == CANCELLATION else "")
     filename = f"CDV-212-{doc.issued_number}-{row.payment_id}{'-annulation' if row.kind == CANCELLATION else ''}.xml"
     info = flow_info_for_lifecycle(message, tracking=row.tracking_id, filename=filename)
-    db.session.commit()
-    try:
-        submitted = (client.submit_flow_once if attempt > 1 else client.submit_flow)(info, message, filename)
-    except (PlatformTimeout, RateLimited) as exc:
-        work.retry_later(row, attempt, now, exc.message_fr, retry_after=getattr(exc, "retry_after", None) or 5)
-        db.session.commit()
-        return QUEUED
-    except RequestRejected as exc:
-        work.finish(row, attempt, state=FAILED, last_error=exc.message_fr)
-        db.session.commit()
-        return FAILED
-    except PlatformError as exc:
-        work.retry_later(row, attempt, now, exc.message_fr, retry_after=getattr(exc, "retry_after", None))
-        db.session.commit()
-        return QUEUED
+    submitted = sending.submit(row, attempt, client, info, message, filename, now)
+    if isinstance(submitted, str):
+        return submitted
     if work.finish(row, attempt, state=SENT, flow_id=submitted.flow_id, submitted_at=submitted.submitted_at,
                    ack_status="Pending", sent_at=now, last_error=""):
         total = sum(cents for _, cents in row.amounts)

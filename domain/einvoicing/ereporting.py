@@ -35,11 +35,10 @@ from sqlalchemy import select
 from domain.billing.models import Document, Kind, Payment
 from domain.core.models import Company
 from domain.core.orm import utcnow
-from domain.einvoicing import rules, work
+from domain.einvoicing import rules, sending, work
 from domain.einvoicing.cashin import amounts_by_rate
 from domain.einvoicing.connection import settings_of
 from domain.einvoicing.models import (
-    FAILED,
     FILING_MONTHLY,
     FILING_QUARTERLY,
     FILING_SIMPLIFIED,
@@ -50,10 +49,6 @@ from domain.einvoicing.models import (
 from extensions import db
 from output.platform import (
     PlatformClient,
-    PlatformError,
-    PlatformTimeout,
-    RateLimited,
-    RequestRejected,
     flow_info_for_ereporting,
     tracking_id,
 )
@@ -237,21 +232,9 @@ def send_one(row: EReport, client: PlatformClient, *, now: datetime | None = Non
     data = row.content
     filename = f"ereporting-{row.kind}-{row.period_start:%Y%m%d}.xml"
     info = flow_info_for_ereporting(data, tracking=row.tracking_id, filename=filename)
-    db.session.commit()
-    try:
-        submitted = (client.submit_flow_once if attempt > 1 else client.submit_flow)(info, data, filename)
-    except (PlatformTimeout, RateLimited) as exc:
-        work.retry_later(row, attempt, now, exc.message_fr, retry_after=getattr(exc, "retry_after", None) or 5)
-        db.session.commit()
-        return QUEUED
-    except RequestRejected as exc:
-        work.finish(row, attempt, state=FAILED, last_error=exc.message_fr)
-        db.session.commit()
-        return FAILED
-    except PlatformError as exc:
-        work.retry_later(row, attempt, now, exc.message_fr)
-        db.session.commit()
-        return QUEUED
+    submitted = sending.submit(row, attempt, client, info, data, filename, now)
+    if isinstance(submitted, str):
+        return submitted
     work.finish(row, attempt, state=SENT, flow_id=submitted.flow_id, submitted_at=submitted.submitted_at,
                 ack_status="Pending", sent_at=now, last_error="")
     db.session.commit()

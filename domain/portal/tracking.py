@@ -45,7 +45,8 @@ def _bump(doc: Document, what: str, now: datetime) -> bool:
     if not counted:
         try:
             with db.session.begin_nested():
-                db.session.add(table(document_id=doc.id, company_id=doc.company_id, **{count: 1, first: now, last: now}))
+                db.session.add(table(document_id=doc.id, company_id=doc.company_id,
+                                     **{count: 1, first: now, last: now}))
             return True
         except IntegrityError:  # created by a concurrent hit in between: count on it
             rows_changed(update(table).where(table.document_id == doc.id)
@@ -205,4 +206,5 @@ def lifecycle(doc: Document) -> Lifecycle:
 
 
 def response_kind_label(kind: str) -> str:
-    return {RESPONSE_ACCEPT: "Bon pour accord", RESPONSE_REFUSE: "Refus", RESPONSE_PROMISE: "Promesse de paiement"}[kind]
+    return {RESPONSE_ACCEPT: "Bon pour accord", RESPONSE_REFUSE: "Refus",
+            RESPONSE_PROMISE: "Promesse de paiement"}[kind]

@@ -123,14 +123,8 @@ def build_status_message(*, message_id: str, status: int, invoice_number: str, i
     `amounts_by_rate` maps a VAT rate (percent) to the amount received at that rate, in cents;
     it is required for 212 Encaissée. `created_at` is the message's own timestamp (aware datetime).
     """
-    if status not in STATUS_LABELS:
-        raise ValueError(f"unknown lifecycle status {status}")
-    if not message_id or not invoice_number:
-        raise ValueError("message_id and invoice_number are required")
-    if not _SIREN.match(seller.siren) or (buyer is not None and not _SIREN.match(buyer.siren)):
-        raise ValueError("a SIREN is 9 digits")
-    if created_at.tzinfo is None:
-        raise ValueError("created_at must be an aware datetime")
+    _check_status_arguments(status=status, message_id=message_id, invoice_number=invoice_number, seller=seller,
+                            buyer=buyer, created_at=created_at)
     amounts = dict(amounts_by_rate or {})
     if status == Status.ENCAISSEE and not amounts:
         raise ValueError("212 Encaissée needs the amount received per VAT rate")
@@ -139,10 +133,35 @@ def build_status_message(*, message_id: str, status: int, invoice_number: str, i
     context = _el(root, "rsm", "ExchangedDocumentContext")
     _el(_el(context, "ram", "BusinessProcessSpecifiedDocumentContextParameter"), "ram", "ID", BUSINESS_PROCESS)
     _el(_el(context, "ram", "GuidelineSpecifiedDocumentContextParameter"), "ram", "ID", GUIDELINE)
+    _exchanged_document(root, message_id=message_id, name=f"{invoice_number} {status} {STATUS_LABELS[status]}",
+                        created_at=created_at, seller=seller, buyer=buyer, to_public_portal=to_public_portal)
+    ref = _referenced_invoice(root, status=status, status_date=status_date, invoice_number=invoice_number,
+                              invoice_type_code=invoice_type_code, invoice_issue_date=invoice_issue_date,
+                              seller=seller)
+    _document_status(ref, reason_code=reason_code, reason=reason, amounts=amounts, currency=currency)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
+
+def _check_status_arguments(*, status: int, message_id: str, invoice_number: str, seller: Party,
+                            buyer: Party | None, created_at: dt.datetime) -> None:
+    """A known status, a message id and an invoice number, SIRENs of 9 digits, an aware timestamp."""
+    if status not in STATUS_LABELS:
+        raise ValueError(f"unknown lifecycle status {status}")
+    if not message_id or not invoice_number:
+        raise ValueError("message_id and invoice_number are required")
+    if not _SIREN.match(seller.siren) or (buyer is not None and not _SIREN.match(buyer.siren)):
+        raise ValueError("a SIREN is 9 digits")
+    if created_at.tzinfo is None:
+        raise ValueError("created_at must be an aware datetime")
+
+
+def _exchanged_document(root, *, message_id: str, name: str, created_at: dt.datetime, seller: Party,
+                        buyer: Party | None, to_public_portal: bool) -> None:
+    """The message itself: its id, name and timestamp, the seller who issues it and its recipients
+    (the buyer if known, the public portal when asked)."""
     exchanged = _el(root, "rsm", "ExchangedDocument")
     _el(exchanged, "ram", "ID", message_id)
-    _el(exchanged, "ram", "Name", f"{invoice_number} {status} {STATUS_LABELS[status]}")
+    _el(exchanged, "ram", "Name", name)
     _el(_el(exchanged, "ram", "IssueDateTime"), "udt", "DateTimeString", _datetime_204(created_at), format="204")
     _party(exchanged, "IssuerTradeParty", seller, "SE")
     if buyer is not None:
@@ -154,6 +173,11 @@ def build_status_message(*, message_id: str, status: int, invoice_number: str, i
         _el(portal, "ram", "Name", "PPF")
         _el(portal, "ram", "RoleCode", "DFH")
 
+
+def _referenced_invoice(root, *, status: int, status_date: dt.date | dt.datetime, invoice_number: str,
+                        invoice_type_code: str, invoice_issue_date: dt.date, seller: Party):
+    """The acknowledgement (a status set by a trading party, and when) and the invoice it is about:
+    number, type, issue date, the status code and label, the seller; returns the invoice's element."""
     ack = _el(root, "rsm", "AcknowledgementDocument")
     _el(_el(ack, "ram", "MultipleReferencesIndicator"), "udt", "Indicator", "false")
     _el(ack, "ram", "TypeCode", TYPE_CODE_PARTY)
@@ -168,6 +192,12 @@ def build_status_message(*, message_id: str, status: int, invoice_number: str, i
     issuer = _el(ref, "ram", "IssuerTradeParty")
     _el(issuer, "ram", "GlobalID", seller.siren, schemeID=SCHEME_SIREN)
     _el(issuer, "ram", "RoleCode", "SE")
+    return ref
+
+
+def _document_status(ref, *, reason_code: str, reason: str, amounts: Mapping[Decimal | str, int],
+                     currency: str) -> None:
+    """The status's detail: its reason if any, and per VAT rate (lowest first) the amount received."""
     detail = _el(ref, "ram", "SpecifiedDocumentStatus")
     if reason_code:
         _el(detail, "ram", "ReasonCode", reason_code)
@@ -179,7 +209,6 @@ def build_status_message(*, message_id: str, status: int, invoice_number: str, i
         _el(characteristic, "ram", "TypeCode", AMOUNT_RECEIVED)
         _el(characteristic, "ram", "ValueAmount", cents_to_text(amounts[rate]), currencyID=currency)
         _el(characteristic, "ram", "ValuePercent", rate_text(rate))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _party(parent, element: str, party: Party, role: str) -> None:
@@ -245,50 +274,60 @@ def parse_status_message(data: bytes) -> LifecycleMessage:
         raise ValueError(f"not well-formed XML: {exc}") from None
     if root.tag != _q("rsm", "CrossDomainAcknowledgementAndResponse"):
         raise ValueError("not a CDAR message")
-
-    def text(node, path: str) -> str:
-        found = node.find(path, NS)
-        return (found.text or "").strip() if found is not None else ""
-
     exchanged = root.find("rsm:ExchangedDocument", NS)
     if exchanged is None:
         raise ValueError("CDAR without ExchangedDocument")
-    sender_role = text(exchanged, "ram:SenderTradeParty/ram:RoleCode")
-    issuer_role = text(exchanged, "ram:IssuerTradeParty/ram:RoleCode") or sender_role
+    sender_role = _text(exchanged, "ram:SenderTradeParty/ram:RoleCode")
+    issuer_role = _text(exchanged, "ram:IssuerTradeParty/ram:RoleCode") or sender_role
     ack = root.find("rsm:AcknowledgementDocument", NS)
     if ack is None:
         raise ValueError("CDAR without AcknowledgementDocument")
-    status_at = _parse_204(text(ack, "ram:IssueDateTime/udt:DateTimeString"))
-    reports = []
-    for ref in ack.findall("ram:ReferenceReferencedDocument", NS):
-        code = text(ref, "ram:ProcessConditionCode")
-        if not code.isdigit():
-            raise ValueError("a referenced document without ProcessConditionCode")
-        issue = _parse_204(text(ref, "ram:FormattedIssueDateTime/qdt:DateTimeString"))
-        amounts = []
-        for characteristic in ref.findall("ram:SpecifiedDocumentStatus/ram:SpecifiedDocumentCharacteristic", NS):
-            if text(characteristic, "ram:TypeCode") != AMOUNT_RECEIVED:
-                continue
-            amounts.append((rate_text(text(characteristic, "ram:ValuePercent") or "0"),
-                            text_to_cents(text(characteristic, "ram:ValueAmount"))))
-        reports.append(StatusReport(
-            invoice_number=text(ref, "ram:IssuerAssignedID"),
-            invoice_issue_date=issue.date() if issue else None,
-            invoice_type_code=text(ref, "ram:TypeCode"),
-            seller_siren=text(ref, "ram:IssuerTradeParty/ram:GlobalID"),
-            status=int(code),
-            status_label=text(ref, "ram:ProcessCondition") or STATUS_LABELS.get(int(code), ""),
-            status_at=status_at,
-            reason_code=text(ref, "ram:SpecifiedDocumentStatus/ram:ReasonCode"),
-            reason=text(ref, "ram:SpecifiedDocumentStatus/ram:Reason"),
-            amounts_by_rate=tuple(amounts),
-        ))
+    status_at = _parse_204(_text(ack, "ram:IssueDateTime/udt:DateTimeString"))
+    reports = [_status_report(ref, status_at) for ref in ack.findall("ram:ReferenceReferencedDocument", NS)]
     if not reports:
         raise ValueError("CDAR without a referenced invoice")
     return LifecycleMessage(
-        message_id=text(exchanged, "ram:ID"),
-        created_at=_parse_204(text(exchanged, "ram:IssueDateTime/udt:DateTimeString")),
-        type_code=text(ack, "ram:TypeCode"),
+        message_id=_text(exchanged, "ram:ID"),
+        created_at=_parse_204(_text(exchanged, "ram:IssueDateTime/udt:DateTimeString")),
+        type_code=_text(ack, "ram:TypeCode"),
         issuer_role=issuer_role,
         statuses=tuple(reports),
     )
+
+
+def _text(node, path: str) -> str:
+    """The stripped text at `path` under `node`, '' when the element is absent or empty."""
+    found = node.find(path, NS)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _status_report(ref, status_at: dt.datetime | None) -> StatusReport:
+    """One referenced invoice and its status; ValueError when the status code is missing."""
+    code = _text(ref, "ram:ProcessConditionCode")
+    if not code.isdigit():
+        raise ValueError("a referenced document without ProcessConditionCode")
+    issue = _parse_204(_text(ref, "ram:FormattedIssueDateTime/qdt:DateTimeString"))
+    amounts = _amounts_received(ref)
+    return StatusReport(
+        invoice_number=_text(ref, "ram:IssuerAssignedID"),
+        invoice_issue_date=issue.date() if issue else None,
+        invoice_type_code=_text(ref, "ram:TypeCode"),
+        seller_siren=_text(ref, "ram:IssuerTradeParty/ram:GlobalID"),
+        status=int(code),
+        status_label=_text(ref, "ram:ProcessCondition") or STATUS_LABELS.get(int(code), ""),
+        status_at=status_at,
+        reason_code=_text(ref, "ram:SpecifiedDocumentStatus/ram:ReasonCode"),
+        reason=_text(ref, "ram:SpecifiedDocumentStatus/ram:Reason"),
+        amounts_by_rate=amounts,
+    )
+
+
+def _amounts_received(ref) -> tuple[tuple[str, int], ...]:
+    """The (VAT rate, cents received) pairs of a status, in document order (MEN characteristics only)."""
+    amounts = []
+    for characteristic in ref.findall("ram:SpecifiedDocumentStatus/ram:SpecifiedDocumentCharacteristic", NS):
+        if _text(characteristic, "ram:TypeCode") != AMOUNT_RECEIVED:
+            continue
+        amounts.append((rate_text(_text(characteristic, "ram:ValuePercent") or "0"),
+                        text_to_cents(_text(characteristic, "ram:ValueAmount"))))
+    return tuple(amounts)

@@ -2,7 +2,7 @@
 reminders forever with successive promises, a payment cannot be dated a century back, and a
 final invoice far above its accepted quote needs an explicit confirmation."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -31,7 +31,7 @@ def ctx(app):
 
 
 def _promise(link, pay_on, today, hour=10):
-    now = datetime.combine(today, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=hour)
+    now = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=hour)
     return answers.promise(link, full_name="Hélène Dupont", pay_on=pay_on, ip="203.0.113.7", user_agent="x",
                            today=today, now=now)
 

@@ -3,7 +3,7 @@ with evidence) and the open/view counters (exact under concurrency), on SQLite a
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from tests.support.concurrency import run_concurrently
 from web.urls import link_secret
 
 TODAY = date(2026, 11, 23)
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -105,8 +105,8 @@ def test_drafts_never_get_a_link(ctx):
 def test_accept_records_evidence_and_is_idempotent(ctx):
     company, user, client, quote = ctx
     link = portal.ensure_link(quote, user, now=NOW, secret=link_secret())
-    out = answers.accept(link, full_name="  Hélène   Dupont ", agreed=True, ip="203.0.113.7", user_agent="Mozilla/5.0 Test",
-                        today=TODAY, now=NOW)
+    out = answers.accept(link, full_name="  Hélène   Dupont ", agreed=True, ip="203.0.113.7",
+                         user_agent="Mozilla/5.0 Test", today=TODAY, now=NOW)
     assert out.changed
     stored = db.session.scalar(select(StoredFile).where(StoredFile.document_id == quote.id))
     response = db.session.scalar(select(ClientResponse))
@@ -186,14 +186,17 @@ def test_concurrent_accepts_record_once(app, ctx):
 
     def accept(i):
         link = portal.resolve(token)
-        return answers.accept(link, full_name=f"Client {i}", agreed=True, ip="1.2.3.4", user_agent="", today=TODAY).changed
+        return answers.accept(link, full_name=f"Client {i}", agreed=True, ip="1.2.3.4", user_agent="",
+                              today=TODAY).changed
 
     results, errors = run_concurrently(app, list(range(6)), accept)
     db.session.rollback()  # end the snapshot taken before the threads ran
     # a loser may see the winner's row or fail on the unique index; never two acceptances
-    assert results.count(True) == 1 and all(e.__class__.__name__ in ("IntegrityError", "StaleDataError") for e in errors)
+    assert results.count(True) == 1
+    assert all(e.__class__.__name__ in ("IntegrityError", "StaleDataError") for e in errors)
     assert db.session.scalar(select(func.count(ClientResponse.id)).where(ClientResponse.document_id == quote_id)) == 1
-    assert db.session.scalar(select(func.count(Event.id)).where(Event.document_id == quote_id, Event.kind == "accepted")) == 1
+    assert db.session.scalar(select(func.count(Event.id))
+                             .where(Event.document_id == quote_id, Event.kind == "accepted")) == 1
 
 
 # --- counters ---------------------------------------------------------------------------
@@ -213,7 +216,8 @@ def test_views_are_counted_exactly_under_concurrency(app, ctx):
     db.session.rollback()  # end the snapshot taken before the threads ran
     row = db.session.get(DocumentTracking, quote_id)
     assert row.views == 12 and row.first_viewed_at is not None and row.opens == 0
-    assert db.session.scalar(select(func.count(Event.id)).where(Event.document_id == quote_id, Event.kind == "viewed")) == 1
+    assert db.session.scalar(select(func.count(Event.id))
+                             .where(Event.document_id == quote_id, Event.kind == "viewed")) == 1
 
 
 def _send(company, doc, token="pixel-token-0123456789abcdef"):

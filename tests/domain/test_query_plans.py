@@ -77,7 +77,7 @@ def test_overdue_and_open_lists_use_the_partial_index(data):
     company_id = data["company"].id
     for filters in (DocumentFilters(overdue=True, per_page=50), DocumentFilters(open=True),
                     DocumentFilters(status="partiellement_payee")):
-        plans = _plans_of(lambda: lists.list_documents(company_id, filters, today=T))
+        plans = _plans_of(lambda filters=filters: lists.list_documents(company_id, filters, today=T))
         counted = [p for s, p in plans if "count(documents.id)" in s]
         assert counted and "ix_documents_open" in counted[0], (filters, counted)
 

@@ -2,7 +2,7 @@
 
 import io
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -78,9 +78,11 @@ def test_one_tap_reminder_arrives_with_pdfs_and_moves_level(ctx, smtp_server):
     assert "1\u202f000,00\xa0€" in body and doc.number in body
     files = {part.get_filename(): part.get_content() for part in msg.iter_attachments()}
     assert set(files) == {f"Facture-{doc.number}-Dupont.pdf", "Reste-a-payer-2026-10-12-Dupont.pdf"}
-    invoice_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files[f"Facture-{doc.number}-Dupont.pdf"])).pages)
+    invoice_pdf = PdfReader(io.BytesIO(files[f"Facture-{doc.number}-Dupont.pdf"]))
+    invoice_text = "".join(p.extract_text() for p in invoice_pdf.pages)
     assert doc.number in invoice_text
-    statement_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["Reste-a-payer-2026-10-12-Dupont.pdf"])).pages)
+    statement_pdf = PdfReader(io.BytesIO(files["Reste-a-payer-2026-10-12-Dupont.pdf"]))
+    statement_text = "".join(p.extract_text() for p in statement_pdf.pages)
     assert "Reste à payer" in statement_text and doc.number in statement_text
     doc = db.session.get(Document, doc.id)
     assert doc.reminder_level == 1 and doc.last_reminder_at is not None
@@ -108,7 +110,8 @@ def test_server_down_leaves_level_and_retry_works(ctx, smtp_server, app):
     doc = db.session.get(Document, doc.id)
     assert doc.reminder_level == 0 and doc.last_reminder_at is None
     assert db.session.scalar(select(Send.status).where(Send.idempotency_key == "k1")) == "failed"
-    assert db.session.scalar(select(Event.kind).where(Event.document_id == doc.id).order_by(Event.id.desc())) == "send_failed"
+    assert db.session.scalar(select(Event.kind).where(Event.document_id == doc.id)
+                             .order_by(Event.id.desc())) == "send_failed"
     smtp_server.start()
     assert one_tap(doc, user, date(2026, 10, 12), key="k2")[0].ok
     assert len(smtp_server.sink.messages) == 1
@@ -166,7 +169,8 @@ def test_penalties_from_the_page_lists_equal_the_queried_ones(ctx):
     company, user, _, pro = ctx
     doc = issue_invoice(company, pro, user, on=date(2026, 3, 1))  # due 31 March 2026
     payments.record_payment(doc, user, PaymentInput(20000, date(2026, 4, 5), "virement"), today=date(2026, 4, 5))
-    bounced = payments.record_payment(doc, user, PaymentInput(30000, date(2026, 4, 10), "cheque"), today=date(2026, 4, 10))
+    bounced = payments.record_payment(doc, user, PaymentInput(30000, date(2026, 4, 10), "cheque"),
+                                      today=date(2026, 4, 10))
     payments.cancel_payment(bounced, user, reason="chèque sans provision")
     note = docs.create_credit_note(doc, user, today=date(2026, 4, 12), full=False,
                                    lines=[docs.LineInput(label="Geste", unit_price_cents=10000, vat_rate_bp=0)])
@@ -186,7 +190,7 @@ def test_b2c_interest_only_from_formal_notice(ctx):
     company, user, person, _ = ctx
     doc = issue_invoice(company, person, user, on=date(2026, 3, 1))
     assert invoice_penalties(doc, date(2026, 4, 30)).total_cents == 0  # no notice, no 40 €
-    doc.formal_notice_at = datetime(2026, 4, 10, 9, tzinfo=timezone.utc)
+    doc.formal_notice_at = datetime(2026, 4, 10, 9, tzinfo=UTC)
     pen = invoice_penalties(doc, date(2026, 4, 30))
     # legal rate ("autres cas", creditor is a business) 2,62 % × 1 000 € × 20 days / 365 = 1,4356 → 1,44 €
     assert (pen.interest_cents, pen.indemnity_cents) == (144, 0)
@@ -228,7 +232,8 @@ def test_custom_template_used(ctx, smtp_server):
     one_tap(doc, user, date(2026, 10, 12))
     msg = smtp_server.sink.messages[0]
     assert msg["Subject"] == f"Petit rappel {doc.number}"
-    assert msg.get_body(preferencelist=("plain",)).get_content().strip() == "Bonjour Hélène Dupont, il reste 1\u202f000,00\xa0€."
+    assert (msg.get_body(preferencelist=("plain",)).get_content().strip()
+            == "Bonjour Hélène Dupont, il reste 1\u202f000,00\xa0€.")
 
 
 # --- the automatic plan --------------------------------------------------------------
@@ -236,7 +241,8 @@ def test_custom_template_used(ctx, smtp_server):
 
 def run(day, dry_run=False):
     with database.write_intent():
-        return autopilot.run(deliver=mailer().deliver, attachments_for=attachments(day), link_for=client_link, today=day, dry_run=dry_run)
+        return autopilot.run(deliver=mailer().deliver, attachments_for=attachments(day), link_for=client_link,
+                             today=day, dry_run=dry_run)
 
 
 def sent_templates(smtp_server):
@@ -297,7 +303,8 @@ def test_dry_run_sends_and_changes_nothing(ctx, smtp_server):
     report = run(date(2026, 10, 8), dry_run=True)
     assert report.count("would_send") == 1 and smtp_server.sink.messages == []
     assert db.session.get(Document, doc.id).reminder_step_reached == -1
-    assert [(d.number, s.template) for d, s in reminders.planned_today(company, date(2026, 10, 8))] == [(doc.number, "soft")]
+    planned = reminders.planned_today(company, date(2026, 10, 8))
+    assert [(d.number, s.template) for d, s in planned] == [(doc.number, "soft")]
 
 
 def test_failed_plan_step_is_retried_next_run(ctx, smtp_server):
@@ -368,7 +375,8 @@ def test_sharded_runs_share_the_day_and_send_each_step_once(ctx, smtp_server, ap
 
 def test_long_paragraph_template_still_delivers(ctx, smtp_server):
     company, user, person, _ = ctx
-    messages.save(company.id, "soft", "Relance {{ numero }}", "Bonjour {{ client }}, " + "nous vous rappelons la facture. " * 120)
+    messages.save(company.id, "soft", "Relance {{ numero }}",
+                  "Bonjour {{ client }}, " + "nous vous rappelons la facture. " * 120)
     doc = issue_invoice(company, person, user)
     assert one_tap(doc, user, date(2026, 10, 12))[0].ok
     msg = smtp_server.sink.messages[0]
@@ -386,8 +394,9 @@ def test_attachment_failure_fails_the_send_cleanly(ctx, smtp_server):
     def broken(d, key):
         raise PdfRenderError("Le relevé dépasse 60 pages.")
 
-    [outcome] = send_all([SendRequest(document=doc, purpose="reminder", template_key="soft", recipients=draft.recipients,
-                                      subject=draft.subject, body=draft.body, idempotency_key="att")], user,
+    [outcome] = send_all([SendRequest(document=doc, purpose="reminder", template_key="soft",
+                                      recipients=draft.recipients, subject=draft.subject, body=draft.body,
+                                      idempotency_key="att")], user,
                          deliver=mailer().deliver, attachments_for=broken)
     assert not outcome.ok and "pièces jointes" in outcome.message and "60 pages" in outcome.message
     assert smtp_server.sink.messages == []

@@ -60,7 +60,8 @@ def test_a_poisoned_company_fails_alone_and_the_run_says_so(app, smtp_server):
         second = make_company(name="Électricité Saine")
         healthy_doc = _late_invoice(second, "Client Deux", "deux@example.fr")
         # Stored as it could have been before the bounds existed (or by hand in the database).
-        db.session.add(MessageTemplate(company_id=first.id, key="soft", subject="Relance {{ numero }}", body=NESTED_IFS))
+        db.session.add(MessageTemplate(company_id=first.id, key="soft", subject="Relance {{ numero }}",
+                                       body=NESTED_IFS))
         db.session.commit()
         assert first.id < second.id  # the run goes in id order: the healthy company comes after
         ids = poisoned_doc.id, healthy_doc.id

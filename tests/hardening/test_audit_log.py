@@ -59,7 +59,8 @@ def test_logins_logout_and_account_changes_are_audited(app, client, world, audit
 def test_throttled_login_is_audited(app_config, app_factory, world, audit):
     app = app_factory({**app_config, "LOGIN_MAX_FAILURES_PER_EMAIL": 2})
     for _ in range(3):
-        app.test_client().post("/login", data={**LOGIN, "password": "faux"}, environ_base={"REMOTE_ADDR": "203.0.113.8"})
+        app.test_client().post("/login", data={**LOGIN, "password": "faux"},
+                               environ_base={"REMOTE_ADDR": "203.0.113.8"})
     assert "login throttled email=artisan@test.example.fr ip=203.0.113.8" in audit()
 
 

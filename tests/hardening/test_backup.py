@@ -76,7 +76,8 @@ def test_restore_check_then_the_restored_copy_serves_the_data(app, runner, data,
     result = runner.invoke(args=["check-backup", str(target)])
     assert result.exit_code == 0, result.output
     for line in ("ok     intégrité : ok", "ok     clés étrangères : 0", "ok     schéma : ",
-                 "ok     contenu : 1 companies, 2 users, 1 clients, 9 documents, 1 payments", "ok     numérotation : continue",
+                 "ok     contenu : 1 companies, 2 users, 1 clients, 9 documents, 1 payments",
+                 "ok     numérotation : continue",
                  "Sauvegarde utilisable."):
         assert line in result.output, line
 
@@ -86,7 +87,8 @@ def test_restore_check_then_the_restored_copy_serves_the_data(app, runner, data,
     restored.write_bytes(target.read_bytes())
     again = app_factory(base_config(restored.parent, f"sqlite:///{restored}"))
     browser = again.test_client()
-    assert browser.post("/login", data={"email": "artisan@test.example.fr", "password": TEST_PASSWORD}).status_code == 303
+    assert browser.post("/login", data={"email": "artisan@test.example.fr",
+                                        "password": TEST_PASSWORD}).status_code == 303
     assert all(number in browser.get("/invoices/").text for number in data if number.startswith("F-"))
     assert all(number in browser.get("/quotes/").text for number in data if number.startswith("D-"))
 

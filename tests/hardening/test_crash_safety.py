@@ -15,6 +15,7 @@ daily automatic run sends it a second time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -103,10 +104,8 @@ class Browser:
 def in_background(call) -> threading.Thread:
     """Run a request the server will never answer (it gets killed); its error is expected."""
     def run():
-        try:
+        with contextlib.suppress(OSError, http.client.HTTPException):
             call()
-        except (OSError, http.client.HTTPException):
-            pass
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -206,7 +205,8 @@ def test_killed_in_the_middle_of_an_issue(app, app_config, world, tmp_path):
         # and the series goes on.
         status, _ = browser.request("POST", "/invoices/new", {
             "token": "new-after-crash", "client_id": str(client_id), "vat_regime": "normal", "row": "k1",
-            "line-k1-label": "Dépannage", "line-k1-quantity": "1", "line-k1-unit_price": "80", "line-k1-vat_rate": "2000"})
+            "line-k1-label": "Dépannage", "line-k1-quantity": "1", "line-k1-unit_price": "80",
+            "line-k1-vat_rate": "2000"})
         assert status == 303
         with app.app_context():
             new_id = db.session.scalar(select(func.max(Document.id)))

@@ -127,7 +127,7 @@ def test_every_post_form_carries_a_token(app, client, world):
     <form method=post>): every page of the URL map is read and each such form checked."""
     login(client)
     forms = 0
-    for rule, method in rules(app, methods={"GET"}):
+    for rule, _method in rules(app, methods={"GET"}):
         if rule.rule.startswith("/static/") or rule.endpoint in ("portal.pixel",):
             continue
         url = url_of(app, rule, world.ids_for(rule.endpoint))

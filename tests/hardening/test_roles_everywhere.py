@@ -23,12 +23,19 @@ from extensions import db
 from tests.support.builders import make_user
 from tests.support.config import TEST_PASSWORD
 from tests.support.routes import SAFE_METHODS, rules, url_of
-from web.roles import ACCOUNT_ENDPOINTS
+from web.roles import ACCOUNT_ENDPOINTS, OWNER_ENDPOINTS
 
 EXPECTED_ACCOUNT_ENDPOINTS = {"auth.logout", "settings.account", "settings.change_password",
                               "settings.end_session", "settings.end_other_sessions", "auth.forgot_password",
                               "auth.reset_password", "auth.confirm_email", "auth.resend_verification"}
 PUBLIC_GET = {"portal.page", "portal.pdf", "portal.pixel", "portal.lifecycle"}
+# Owner-only outside the settings blueprint: where invoices go (the e-invoicing platform).
+EXPECTED_OWNER_ENDPOINTS = {"einvoicing.settings", "einvoicing.save_settings", "einvoicing.test_connection",
+                            "einvoicing.save_filing"}
+
+
+def owners_only(endpoint: str) -> bool:
+    return (endpoint.startswith("settings.") and endpoint not in ACCOUNT_ENDPOINTS) or endpoint in OWNER_ENDPOINTS
 
 
 @pytest.fixture
@@ -56,6 +63,7 @@ def snapshot(app) -> dict:
 
 def test_the_account_endpoints_are_exactly_these():
     assert ACCOUNT_ENDPOINTS == EXPECTED_ACCOUNT_ENDPOINTS
+    assert OWNER_ENDPOINTS == EXPECTED_OWNER_ENDPOINTS
 
 
 def test_an_accountant_changes_nothing_anywhere(app, world, people):
@@ -84,7 +92,7 @@ def test_an_accountant_reads_and_exports_everything_but_the_settings(app, world,
             continue
         url = url_of(app, rule, world.ids_for(rule.endpoint))
         with accountant.get(url) as r:
-            expected = 403 if rule.endpoint.startswith("settings.") and rule.endpoint not in ACCOUNT_ENDPOINTS else None
+            expected = 403 if owners_only(rule.endpoint) else None
             if expected:
                 assert r.status_code == 403, url
             else:
@@ -104,7 +112,7 @@ def test_staff_gets_403_on_the_company_settings_and_works_on_documents(app, worl
     before = snapshot(app)
     checked = set()
     for rule, method in rules(app):
-        if not rule.endpoint.startswith("settings.") or rule.endpoint in ACCOUNT_ENDPOINTS:
+        if not owners_only(rule.endpoint):
             continue
         url = url_of(app, rule, world.ids_for(rule.endpoint))
         r = staff.open(url, method=method, data={"iban": "FR7630006000011234567890189", "name": "Pirate",
@@ -115,7 +123,7 @@ def test_staff_gets_403_on_the_company_settings_and_works_on_documents(app, worl
         checked.add(rule.endpoint)
     assert snapshot(app) == before
     assert {"settings.index", "settings.save", "settings.logo", "settings.add_user", "settings.change_role",
-            "settings.deactivate_user", "settings.reactivate_user"} <= checked
+            "settings.deactivate_user", "settings.reactivate_user", *EXPECTED_OWNER_ENDPOINTS} <= checked
     # their own account, and the daily work
     assert staff.get("/settings/account").status_code == 200
     r = staff.post("/clients/new", data={"kind": "particulier", "name": "Client du collaborateur"})

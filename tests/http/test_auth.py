@@ -131,7 +131,8 @@ def test_password_change_revokes_other_sessions(app, company):
     for c in (tablet, office):
         c.post("/login", data={"email": "artisan@test.example.fr", "password": TEST_PASSWORD})
     r = tablet.post("/settings/password", data={"current_password": TEST_PASSWORD,
-                                                  "new_password": "nouveau-secret-2026", "confirm": "nouveau-secret-2026"})
+                                                  "new_password": "nouveau-secret-2026",
+                                                  "confirm": "nouveau-secret-2026"})
     assert r.status_code == 303
     assert tablet.get("/").status_code == 200
     assert office.get("/").status_code == 302

@@ -94,7 +94,8 @@ def test_edit_archive_restore(logged_in, app, company):
         cid = db.session.scalar(select(Client.id))
     assert logged_in.get(f"/clients/{cid}/edit").status_code == 200
     r = logged_in.post(f"/clients/{cid}/edit", data={"kind": "particulier", "name": "Marc Lefèvre-Roux",
-                                                      "postal_code": "69100", "city": "Villeurbanne", "country": "France"})
+                                                      "postal_code": "69100", "city": "Villeurbanne",
+                                                      "country": "France"})
     assert r.status_code == 303
     assert "Marc Lefèvre-Roux" in logged_in.get(f"/clients/{cid}").text
     hx = {"HX-Request": "true"}
@@ -113,7 +114,8 @@ def test_contacts_fragment(logged_in, app, company):
                        headers={"HX-Request": "true"})
     assert r.status_code == 200 and r.text.lstrip().startswith('<section id="client-contacts"')
     assert "julie@example.fr" in r.text
-    bad = logged_in.post(f"/clients/{cid}/contacts", data={"name": "", "email": "", "phone": ""}, headers={"HX-Request": "true"})
+    bad = logged_in.post(f"/clients/{cid}/contacts", data={"name": "", "email": "", "phone": ""},
+                         headers={"HX-Request": "true"})
     assert "Indiquez au moins un nom, un e-mail ou un téléphone." in bad.text
     bad = logged_in.post(f"/clients/{cid}/contacts", data={"email": "julie"}, headers={"HX-Request": "true"})
     assert "il manque le « @ »" in bad.text

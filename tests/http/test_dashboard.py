@@ -27,7 +27,8 @@ def data(app, company):
 def list_summary(response) -> tuple[int, str]:
     """(invoices counted, amount left to pay) as the invoice list shows them."""
     html = page_text(response)
-    m = re.search(r'id="list-summary"><strong>(\d+) documents?</strong>.*?reste à payer <strong>([^<]+)</strong>', html, re.S)
+    m = re.search(r'id="list-summary"><strong>(\d+) documents?</strong>'
+                  r'.*?reste à payer <strong>([^<]+)</strong>', html, re.S)
     assert m, html[:2000]
     return int(m.group(1)), m.group(2)
 
@@ -47,12 +48,14 @@ def test_dashboard_figures_and_links(logged_in, data):
     html = page_text(r)
     expected = {
         "card-due": (14, 787500), "card-overdue": (9, 362500), "card-to-send": (2, 210000),
-        "card-level-0": (8, 527500), "card-level-1": (2, 50000), "card-level-2": (2, 80000), "card-level-3": (2, 130000),
+        "card-level-0": (8, 527500), "card-level-1": (2, 50000), "card-level-2": (2, 80000),
+        "card-level-3": (2, 130000),
         "aging-not_due": (5, 425000), "aging-1_30": (4, 72500), "aging-31_60": (2, 80000), "aging-61_90": (2, 130000),
         "aging-90_plus": (1, 80000),
         "expected-week_1": (2, 190000), "expected-week_2": (1, 110000), "expected-week_3": (0, 0),
         "expected-week_4": (1, 120000),
-        f"late-client-{data['clients']['Bravo']}": (3, 140000), f"late-client-{data['clients']['Charlie']}": (3, 125000),
+        f"late-client-{data['clients']['Bravo']}": (3, 140000),
+        f"late-client-{data['clients']['Charlie']}": (3, 125000),
         f"late-client-{data['clients']['Alpha']}": (2, 90000), f"late-client-{data['clients']['Delta']}": (1, 7500),
     }
     for card_id, (count, cents) in expected.items():
@@ -85,7 +88,8 @@ def test_dashboard_needs_login(client):
 
 def test_filtered_list_keeps_and_explains_dashboard_filters(logged_in, data):
     html = page_text(logged_in.get("/invoices/?open=1&level=2"))
-    assert '<input type="hidden" name="open" value="1">' in html and '<input type="hidden" name="level" value="2">' in html
+    assert '<input type="hidden" name="open" value="1">' in html
+    assert '<input type="hidden" name="level" value="2">' in html
     assert "Tableau de bord : non soldées · niveau de relance R2." in html
     assert data["numbers"]["4"] in html and data["numbers"]["5"] in html and data["numbers"]["6"] not in html
     html = page_text(logged_in.get("/invoices/?open=1&due_from=23/11/2026&due_to=nimporte"))

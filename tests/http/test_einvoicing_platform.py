@@ -337,6 +337,28 @@ def test_the_directory_on_a_business_client_page(app, logged_in, company, pa):
     assert "pas d'adresse de réception active" in text
 
 
+def test_a_draft_to_a_client_the_directory_does_not_know_warns_before_it_is_issued(app, logged_in, company, pa):
+    connect(logged_in, pa)
+    unknown, known = draft_for(app, company, UNKNOWN), draft_for(app, company, APPROVING)
+    text = page_text(logged_in.get(f"/invoices/{unknown}"))
+    assert "avant d'émettre" in text and "Pas encore vérifié" in text
+    with app.app_context():
+        client_id = db.session.get_one(Document, unknown).client_id
+    # Checked from the draft (no JavaScript): back on the draft, with the platform's answer.
+    response = logged_in.post(f"/einvoicing/clients/{client_id}/directory", data={"invoice_id": str(unknown)})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/invoices/{unknown}")
+    text = page_text(logged_in.get(f"/invoices/{unknown}"))
+    assert "avant d'émettre" in text and "pas d'adresse de réception active" in text
+    # A client that receives: nothing to warn about; once issued, the transmission panel instead.
+    with app.app_context():
+        known_client = db.session.get_one(Document, known).client_id
+    logged_in.post(f"/einvoicing/clients/{known_client}/directory", data={"invoice_id": str(known)})
+    assert "avant d'émettre" not in page_text(logged_in.get(f"/invoices/{known}"))
+    issue_in_ui(logged_in, unknown)
+    text = page_text(logged_in.get(f"/invoices/{unknown}"))
+    assert "avant d'émettre" not in text and "En attente de transmission" in text
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="SKIP LOCKED claims: PostgreSQL")
 def test_two_workers_transmitting_at_once_make_one_flow_per_document(app, logged_in, company, pa):
     connect(logged_in, pa)

@@ -74,14 +74,16 @@ def _overdue(app, company_id, name="Hélène Dupont", email_address="helene@exam
     with app.app_context():
         company = db.session.get(Company, company_id)
         client = make_client(company, name=name, email=email_address)
-        doc = make_invoice(company, client, None, lines=[LineInput(label="Travaux", unit_price_cents=10000, vat_rate_bp=0)])
+        doc = make_invoice(company, client, None,
+                           lines=[LineInput(label="Travaux", unit_price_cents=10000, vat_rate_bp=0)])
         printing.issue_with_pdf(doc, None, today=today_in(company.timezone) - timedelta(days=50))
         db.session.commit()
         return doc.id
 
 
 def _tap(client, doc_id, token):
-    return page_text(client.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": token}, headers=HX))
+    return page_text(client.post(f"/reminders/documents/{doc_id}/send", data={"quick": "1", "token": token},
+                                 headers=HX))
 
 
 def test_the_email_is_the_companys_signed_by_the_platform(app, logged_in, company, raw_smtp, dkim_key):
@@ -97,7 +99,8 @@ def test_the_email_is_the_companys_signed_by_the_platform(app, logged_in, compan
     assert msg["From"].addresses[0].addr_spec == "factures@envoi.encaisse.test"
     assert msg["Reply-To"].addresses[0].addr_spec == company_email
     assert msg["Message-ID"].endswith("@envoi.encaisse.test>") and msg["Date"]
-    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: dkim_key[1] if name == b"enc2026._domainkey.envoi.encaisse.test." else None)
+    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: (
+        dkim_key[1] if name == b"enc2026._domainkey.envoi.encaisse.test." else None))
     # …and a changed message no longer verifies (the check can fail).
     assert not dkim.verify(raw.replace(b"Subject: ", b"Subject: FAUX "), dnsfunc=lambda name, timeout=5: dkim_key[1])
 

@@ -175,7 +175,7 @@ def test_issued_invoice_is_frozen_even_against_forged_posts(logged_in, app, clie
     assert FROZEN_MESSAGE in page_text(logged_in.get(f"/invoices/{invoice_id}"))
     with app.app_context():
         invoice = _doc(invoice_id)
-        assert [l.label for l in invoice.lines] == ["Dépannage fuite"] and invoice.total_ttc_cents == 16500
+        assert [line.label for line in invoice.lines] == ["Dépannage fuite"] and invoice.total_ttc_cents == 16500
         assert count(Event, Event.kind == "edited") == 0
 
 
@@ -251,7 +251,8 @@ def test_partial_payment_and_double_tap(logged_in, app, final_id):
     ({"amount": ""}, "amount", "Saisissez un montant, par exemple 12,50."),
     ({"amount": "cinq cents"}, "amount", "Saisissez un montant valide, par exemple 12,50."),
     ({"amount": "10,555"}, "amount", "deux décimales"),
-    ({"amount": "1303,98"}, "amount", "Le montant dépasse le reste à payer (1\u202f303,97\u00a0€) : un trop-perçu n'est pas enregistré."),
+    ({"amount": "1303,98"}, "amount",
+     "Le montant dépasse le reste à payer (1\u202f303,97\u00a0€) : un trop-perçu n'est pas enregistré."),
     ({"method": ""}, "method", "Choisissez un mode de paiement."),
     ({"method": "bitcoin"}, "method", "Choisissez un mode de paiement."),
     ({"paid_on": ""}, "paid_on", "Indiquez la date du paiement."),
@@ -332,7 +333,8 @@ def test_full_credit_note_cancels_the_invoice(logged_in, app, invoice_id):
 
 def test_partial_credit_note(logged_in, app, invoice_id):
     form_page = logged_in.get(f"/invoices/{invoice_id}/credit-notes/new")
-    assert form_page.status_code == 200 and 'id="line-rows"' in form_page.text and 'hx-post="/invoices/preview"' in form_page.text
+    assert form_page.status_code == 200 and 'id="line-rows"' in form_page.text
+    assert 'hx-post="/invoices/preview"' in form_page.text
     too_much = logged_in.post(f"/invoices/{invoice_id}/credit-notes/new", data=document_form(0, rows=[
         {"label": "Remise", "quantity": "1", "unit_price": "200", "vat_rate": "1000"}], reason="Geste"))
     assert too_much.status_code == 200 and "dépasse ce qui reste dû" in page_text(too_much)
@@ -443,7 +445,8 @@ def test_final_draft_lines_are_editable_within_the_deposits(logged_in, app, comp
     assert "les acomptes déjà facturés dépassent les lignes de la facture de solde" in page_text(too_small)
     assert 'id="lines-error"' in too_small.text
     # an extra line is fine: the net grows by its TTC
-    extra = [*EXAMPLE_ROWS, {"label": "Prise supplémentaire", "quantity": "1", "unit_price": "38,40", "vat_rate": "1000"}]
+    extra = [*EXAMPLE_ROWS,
+             {"label": "Prise supplémentaire", "quantity": "1", "unit_price": "38,40", "vat_rate": "1000"}]
     ok = logged_in.post(f"/invoices/{final_id}/edit", data=document_form(0, rows=extra, version=str(version)))
     assert ok.status_code == 303
     with app.app_context():

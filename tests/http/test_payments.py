@@ -99,7 +99,8 @@ def test_pagination_keeps_filters(logged_in, app, company):
     assert second.text.count('class="doc-row') == 5
     with app.app_context():
         assert db.session.scalar(db.select(db.func.sum(Payment.amount_cents))) == sum(100 + i for i in range(30))
-    assert euros(f"{sum(100 + i for i in range(30)) // 100},{sum(100 + i for i in range(30)) % 100:02d} €") in first.text
+    total = sum(100 + i for i in range(30))
+    assert euros(f"{total // 100},{total % 100:02d} €") in first.text
 
 
 def test_a_payment_without_its_form_token_is_refused(app, logged_in, company):

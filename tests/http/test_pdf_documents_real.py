@@ -269,7 +269,8 @@ def test_particulier_vs_professionnel(app, logged_in, company):
     assert "40,00" not in private_text and "Indemnité forfaitaire" not in private_text
     assert "Pénalités" not in private_text
     # Consumers: legal interest from a formal notice only (Code civil 1344-1).
-    assert "des intérêts au taux légal courent à compter de la mise en demeure (art. 1344-1 du Code civil)" in private_text
+    assert ("des intérêts au taux légal courent à compter de la mise en demeure "
+            "(art. 1344-1 du Code civil)") in private_text
     for t in (private_text, pro_text):
         assert "Pas d'escompte pour paiement anticipé." in t
     # The buyer's SIREN (décret 2022-1299) and VAT number: professional buyers only.
@@ -535,8 +536,8 @@ def test_payments_after_issue_go_to_the_statement_not_the_invoice(app, logged_in
     assert other_number not in t
 
     # Paid in full: the invoice leaves the open list, its payments stay on the statement.
-    logged_in.post(f"/invoices/{first_id}/payments", data={**paid, "amount": "65,00", "reference": "VIR", "method": "virement",
-                                                           "token": "pay-2"})
+    logged_in.post(f"/invoices/{first_id}/payments", data={**paid, "amount": "65,00", "reference": "VIR",
+                                                           "method": "virement", "token": "pay-2"})
     assert logged_in.get(f"/invoices/{first_id}/pdf").data == before.data
     t = text_of(logged_in.get(f"/clients/{client_id}/statement.pdf").data)
     assert f"{first_number} {today - timedelta(days=45):%d/%m/%Y}" not in t

@@ -55,7 +55,8 @@ def test_issue_freezes_the_pdf_and_payments_never_change_it(app, logged_in, comp
         db.session.commit()
     again = logged_in.get(f"/invoices/{invoice_id}/pdf")
     assert again.data == first.data  # byte for byte, after a payment
-    assert logged_in.get(f"/invoices/{invoice_id}/pdf", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert logged_in.get(f"/invoices/{invoice_id}/pdf",
+                         headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
 def test_render_failure_leaves_document_unissued(app, logged_in, company, monkeypatch):

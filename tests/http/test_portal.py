@@ -2,7 +2,7 @@
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -157,7 +157,7 @@ def test_bad_expired_revoked_draft_and_unknown_tokens_get_one_page(app, client, 
         expired = make_quote(c, make_client(c, name="Client expiré"), None, today=TODAY)
         docs.issue(expired, None, today=TODAY)
         expired_token = portal.ensure_link(expired, None, lifetime=timedelta(days=1),
-                                           now=datetime.now(timezone.utc) - timedelta(days=2), secret=link_secret()).token
+                                           now=datetime.now(UTC) - timedelta(days=2), secret=link_secret()).token
         draft = make_invoice(c, make_client(c, name="Client brouillon"), None)
         db.session.add(DocumentLink(company_id=c.id, document_id=draft.id, token_sealed="00" * 32,
                                     token_sha256=portal.hash_token("D" * 43)))
@@ -296,7 +296,8 @@ def test_promise_to_pay_pauses_reminders(app, client, invoice, smtp_server):
         kinds = set(db.session.scalars(select(Event.kind).where(Event.document_id == doc_id)))
         assert {"client_promised", "reminders_paused"} <= kinds
     assert "paiement promis" in smtp_server.sink.messages[-1]["Subject"]
-    r = post(client, f"/c/{token}/promise", {"full_name": "Hélène Dupont", "pay_on": (pay_on + timedelta(days=5)).isoformat()})
+    r = post(client, f"/c/{token}/promise",
+             {"full_name": "Hélène Dupont", "pay_on": (pay_on + timedelta(days=5)).isoformat()})
     assert r.status_code == 303
     with app.app_context():
         assert db.session.get(Document, doc_id).reminders_paused_until == pay_on
@@ -349,8 +350,9 @@ def test_csrf_is_required_and_works_from_the_page(app, client, quote):
 def _send_row(app, doc_id, token="trk-" + "a" * 30):
     with app.app_context():
         doc = db.session.get(Document, doc_id)
-        db.session.add(Send(company_id=doc.company_id, document_id=doc.id, purpose="document", template_key="quote_send",
-                            recipients=["helene@example.fr"], status="sent", tracking_token=token))
+        db.session.add(Send(company_id=doc.company_id, document_id=doc.id, purpose="document",
+                            template_key="quote_send", recipients=["helene@example.fr"], status="sent",
+                            tracking_token=token))
         db.session.commit()
     return token
 
@@ -541,4 +543,5 @@ def test_the_daily_run_sends_the_link_and_the_pixel(app, company, smtp_server):
     assert f"https://factures.example.fr/c/{token}" in msg.get_body(preferencelist=("plain",)).get_content()
     with app.app_context():
         send_token = db.session.scalar(select(Send.tracking_token).where(Send.document_id == doc_id))
-    assert f'src="https://factures.example.fr/t/{send_token}.gif"' in msg.get_body(preferencelist=("html",)).get_content()
+    html_body = msg.get_body(preferencelist=("html",)).get_content()
+    assert f'src="https://factures.example.fr/t/{send_token}.gif"' in html_body

@@ -24,7 +24,8 @@ def test_settings_save(logged_in, app, company):
     assert r.status_code == 303
     with app.app_context():
         c = db.session.get(Company, company)
-        assert (c.name, c.legal_form, c.siret, c.iban) == ("Plomberie Martin", "SARL", "73282932000074", "FR7630006000011234567890189")
+        assert (c.name, c.legal_form, c.siret, c.iban) == ("Plomberie Martin", "SARL", "73282932000074",
+                                                           "FR7630006000011234567890189")
         assert c.share_capital_cents == 750000 and c.late_penalty_rate_bp == 1250 and c.quote_validity_days == 60
     page = page_text(logged_in.get("/settings/"))
     assert 'value="12,5"' in page and 'value="7500,00"' in page
@@ -66,19 +67,22 @@ def test_logo_upload_and_limits(logged_in, app, company):
     logo = logged_in.get("/settings/logo")
     assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data[:4] == b"\x89PNG"
 
-    fake = logged_in.post("/settings/", data={**settings_data(name="Autre nom"), "logo": (io.BytesIO(b"<svg></svg>"), "logo.png")},
+    fake = logged_in.post("/settings/", data={**settings_data(name="Autre nom"),
+                                              "logo": (io.BytesIO(b"<svg></svg>"), "logo.png")},
                           content_type="multipart/form-data")
     assert "PNG ou JPEG" in page_text(fake)
     # (a smaller cap here: above 500 kB Werkzeug's test client spools to a file it never closes)
     app.config["LOGO_MAX_BYTES"] = 100 * 1024
-    huge = logged_in.post("/settings/", data={**settings_data(name="Autre nom"), "logo": (io.BytesIO(b"\x89PNG" + b"0" * 120_000), "logo.png")},
+    huge = logged_in.post("/settings/", data={**settings_data(name="Autre nom"),
+                                              "logo": (io.BytesIO(b"\x89PNG" + b"0" * 120_000), "logo.png")},
                           content_type="multipart/form-data")
     assert "dépasse 100 Ko" in page_text(huge)
     with app.app_context():
         assert db.session.get(Company, company).name == "Plomberie Martin"  # neither bad upload saved anything
 
     big = png_bytes((3000, 1500))
-    logged_in.post("/settings/", data={**settings_data(), "logo": (io.BytesIO(big), "big.png")}, content_type="multipart/form-data")
+    logged_in.post("/settings/", data={**settings_data(), "logo": (io.BytesIO(big), "big.png")},
+                   content_type="multipart/form-data")
     with Image.open(io.BytesIO(logged_in.get("/settings/logo").data)) as img:
         assert max(img.size) == 800  # shrunk so every PDF stays light
 
@@ -91,15 +95,18 @@ def test_request_too_large_is_a_clear_413(logged_in):
 
 
 def test_add_second_user(logged_in, app, client, company):
-    r = logged_in.post("/settings/users", data={"name": "Anne Compta", "email": "anne@test.example.fr", "password": "secretariat-2026"})
+    r = logged_in.post("/settings/users", data={"name": "Anne Compta", "email": "anne@test.example.fr",
+                                                "password": "secretariat-2026"})
     assert r.status_code == 303
-    dup = logged_in.post("/settings/users", data={"name": "X", "email": "anne@test.example.fr", "password": "secretariat-2026"})
+    dup = logged_in.post("/settings/users", data={"name": "X", "email": "anne@test.example.fr",
+                                                  "password": "secretariat-2026"})
     assert "Un compte existe déjà" in page_text(dup)
     with app.app_context():
         users = db.session.scalars(select(User).where(User.company_id == company)).all()
         assert sorted(u.email for u in users) == ["anne@test.example.fr", "artisan@test.example.fr"]
     other = app.test_client()
-    assert other.post("/login", data={"email": "anne@test.example.fr", "password": "secretariat-2026"}).status_code == 303
+    assert other.post("/login", data={"email": "anne@test.example.fr",
+                                      "password": "secretariat-2026"}).status_code == 303
     # A new user is staff unless the owner chooses otherwise: their own account, not the company's settings.
     assert "Anne Compta" in page_text(other.get("/settings/account"))
     assert other.get("/settings/").status_code == 403
@@ -110,4 +117,5 @@ def test_wrong_current_password(logged_in):
                                                     "confirm": "nouveau-secret"})
     assert "Mot de passe actuel incorrect." in page_text(r)
     assert logged_in.post("/logout").status_code == 303
-    assert logged_in.post("/login", data={"email": "artisan@test.example.fr", "password": TEST_PASSWORD}).status_code == 303
+    assert logged_in.post("/login", data={"email": "artisan@test.example.fr",
+                                          "password": TEST_PASSWORD}).status_code == 303

@@ -129,6 +129,7 @@ def test_every_body_matches_the_callback_schema(pa, client, registered, make_cii
 def test_verify_refuses_a_body_that_is_not_a_callback():
     body = b'{"something": "else"}'
     now = int(time.time())
-    headers = {"webhook-id": "m", "webhook-timestamp": str(now), "webhook-signature": sign(WEBHOOK_SECRET, "m", now, body)}
+    headers = {"webhook-id": "m", "webhook-timestamp": str(now),
+               "webhook-signature": sign(WEBHOOK_SECRET, "m", now, body)}
     with pytest.raises(WebhookRejected, match="not a WebhookCallbackContent"):
         verify_webhook(body, headers, WEBHOOK_SECRET, now=now)

@@ -87,12 +87,12 @@ def test_format_percent_bp(bp, expected):
 
 
 def test_format_datetime_converts_to_paris_time_across_dst():
-    summer = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.timezone.utc)
-    winter = dt.datetime(2026, 1, 15, 12, 5, tzinfo=dt.timezone.utc)
+    summer = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.UTC)
+    winter = dt.datetime(2026, 1, 15, 12, 5, tzinfo=dt.UTC)
     assert format_datetime(summer) == "01/07/2026 14:05"
     assert format_datetime(winter) == "15/01/2026 13:05"
     # Late evening UTC is already the next day in Paris.
-    assert format_datetime(dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.timezone.utc)) == (
+    assert format_datetime(dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)) == (
         "24/11/2026 00:30"
     )
     assert format_datetime(summer, tz="UTC") == "01/07/2026 12:05"

@@ -18,7 +18,7 @@ def test_date_matches_babel(day):
     assert f.format_date(day) == f._format_date_babel(day)
 
 
-@given(st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=st.just(dt.timezone.utc)))
+@given(st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)))
 def test_datetime_matches_babel(moment):
     assert f.format_datetime(moment) == f._format_datetime_babel(moment)
     assert f.format_datetime(moment, "America/Cayenne") == f._format_datetime_babel(moment, "America/Cayenne")

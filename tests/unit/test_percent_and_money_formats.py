@@ -10,7 +10,8 @@ def test_percent_matches_babel_fr(bp):
     assert f.format_percent_bp(bp) == f._format_percent_babel(bp)
 
 
-@pytest.mark.parametrize(("bp", "text"), [(1000, "10,00\xa0%"), (1215, "12,15\xa0%"), (5, "0,05\xa0%"), (0, "0,00\xa0%")])
+@pytest.mark.parametrize(("bp", "text"),
+                         [(1000, "10,00\xa0%"), (1215, "12,15\xa0%"), (5, "0,05\xa0%"), (0, "0,00\xa0%")])
 def test_percent_fixed_two_decimals_for_legal_texts(bp, text):
     assert f.format_percent_bp(bp, fixed=True) == text
 
