@@ -146,7 +146,8 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
         conditions.append(Document.due_date < today)
     if f.level is not None:
         conditions.append(Document.reminder_level == f.level)
-    for value, column, compare in ((f.due_from, Document.due_date, operator.ge), (f.due_to, Document.due_date, operator.le),
+    for value, column, compare in ((f.due_from, Document.due_date, operator.ge),
+                                   (f.due_to, Document.due_date, operator.le),
                                    (f.client_id, Document.client_id, operator.eq),
                                    (f.date_from, Document.issue_date, operator.ge),
                                    (f.date_to, Document.issue_date, operator.le)):

@@ -165,17 +165,22 @@ def _auto_send(company, day, now, report, send, link_for, dry_run, html_extra_fo
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 
+def _with_step_due(company_id: int, day, plans: dict, default):
+    """The company's invoices with a plan step due on `day` (the SQL twin of due_step, as the
+    dashboard counts them): most companies have none on most days, and an open invoice that
+    already had its latest step costs nothing. due_step still decides for each one loaded."""
+    due = reminders.candidates(company_id, day).where(reminders.step_action_expr(plans, default, day).is_not(None))
+    if any(plan is not default for plan in plans.values()):
+        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans
+    return due
+
+
 def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_for=None,
                 shard=None) -> None:
     # The plans once per company (not a query per invoice), as plan_for would find them.
     default = reminders.default_plan(company)
     plans = {plan.id: plan for plan in reminders.company_plans(company.id)} | {default.id: default}
-    # Only the invoices with a step due today are loaded (the SQL twin of due_step, as the
-    # dashboard counts them): most companies have none on most days, and an open invoice that
-    # already had its latest step costs nothing. due_step still decides for each one loaded.
-    due = reminders.candidates(company.id, day).where(reminders.step_action_expr(plans, default, day).is_not(None))
-    if any(plan is not default for plan in plans.values()):
-        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans
+    due = _with_step_due(company.id, day, plans, default)
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
     tables = templates = None
     last_id = 0
@@ -197,7 +202,8 @@ def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_f
         # the session (which holds rows weakly: `clients` keeps them for the batch). Not as loader
         # options of the invoices: those would be replayed each time send_all re-reads one.
         clients = {c.id: c for c in db.session.scalars(
-            select(Client).where(Client.id.in_({i.client_id for i in invoices})).options(selectinload(Client.contacts)))}
+            select(Client).where(Client.id.in_({i.client_id for i in invoices}))
+            .options(selectinload(Client.contacts)))}
         # What the report prints, read now: after send_all's commits every row is expired.
         labels = {invoice.id: (invoice.number, clients[invoice.client_id].name) for invoice in invoices}
         requests = []
