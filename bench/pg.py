@@ -29,7 +29,9 @@ import psycopg
 from sqlalchemy import Boolean
 from sqlalchemy.engine import make_url
 
-SKIPPED = {"alembic_version", "company_data_versions", "login_attempts", "portal_attempts"}
+# Derived or per-visitor rows the data set does not write (no company column to copy them by).
+SKIPPED = {"alembic_version", "company_data_versions", "login_attempts", "portal_attempts", "throttle_hits",
+           "account_tokens"}
 # Unique string columns that must differ from clone to clone (SQL over `col` and `k`). Client
 # links are cloned in Python (clone_links): their token is stored sealed with SECRET_KEY.
 UNIQUE_STRINGS = {
