@@ -64,7 +64,8 @@ lint: $(VENV)/.installed-lint
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-## bench: the benchmark (not part of make test); writes bench/results.json
+## bench: the benchmark (not part of make test); writes bench/results.json (SQLite);
+## BENCH_DB=postgres make bench: the hosted shape on a throwaway PostgreSQL, bench/results-postgres.json
 bench: $(VENV)/.installed-test
 	$(PY) bench/run.py
 

@@ -56,6 +56,9 @@ if str(ROOT) not in sys.path:
 SEED = 20261123
 DATASET_VERSION = 1
 PASSWORD = "bench-encaisse-2026"
+# The app's SECRET_KEY during the bench (bench/run.py uses this one): client-link tokens are
+# stored sealed with it (domain/portal/links.py), as the app stores them.
+SECRET_KEY = "bench-secret-key-not-for-production"
 PUBLIC_BASE_URL = "https://factures.bench.test"
 UTC = timezone.utc
 
@@ -74,6 +77,7 @@ class Sizes:
     hero_documents: int = 200
     hero_events: int = 30
     one_tap: int = 30
+    history_days: int = 395  # paid and cancelled invoices are issued over this many days
 
     def scaled(self, factor: float) -> Sizes:
         if factor == 1:
@@ -183,7 +187,8 @@ class CompanyGenerator:
             insurance_policy="DEC-2026-004512", insurance_coverage_area="France métropolitaine",
             timezone="Europe/Paris", auto_send_invoices=False, auto_send_hour=9, copy_company_on_sends=False,
             reminders_enabled=True, formal_notice_deadline_days=8, open_tracking_enabled=True,
-            created_at=datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),
+            created_at=min(datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),
+                           datetime(today.year, 1, 5, 9, tzinfo=UTC) - timedelta(days=sizes.history_days)),
             email_verified_at=datetime(today.year - 2, 1, 5, 9, tzinfo=UTC),  # confirmed: it sends to clients
         )
         user = dict(email=f"artisan{index + 1}@bench.encaisse.test", name=f"Artisan {index + 1}",
@@ -468,7 +473,7 @@ class CompanyGenerator:
     def _paid(self, client: dict) -> None:
         rng, today = self.rng, self.today
         terms = self._terms(client)
-        issue_day = today - timedelta(days=rng.randrange(1, 395))
+        issue_day = today - timedelta(days=rng.randrange(1, self.sizes.history_days))
         doc = self._new_invoice(client, issue_day, terms)
         doc["_status"] = "paid"
         due = doc["due_date"]
@@ -547,7 +552,7 @@ class CompanyGenerator:
 
     def _cancelled(self, client: dict) -> None:
         rng, today = self.rng, self.today
-        issue_day = today - timedelta(days=rng.randrange(5, 395))
+        issue_day = today - timedelta(days=rng.randrange(5, self.sizes.history_days))
         doc = self._new_invoice(client, issue_day, self._terms(client))
         doc["_status"] = "cancelled"
         note = self._doc("credit_note", client, created=doc["issued_at"] + timedelta(days=1),
@@ -941,9 +946,11 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
         put(conn, Event, all_events, ["id", "kind", "at", "actor_label", "amount_cents"], event_values)
         all_links = [r for c in companies for r in c.links]
         _assign_ids(all_links, order("created_at"))
-        put(conn, DocumentLink, all_links, ["id", "token", "token_sha256", "created_at", "expires_at", "revoked_at"],
+        from domain.portal.links import seal
+
+        put(conn, DocumentLink, all_links, ["id", "token_sha256", "created_at", "expires_at", "revoked_at"],
             lambda r: {"company_id": cid(r), "document_id": r["_doc"]["id"], "created_by_id": None,
-                       "revoked_by_id": None})
+                       "revoked_by_id": None, "token_sealed": seal(r["token"], SECRET_KEY.encode())})
         all_tasks = [r for c in companies for r in c.tasks]
         _assign_ids(all_tasks, order("created_at"))
         put(conn, Task, all_tasks, ["id", "due_on", "kind", "created_at"], lambda r: {
@@ -984,10 +991,11 @@ def build(path: Path, *, today: date, scale: float = 1.0, log=print) -> dict:
         gc.enable()
 
 
-def _build(path: Path, *, today: date, scale: float, log, started: float) -> dict:
+def _build(path: Path, *, today: date, scale: float, log, started: float,
+           sizes: Sizes | None = None, companies_count: int = 2) -> dict:
     from domain.core import accounts
 
-    sizes = Sizes().scaled(scale)
+    sizes = sizes or Sizes().scaled(scale)
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -995,7 +1003,7 @@ def _build(path: Path, *, today: date, scale: float, log, started: float) -> dic
     log(f"  schema migrated ({time.perf_counter() - started:.1f} s)")
     password_hash = accounts.hash_password(PASSWORD)
     companies = []
-    for index in range(2):
+    for index in range(companies_count):
         t = time.perf_counter()
         companies.append(CompanyGenerator(index, sizes, today, password_hash).build())
         log(f"  company {index + 1} generated in memory ({time.perf_counter() - t:.1f} s)")
@@ -1014,13 +1022,31 @@ def _build(path: Path, *, today: date, scale: float, log, started: float) -> dic
         "hero_invoice_id": a.hero_invoice["id"],
         "one_tap_invoice_ids": [d["id"] for d in a.one_tap],
         "load_invoice_ids": rng.sample(issued, 300) + rng.sample(overdue_ids, 100),
-        "other_company_invoice_id": next(d["id"] for d in companies[1].docs if d["kind"] == "invoice"),
+        "other_company_invoice_id": (next(d["id"] for d in companies[1].docs if d["kind"] == "invoice")
+                                     if len(companies) > 1 else None),
         "build_s": round(time.perf_counter() - started, 1),
         "file_mb": round(sum(Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists())
                          / 1e6),
     }
-    (path.parent / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+    (path.with_suffix(".meta.json") if companies_count == 1 else path.parent / "meta.json").write_text(
+        json.dumps(meta, indent=1, ensure_ascii=False))
     return meta
+
+
+# A typical artisan of the hosted service: 2,000 invoices over three years, 300 clients, a
+# handful of reminders due today (the template the PostgreSQL bench clones 2,000 times).
+TYPICAL = Sizes(clients=300, invoices=2000, payments=3600, events=5000, plan_due=5, hero_documents=40,
+                hero_events=10, one_tap=3, history_days=3 * 365)
+
+
+def build_typical(path: Path, *, today: date, log=print) -> dict:
+    """One typical company alone in a SQLite file (meta beside it, `<name>.meta.json`)."""
+    started = time.perf_counter()
+    gc.disable()
+    try:
+        return _build(path, today=today, scale=1.0, log=log, started=started, sizes=TYPICAL, companies_count=1)
+    finally:
+        gc.enable()
 
 
 def main() -> None:

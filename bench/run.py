@@ -70,7 +70,7 @@ DATA = BENCH / "data"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-SECRET_KEY = "bench-secret-key-not-for-production"
+SECRET_KEY = "bench-secret-key-not-for-production"  # = dataset.SECRET_KEY (the sealed link tokens)
 PAGE_SAMPLES = 120
 PAGE_BUDGET_S = 20.0  # a page slower than ~170 ms gets fewer samples (counted in *_samples)
 LOAD_SECONDS = 30
@@ -197,8 +197,8 @@ class SmtpSink:
 # --- the app in this process ---------------------------------------------------------------------
 
 
-def bench_config(db_path: Path, smtp_port: int) -> dict:
-    url = f"sqlite:///{db_path}"
+def bench_config(db_path: Path | str, smtp_port: int) -> dict:
+    url = db_path if isinstance(db_path, str) else f"sqlite:///{db_path}"
     return {
         "SQLALCHEMY_DATABASE_URI": url, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_SUPPRESS_SEND": False,
@@ -253,7 +253,7 @@ def login_test_client(app, email: str, password: str):
 
 
 def time_page(client, url: str, *, samples: int = PAGE_SAMPLES, warmup: int = 10, headers=None,
-              floor_url: str | None = None) -> dict:
+              floor_url: str | None = None, before=None) -> dict:
     """Median time of `url`; with `floor_url`, each request is paired with one of the floor page,
     so that the ratio page/floor compares requests made under the same load of the machine."""
     for _ in range(warmup):
@@ -267,6 +267,8 @@ def time_page(client, url: str, *, samples: int = PAGE_SAMPLES, warmup: int = 10
             t = time.perf_counter()
             client.get(floor_url)
             floor_times.append((time.perf_counter() - t) * 1000)
+        if before is not None:
+            before()
         t = time.perf_counter()
         response = client.get(url, headers=headers)
         times.append((time.perf_counter() - t) * 1000)
@@ -310,13 +312,23 @@ def measure_pages(app, meta: dict, results: dict) -> object:
         "invoice_detail": f"/invoices/{hero_invoice}",
         "client": f"/clients/{meta['hero_client_id']}",
         "client_documents": f"/invoices/clients/{meta['hero_client_id']}",
-        # Not a target: the unfiltered list counts and sums all 100,000 invoices on each view.
+        # The list the navigation opens: its count and totals come from the figures cache.
         "invoice_list_all": "/invoices/",
+        "quote_list_all": "/quotes/",
     }
+    # The first view after a change of the company's data (or the first of the day): the
+    # figures cache is emptied before each request, so every aggregate is computed.
+    uncached = {"dashboard_uncached": "/", "invoice_list_all_uncached": "/invoices/"}
     floor_url = measure_floor(client, results)
-    for name, url in pages.items():
+    from domain.core import dataversion
+
+    for name, url in {**pages, **uncached}.items():
         headers = {"HX-Request": "true"} if name == "client_documents" else None
-        measured = time_page(client, url, headers=headers, floor_url=floor_url)
+        empty = dataversion.figures.clear if name in uncached else None
+        measured = time_page(client, url, headers=headers, floor_url=floor_url, before=empty,
+                             samples=PAGE_SAMPLES if name not in uncached else 40)
+        if empty:
+            empty()
         with counter.measure():
             client.get(url, headers=headers)
         results[f"page_{name}_ms"] = measured["ms"]
@@ -564,26 +576,34 @@ def measure_plan(app, meta: dict, sink: SmtpSink, results: dict) -> None:
 def measure_plan_sharded(app, meta: dict, sink: SmtpSink, results: dict, shards: int = 2) -> None:
     """The same day's run for the second company (same data, its own 10,000 due invoices), as
     `shards` cron processes `flask --app app reminders run --shard K/N` started together."""
-    db_path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
-    company_id = meta["companies"][1]["id"]
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", SECRET_KEY=SECRET_KEY, MAIL_SERVER="127.0.0.1",
+    elapsed, sent = run_plan_processes(app.config["SQLALCHEMY_DATABASE_URI"], meta["today"], sink, shards,
+                                       company_id=meta["companies"][1]["id"])
+    results[f"reminders_plan_10k_{shards}shards_s"] = round(elapsed, 2)
+    results[f"reminders_plan_{shards}shards_sent"] = sent
+
+
+def run_plan_processes(db_url: str, today: str, sink: SmtpSink, shards: int, *,
+                       company_id: int | None = None) -> tuple[float, int]:
+    """`shards` processes `flask --app app reminders run --today T [--company C] --shard K/N`
+    started together; (wall seconds, reminders sent)."""
+    env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY=SECRET_KEY, MAIL_SERVER="127.0.0.1",
                MAIL_PORT=str(sink.port), MAIL_DEFAULT_SENDER="Encaisse <factures@bench.test>",
                ENCAISSE_PUBLIC_BASE_URL="https://factures.bench.test", ENCAISSE_MAIL_DAILY_QUOTA=str(BENCH_DAILY_QUOTA))
     flask = str(Path(sys.executable).with_name("flask"))
+    scope = ["--company", str(company_id)] if company_id is not None else []
     before = sink.count
     t = time.perf_counter()
-    procs = [subprocess.Popen([flask, "--app", "app", "reminders", "run", "--today", meta["today"], "--company",
-                               str(company_id), "--shard", f"{k}/{shards}"], cwd=ROOT, env=env,
+    procs = [subprocess.Popen([flask, "--app", "app", "reminders", "run", "--today", today, *scope,
+                               "--shard", f"{k}/{shards}"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(shards)]
     outs = [p.communicate() for p in procs]
     elapsed = time.perf_counter() - t
     if any(p.returncode for p in procs):
         raise RuntimeError(f"sharded plan run failed: {[err[-2000:] for _, err in outs]}")
     sent = sum(out.count(" · envoyé") for out, _ in outs)
-    results[f"reminders_plan_10k_{shards}shards_s"] = round(elapsed, 2)
-    results[f"reminders_plan_{shards}shards_sent"] = sent
-    log(f"  {shards} processes --shard K/{shards} (second company): {elapsed:.1f} s wall, {sent} sent, "
-        f"{sink.count - before} e-mails arrived")
+    log(f"  {shards} processes --shard K/{shards} ({'company ' + str(company_id) if company_id else 'all companies'}): "
+        f"{elapsed:.1f} s wall, {sent} sent, {sink.count - before} e-mails arrived")
+    return elapsed, sent
 
 
 # --- formatting ----------------------------------------------------------------------------------
@@ -632,10 +652,12 @@ def ensure_wrk() -> str:
 class Gunicorn:
     """gunicorn as `make serve` runs it, on the bench database."""
 
-    def __init__(self, db_path: Path, *, workers: int | None = None, threads: int | None = None):
+    def __init__(self, db_url: str, *, workers: int | None = None, threads: int | None = None):
         self.port = free_port()
-        env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}", SECRET_KEY=SECRET_KEY, HOST="127.0.0.1",
-                   PORT=str(self.port))
+        # As production requires: links from the public address, requests for the trusted host only.
+        env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY=SECRET_KEY, HOST="127.0.0.1",
+                   PORT=str(self.port), ENCAISSE_PUBLIC_BASE_URL="https://factures.bench.test",
+                   ENCAISSE_TRUSTED_HOSTS='["127.0.0.1"]')
         if workers:
             env["WEB_CONCURRENCY"] = str(workers)
         if threads:
@@ -721,7 +743,7 @@ def run_wrk(wrk: str, port: int, cookie: str, paths_file: Path, seconds: int, pe
     return json.loads(line)
 
 
-def measure_load(db_path: Path, meta: dict, results: dict, *, workers=None, threads=None, seconds=LOAD_SECONDS) -> dict:
+def measure_load(db_url: str, meta: dict, results: dict, *, workers=None, threads=None, seconds=LOAD_SECONDS) -> dict:
     wrk = ensure_wrk()
     # The invoice list as page_invoice_list_ms measures it (overdue, 50 rows; pages 1 to 3) and
     # 400 invoice pages (300 of any status, 100 overdue), half and half, interleaved.
@@ -731,7 +753,7 @@ def measure_load(db_path: Path, meta: dict, results: dict, *, workers=None, thre
         cycle += [lists[i % len(lists)], f"/invoices/{invoice_id}"]
     paths_file = DATA / "load-paths.txt"
     paths_file.write_text("\n".join(cycle) + "\n")
-    server = Gunicorn(db_path, workers=workers, threads=threads)
+    server = Gunicorn(db_url, workers=workers, threads=threads)
     try:
         email = meta["companies"][0]["email"]
         cookie = server.login(email, meta["password"])
@@ -759,6 +781,163 @@ def measure_load(db_path: Path, meta: dict, results: dict, *, workers=None, thre
         server.stop()
 
 
+# --- PostgreSQL: the hosted shape ----------------------------------------------------------------
+
+PG_CLONES = 2000
+PAGE_KEYS = ("invoice_list", "dashboard", "invoice_detail", "client", "client_documents", "invoice_list_all",
+             "quote_list_all", "dashboard_uncached", "invoice_list_all_uncached")
+
+
+def measure_paired(create_app, smtp_port: int, alone_meta: dict, alone_url: str, hosted_meta: dict, hosted_url: str,
+                   samples: int = 60) -> dict:
+    """hosted / alone for each page, the two requests made one after the other in each sample
+    (same load of the machine for both), the median of the per-sample ratios."""
+    from extensions import db
+
+    def pages(meta):
+        return {"floor": "/clients/new", "invoice_list": "/invoices/?overdue=1&per_page=50", "dashboard": "/",
+                "invoice_detail": f"/invoices/{meta['hero_invoice_id']}",
+                "client": f"/clients/{meta['hero_client_id']}", "invoice_list_all": "/invoices/",
+                "quote_list_all": "/quotes/"}
+
+    apps = [create_app(bench_config(url, smtp_port)) for url in (alone_url, hosted_url)]
+    clients = [login_test_client(app, m["companies"][0]["email"], m["password"])
+               for app, m in zip(apps, (alone_meta, hosted_meta), strict=True)]
+    urls = [pages(alone_meta), pages(hosted_meta)]
+    out = {}
+    for key in urls[0]:
+        ratios = []
+        for i in range(samples + 5):
+            times = []
+            for client, page in ((clients[0], urls[0][key]), (clients[1], urls[1][key]))[:: 1 if i % 2 else -1]:
+                t = time.perf_counter()
+                response = client.get(page)
+                times.append(time.perf_counter() - t)
+                assert response.status_code == 200, (page, response.status_code)
+            if i % 2 == 0:
+                times.reverse()  # [alone, hosted] whatever the order they ran in
+            if i >= 5:
+                ratios.append(times[1] / times[0])
+        out[key] = round(statistics.median(ratios), 2)
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    log(f"  hosted / alone, interleaved: {out}")
+    return out
+
+
+def measure_pg_pages(create_app, smtp_port: int, urls: dict, typical_meta: dict, hosted_typical: dict,
+                     big_meta: dict, results: dict) -> None:
+    """Every page of the typical and the big company, alone on its database and on the hosted one."""
+    from extensions import db
+
+    for who, meta, alone_url in (("typical", typical_meta, urls["alone_typical"]),
+                                 ("big", big_meta, urls["alone_big"])):
+        figures = {}
+        for where, url, m in (("alone", alone_url, meta),
+                              ("hosted", urls["hosted"], hosted_typical if who == "typical" else meta)):
+            results[f"machine_load_avg_1m_pages_{who}_{where}"] = round(os.getloadavg()[0], 2)
+            log(f"pages: {who} company, {where} (company {m['companies'][0]['id']})")
+            app = create_app(bench_config(url, smtp_port))
+            figures[where] = {}
+            measure_pages(app, m, figures[where])
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            for key, value in figures[where].items():
+                if key.startswith(("page_", "queries_")) and isinstance(value, (int, float)):
+                    results[f"pg_{who}_{where}_{key}"] = value
+        for key in PAGE_KEYS:
+            alone, hosted = figures["alone"][f"page_{key}_ms"], figures["hosted"][f"page_{key}_ms"]
+            results[f"pg_{who}_hosted_vs_alone_{key}"] = round(hosted / alone, 2)
+        results[f"pg_{who}_hosted_vs_alone_floor"] = round(
+            figures["hosted"]["page_floor_ms"] / figures["alone"]["page_floor_ms"], 2)
+
+
+def postgres_main(args, results: dict, started: float) -> None:
+    """`bench/run.py --db postgres`: the typical and the big company, each alone on an empty
+    database and among 2,000 companies; the load on the shared database; the daily plan of
+    every company with several processes."""
+    import dataset
+    import pg
+
+    from domain.core.clock import today_in
+
+    admin_url = os.environ["DATABASE_URL"]
+    clones = args.clones
+    skip = set(filter(None, args.skip.split(",")))
+    if "load" not in skip:
+        ensure_wrk()
+    big_path, big_meta, big_build_s = prepare_data(args.scale, args.reuse)
+    t = time.perf_counter()
+    typical_path = DATA / "typical.sqlite3"
+    typical_meta = dataset.build_typical(typical_path, today=today_in("Europe/Paris"), log=lambda *_: None)
+    results["dataset_sqlite_build_s"] = round(big_build_s + time.perf_counter() - t, 1)
+    log(f"SQLite sources ready ({results['dataset_sqlite_build_s']} s); loading PostgreSQL")
+    t = time.perf_counter()
+    urls = {name: pg.create_database(admin_url, name, log) for name in ("alone_typical", "alone_big", "hosted")}
+    pg.load_alone(urls["alone_typical"], typical_path, typical_meta["companies"][0]["id"], log)
+    pg.load_alone(urls["alone_big"], big_path, big_meta["companies"][0]["id"], log)
+    results["pg_alone_load_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    mapping = pg.load_hosted(urls["hosted"], big_path, big_meta["companies"][0]["id"], typical_path, clones, log)
+    results["pg_hosted_build_s"] = round(time.perf_counter() - t, 1)
+    hosted_typical = pg.clone_meta(typical_meta, mapping, clones // 2)
+    with pg.psycopg.connect(pg.libpq_url(urls["hosted"])) as conn:
+        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("companies", "clients", "documents", "document_lines", "payments", "events", "sends")}
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        results["pg_hosted_db_mb"] = round(size / 1e6)
+    log(f"hosted database built in {results['pg_hosted_build_s']} s: {counts}, {results['pg_hosted_db_mb']} MB")
+
+    sink = SmtpSink()
+    try:
+        from app import create_app
+
+        if "pages" not in skip:
+            measure_pg_pages(create_app, sink.port, urls, typical_meta, hosted_typical, big_meta, results)
+        if "paired" not in skip:
+            for who, meta, alone_url in (("typical", typical_meta, urls["alone_typical"]),
+                                         ("big", big_meta, urls["alone_big"])):
+                results[f"machine_load_avg_1m_paired_{who}"] = round(os.getloadavg()[0], 2)
+                log(f"pages: {who} company, alone and hosted requests interleaved")
+                paired = measure_paired(create_app, sink.port, meta, alone_url,
+                                        hosted_typical if who == "typical" else meta, urls["hosted"])
+                results.update({f"pg_{who}_paired_hosted_vs_alone_{k}": v for k, v in paired.items()})
+        if "load" not in skip:
+            results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
+            log(f"load on the hosted database (big company): {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
+            summary = measure_load(urls["hosted"], big_meta, {})
+            results.update({f"pg_{k}": v for k, v in summary.items()})
+        if "plan" not in skip:
+            results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
+            for shards in args.plan_processes:
+                log(f"daily plan of all {clones + 1} companies, {shards} processes")
+                elapsed, sent = run_plan_processes(urls["hosted"], big_meta["today"], sink, shards)
+                results[f"pg_plan_all_{shards}proc_s"] = round(elapsed, 1)
+                results[f"pg_plan_all_{shards}proc_sent"] = sent
+                results[f"pg_plan_all_{shards}proc_emails_per_s"] = round(sent / elapsed, 1)
+                elapsed, again = run_plan_processes(urls["hosted"], big_meta["today"], sink, shards)
+                results[f"pg_plan_all_{shards}proc_rerun_s"] = round(elapsed, 1)
+                results[f"pg_plan_all_{shards}proc_rerun_sent"] = again
+                break  # the first run sends the day's reminders; a second count would find none
+    finally:
+        sink.stop()
+    results["machine_load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+    results["bench_total_s"] = round(time.perf_counter() - started, 1)
+    a = typical_meta["companies"][0]["counts"]
+    results["dataset"] = (
+        f"PostgreSQL 15 (throwaway cluster, fsync off), today {big_meta['today']}; hosted: the 100,000-invoice "
+        f"company + {clones} clones of a typical company ({a['invoices']} invoices over 3 years, {a['quotes']} quotes, "
+        f"{a['clients']} clients, {a['payments']} payments, {a['events']} events, {a['sends']} sends, "
+        f"{a['invoice_statuses'].get('overdue', 0)} overdue, {a['invoice_statuses'].get('plan_due', 0)} due for a "
+        f"plan step today), rows interleaved in time order: {counts}; alone: each company in its own database")
+    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    log(f"wrote {args.out} in {results['bench_total_s']} s")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -779,11 +958,11 @@ def run_app_phases(db_path: Path, meta: dict, sink: SmtpSink, skip: set[str], lo
         measure_one_tap(app, client, meta, sink, results)
     for combo in filter(None, load_matrix.split(",")):
         workers, threads = (int(x) for x in combo.split("x"))
-        measure_load(db_path, meta, {}, workers=workers, threads=threads)
+        measure_load(f"sqlite:///{db_path}", meta, {}, workers=workers, threads=threads)
     if "load" not in skip:
         results["machine_load_avg_1m_load"] = round(os.getloadavg()[0], 2)
         log(f"load: gunicorn + wrk, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s")
-        measure_load(db_path, meta, results)
+        measure_load(f"sqlite:///{db_path}", meta, results)
     if "plan" not in skip:
         results["machine_load_avg_1m_plan"] = round(os.getloadavg()[0], 2)
         log("reminder plan run (10 000 invoices due for a step)")
@@ -809,12 +988,22 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--skip", default="",
-                        help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load,bank,jobsite")
+                        help="comma-separated: pdf,einvoice,platform,formatting,pages,one_tap,plan,load,bank,jobsite "
+                        "(postgres: pages,paired,load,plan)")
     parser.add_argument("--only", default="", help="comma-separated phases to run alone, e.g. bank or jobsite")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--load-matrix", default="",
                         help="tuning: WORKERSxTHREADS,... (e.g. 2x1,2x4,4x4): one load each")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default=os.environ.get("BENCH_DB") or "sqlite",
+                        help="postgres: the hosted shape in a throwaway cluster (scripts/with-postgres.sh)")
+    parser.add_argument("--clones", type=int, default=PG_CLONES, help="postgres: typical companies in the hosted db")
+    parser.add_argument("--plan-processes", type=lambda v: [int(x) for x in v.split(",")], default=[2],
+                        help="postgres: processes for the daily plan of all companies")
     args = parser.parse_args()
+    if args.db == "postgres" and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        # Started the way CI starts PostgreSQL; the cluster is removed when the bench ends.
+        script = str(ROOT / "scripts" / "with-postgres.sh")
+        os.execv(script, [script, sys.executable, str(Path(__file__).resolve()), *sys.argv[1:], "--db", "postgres"])
     skip = set(filter(None, args.skip.split(",")))
     if args.only:
         skip |= set(PHASES) - set(filter(None, args.only.split(",")))
@@ -824,6 +1013,11 @@ def main() -> None:
     results: dict = {"machine_cpus": os.cpu_count(), "machine_load_avg_1m_start": round(os.getloadavg()[0], 2)}
 
     DATA.mkdir(parents=True, exist_ok=True)
+    if args.db == "postgres":
+        if args.out == str(BENCH / "results.json"):
+            args.out = str(BENCH / "results-postgres.json")
+        postgres_main(args, results, started)
+        return
     if "load" not in skip:
         ensure_wrk()  # before spending minutes on the rest
     db_path, meta, build_s = prepare_data(args.scale, args.reuse)

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from app import create_app
-from domain.core import accounts
+from domain.core import accounts, dataversion
 from extensions import db
 from tests.support.builders import make_company, make_user
 from tests.support.config import ON_POSTGRES, PG_URL, base_config, truncate_all
@@ -37,6 +37,15 @@ def _cheap_argon2():
     accounts._DUMMY_HASH = accounts._hasher.hash("not-a-real-password")
     yield
     accounts._hasher = original
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures_cache():
+    """Each test starts from a new database whose company ids and data versions start over:
+    figures cached by an earlier test must not be found (one process never sees that in use)."""
+    dataversion.figures.clear()
+    yield
+    dataversion.figures.clear()
 
 
 def pytest_configure(config):

@@ -23,7 +23,7 @@ from web.http import is_fragment_request
 from web.panels import collections_panel, next_action, next_action_kind
 from web.security import offline_owner
 from web.tenancy import company_today
-from web.urls import link_url
+from web.urls import id_url, link_url
 
 NAV = (
     ("dashboard.index", "Tableau de bord"),
@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
         document_lifecycle=tracking.lifecycle, client_link_url=client_link_url, channel_label=reminders.channel_label,
         category_label=category_label, can_send_to_clients=verification.can_send_to_clients,
         einvoice_panel=platform.invoice_panel, client_directory=platform.client_directory,
-        einvoicing_board=platform.einvoicing_board,
+        einvoicing_board=platform.einvoicing_board, id_url=id_url,
     )
 
     @app.context_processor

@@ -13,7 +13,7 @@ import html
 import logging
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, g, has_request_context, request, url_for
 
 import database
 from domain.billing.models import Document, Kind
@@ -107,3 +107,19 @@ def document_url(doc: Document, *, external: bool = False) -> str:
     endpoint, values = ("quotes.detail", {"quote_id": doc.id}) if doc.kind == Kind.QUOTE else (
         "invoices.detail", {"invoice_id": doc.id})
     return absolute_url(endpoint, **values) if external else url_for(endpoint, **values)
+
+
+_ID_PLACEHOLDER = 9_182_736_455_463_728_190  # an id no row will have, replaced in the built URL
+
+
+def id_url(endpoint: str, object_id: int) -> str:
+    """url_for(endpoint, <its one id argument>=object_id), for the rows of a list: the URL is
+    built once per endpoint and request, then only the id changes (url_for costs ~15 µs, and a
+    50-row list calls it twice a row)."""
+    templates = g.setdefault("encaisse_id_urls", {})
+    template = templates.get(endpoint)
+    if template is None:
+        rule = next(iter(current_app.url_map.iter_rules(endpoint)))
+        (argument,) = rule.arguments
+        template = templates[endpoint] = url_for(endpoint, **{argument: _ID_PLACEHOLDER}).split(str(_ID_PLACEHOLDER))
+    return str(int(object_id)).join(template)

@@ -11,14 +11,15 @@ stale status.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, defer
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.orm import contains_eager, defer, load_only
 
 from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Kind, Payment
+from domain.core import dataversion
 from domain.core.models import Client, Event
 from domain.core.text import like_pattern
 from extensions import db
@@ -31,6 +32,17 @@ MAX_PAGE_SIZE = 100
 # starts reading them, rather than a query per row.
 LIST_ROW_OPTIONS = tuple(defer(column, raiseload=True)
                          for column in (Document.snapshot, Document.vat_breakdown, Document.deductions))
+# The quote and invoice lists load only what their rows show (each column loaded is converted
+# for each row: ten timestamps among the ~45 columns); anything else raises instead of
+# loading row by row.
+LIST_PAGE_OPTIONS = (
+    load_only(Document.id, Document.company_id, Document.client_id, Document.kind, Document.version,
+              Document.number, Document.issued_at, Document.issue_date, Document.due_date, Document.validity_date,
+              Document.created_at, Document.subject, Document.total_ttc_cents, Document.net_cents,
+              Document.paid_cents, Document.credited_cents, Document.reminder_level, Document.last_reminder_at,
+              raiseload=True),
+    contains_eager(Document.client).load_only(Client.id, Client.name, raiseload=True),
+)
 
 # Sort keys offered in the lists (value -> label). "age" is the issue date: oldest first.
 DOCUMENT_SORTS = {
@@ -121,9 +133,13 @@ def _kind_condition(f: DocumentFilters):
 
 def _status_conditions(f: DocumentFilters, status_col, today: date) -> list:
     conditions = []
-    if f.status:
+    # An invoice is "en retard" exactly when it is open (something left to pay: neither paid nor
+    # cancelled) and due before today: the conditions below say it on the open-invoice index
+    # without computing every row's status (the whole cost of the overdue list otherwise).
+    late_by_terms = f.group != "quote" and f.kind != Kind.CREDIT_NOTE and (f.overdue or f.status == status.LATE)
+    if f.status and not (late_by_terms and f.status == status.LATE):
         conditions.append(status_col == f.status)
-    if f.overdue:
+    if f.overdue and not late_by_terms:
         conditions.append(status_col == status.LATE)
     if f.open or f.overdue or f.status in status.OPEN_INVOICE_STATUSES:
         # Implied by these filters; spelled out so that the database reads only the open
@@ -158,6 +174,9 @@ def _document_conditions(company_id: int, f: DocumentFilters, status_col, today:
             Client.search_key.like(pattern, escape="\\"),
         ))
     return conditions
+
+
+ORDERED_SORTS = ("due", "due_desc", "amount", "amount_desc", "age")  # "recent" (default): see list_documents
 
 
 def _document_order(f: DocumentFilters) -> list:
@@ -196,22 +215,54 @@ def list_documents(company_id: int, f: DocumentFilters, *, today: date) -> Docum
     # The total says what was invoiced: credit notes deducted, so a cancelled invoice adds nothing.
     amount = _amount_expr(f.group) if f.group == "quote" or f.kind == Kind.CREDIT_NOTE else (
         Document.net_cents - Document.credited_cents)
-    total, amount_sum, remaining_sum = db.session.execute(
-        filtered(func.count(Document.id), func.coalesce(func.sum(amount), 0),
-                 func.coalesce(func.sum(remaining_expr()), 0))
-    ).one()
-    total = int(total)
+
+    def totals() -> tuple[int, int, int, int]:
+        count, amount_sum, remaining, drafts = db.session.execute(
+            filtered(func.count(Document.id), func.coalesce(func.sum(amount), 0),
+                     func.coalesce(func.sum(remaining_expr()), 0),
+                     func.coalesce(func.sum(case((Document.issue_date.is_(None), 1), else_=0)), 0))
+        ).one()
+        return int(count), int(amount_sum), int(remaining), int(drafts)
+
+    # The count and sums of the whole filtered set read every matching row (all the company's
+    # invoices for the default list): kept in the figures cache, exact by construction
+    # (domain/core/dataversion.py), keyed by the filters without the page and the order.
+    total, amount_sum, remaining_sum, drafts = dataversion.figures.get_or_compute(
+        company_id, today, ("document_totals", replace(f, sort="", page=1, per_page=0)), totals)
     pages = max(1, -(-total // per_page))
     page = min(max(1, f.page), pages)
 
     # The page's ids first (sorted on index columns only), then those rows in full: sorting
     # thousands of full rows to keep 50 costs ten times more.
-    page_ids = filtered(Document.id).order_by(*_document_order(f)).limit(per_page).offset((page - 1) * per_page)
+    start = (page - 1) * per_page
+    if f.sort in ORDERED_SORTS:
+        page_ids = filtered(Document.id).order_by(*_document_order(f)).limit(per_page).offset(start)
+    else:
+        # The default order (drafts first, then the most recently issued, in number order within
+        # a day) in two parts, each read in the order of ix_documents_company_issue instead of
+        # sorting every document of the company (no database reads "DESC NULLS FIRST" from an
+        # index): the drafts, then the
+        # issued ones, with the count of drafts in the set (from the totals) to page across both.
+        parts = []
+        from_drafts = max(0, min(per_page, drafts - start))
+        if from_drafts:
+            parts.append(filtered(Document.id).where(Document.issue_date.is_(None))
+                         .order_by(Document.id.desc()).limit(from_drafts).offset(start))
+        if from_drafts < per_page:
+            parts.append(filtered(Document.id).where(Document.issue_date.is_not(None))
+                         .order_by(Document.issue_date.desc(), Document.issued_at.desc(), Document.id.desc())
+                         .limit(per_page - from_drafts).offset(max(0, start - drafts)))
+        page_ids = union_all(*(select(part.subquery().c.id) for part in parts))
+    # Which documents are on the page is cached like the totals (an overdue list sorts thousands
+    # of open invoices to find them); the rows themselves are read each time.
+    ids = dataversion.figures.get_or_compute(
+        company_id, today, ("document_page", replace(f, page=page, per_page=per_page)),
+        lambda: tuple(db.session.scalars(page_ids)))
     rows = db.session.execute(
         select(Document, status_col.label("status"))
         .join(Client, Client.id == Document.client_id)
-        .options(contains_eager(Document.client), *LIST_ROW_OPTIONS)
-        .where(Document.id.in_(page_ids.scalar_subquery()))
+        .options(*LIST_PAGE_OPTIONS)
+        .where(Document.id.in_(ids))
         .order_by(*_document_order(f))
     ).all()
     return DocumentPage(

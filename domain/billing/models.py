@@ -87,6 +87,9 @@ class Document(Model):
               "reminders_paused_until", "reminder_plan_id", "sent_at", "issued_at", "issue_date",
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
         Index("ix_documents_company_client", "company_id", "client_id"),
+        # The lists' default order (most recently issued first) read from the index, with the kind
+        # to filter quotes from invoices without reading the rows.
+        Index("ix_documents_company_issue", "company_id", "issue_date", "id", "kind"),
         Index("ix_documents_quote", "quote_id"),
         Index("ix_documents_credited", "credited_id"),
         # A payment reference is never given to two invoices of a company (see payment_reference.py).

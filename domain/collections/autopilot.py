@@ -165,17 +165,27 @@ def _auto_send(company, day, now, report, send, link_for, dry_run, html_extra_fo
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
 
 
+def _with_step_due(company_id: int, day, plans: dict, default):
+    """The company's invoices with a plan step due on `day` (the SQL twin of due_step, as the
+    dashboard counts them): most companies have none on most days, and an open invoice that
+    already had its latest step costs nothing. due_step still decides for each one loaded."""
+    due = reminders.candidates(company_id, day).where(reminders.step_action_expr(plans, default, day).is_not(None))
+    if any(plan is not default for plan in plans.values()):
+        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans
+    return due
+
+
 def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_for=None,
                 shard=None) -> None:
-    tables = load_tables(day, company.id)
-    templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
     # The plans once per company (not a query per invoice), as plan_for would find them.
     default = reminders.default_plan(company)
     plans = {plan.id: plan for plan in reminders.company_plans(company.id)} | {default.id: default}
+    due = _with_step_due(company.id, day, plans, default)
     on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    tables = templates = None
     last_id = 0
     while True:
-        stmt = _in_shard(reminders.candidates(company.id, day), shard).where(Document.id > last_id)
+        stmt = _in_shard(due, shard).where(Document.id > last_id)
         stmt = stmt.order_by(None).order_by(Document.id).limit(BATCH)
         if on_postgres and not dry_run:
             # Concurrent runners each lock a different batch instead of waiting for one another.
@@ -185,11 +195,15 @@ def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_f
             db.session.commit()
             return
         last_id = invoices[-1].id
+        if tables is None:  # read once per company, and only when it has something to do today
+            tables = load_tables(day, company.id)
+            templates = {key: messages.get(company.id, key) for key in reminders.TEMPLATE_LEVELS}
         # The batch's clients and their contacts in two queries; invoice.client then finds them in
         # the session (which holds rows weakly: `clients` keeps them for the batch). Not as loader
         # options of the invoices: those would be replayed each time send_all re-reads one.
         clients = {c.id: c for c in db.session.scalars(
-            select(Client).where(Client.id.in_({i.client_id for i in invoices})).options(selectinload(Client.contacts)))}
+            select(Client).where(Client.id.in_({i.client_id for i in invoices}))
+            .options(selectinload(Client.contacts)))}
         # What the report prints, read now: after send_all's commits every row is expired.
         labels = {invoice.id: (invoice.number, clients[invoice.client_id].name) for invoice in invoices}
         requests = []

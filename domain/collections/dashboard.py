@@ -33,6 +33,7 @@ from domain.billing import status
 from domain.billing.models import INVOICE_KINDS, Document, Payment
 from domain.collections import reminders
 from domain.collections.models import ReminderPlan, Send, Task
+from domain.core import dataversion
 from domain.core.models import Client, Company, Contact
 from extensions import db
 
@@ -221,25 +222,32 @@ def _late_clients(company_id: int, today: date) -> tuple[list[LateClient], int]:
         .order_by(late.c.cents.desc(), Client.name, Client.id)
         .limit(TOP_CLIENTS)
     ).all()
-    clients = [LateClient(cid, name, int(n), int(cents), (today - oldest).days) for cid, name, n, cents, oldest, _ in rows]
+    clients = [LateClient(cid, name, int(n), int(cents), (today - oldest).days)
+               for cid, name, n, cents, oldest, _ in rows]
     return clients, int(rows[0][5]) if rows else 0
 
 
 def _tasks(company_id: int, today: date) -> tuple[list[Task], int]:
-    due = (Task.company_id == company_id, Task.done_at.is_(None), Task.due_on <= today)
-    # The total as a scalar subquery: a window count would load every open task with its
-    # client and document before keeping 8.
-    total = select(func.count(Task.id)).where(*due).scalar_subquery()
-    rows = db.session.execute(
-        select(Task, total)
+    """The first tasks due (today or before) and how many there are: which ones from the figures
+    cache (a company can have thousands of open tasks to count and sort), the rows read live."""
+    def first() -> tuple[tuple[int, ...], int]:
+        due = (Task.company_id == company_id, Task.done_at.is_(None), Task.due_on <= today)
+        total = db.session.scalar(select(func.count(Task.id)).where(*due)) or 0
+        ids = db.session.scalars(select(Task.id).where(*due).order_by(Task.due_on, Task.id).limit(TOP_TASKS))
+        return tuple(ids), int(total)
+
+    ids, total = dataversion.figures.get_or_compute(company_id, today, "tasks", first)
+    if not ids:
+        return [], total
+    rows = db.session.scalars(
+        select(Task)
         .join(Client, Client.id == Task.client_id)
         .outerjoin(Document, Document.id == Task.document_id)
         .options(contains_eager(Task.client), contains_eager(Task.document))
-        .where(*due)
+        .where(Task.id.in_(ids))
         .order_by(Task.due_on, Task.id)
-        .limit(TOP_TASKS)
-    ).all()
-    return [task for task, _ in rows], int(rows[0][1]) if rows else 0
+    ).unique().all()
+    return list(rows), total
 
 
 def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
@@ -247,29 +255,17 @@ def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
 
     The same decisions as reminders.planned_today (the Python rule, tested against it), counted
     in SQL (reminders.step_action_expr) so that a day with thousands of reminders due costs one
-    aggregate, and only the first rows are loaded.
+    aggregate (kept in the figures cache), and only the first rows are loaded.
     """
     if not company.reminders_enabled:
         return [], 0, [], 0
     plans = {p.id: p for p in db.session.scalars(select(ReminderPlan).where(ReminderPlan.company_id == company.id))}
     default = next((p for p in plans.values() if p.is_default), None) or reminders.standard_plan(company.id)
-    action = reminders.step_action_expr(plans, default, today).label("action")
-    switched_off = select(Client.id).where(Client.company_id == company.id, Client.reminders_disabled.is_(True))
-    due = reminders.candidates(company.id, today).where(Document.client_id.not_in(switched_off))
-    if any(plan is not default for plan in plans.values()):
-        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans (else: no join per row)
-    due = due.with_only_columns(Document.id, Document.due_date, action).order_by(None).subquery()
-    is_send = due.c.action == "send"
-    ranked = db.session.execute(
-        select(due.c.id, due.c.action, func.sum(case((is_send, 1), else_=0)).over(),
-               func.sum(case((due.c.action == "confirm", 1), else_=0)).over())
-        .where(due.c.action.in_(("send", "confirm")))
-        .order_by(case((is_send, 0), else_=1), due.c.due_date, due.c.id)
-        .limit(2 * limit)
-    ).all()
+    ranked = dataversion.figures.get_or_compute(
+        company.id, today, ("plan_of_the_day", limit), lambda: _plan_ranked(company.id, plans, default, today, limit))
     if not ranked:
         return [], 0, [], 0
-    sends_total, confirms_total = int(ranked[0][2]), int(ranked[0][3])
+    sends_total, confirms_total = ranked[0][2], ranked[0][3]
     has_email = select(Contact.id).where(Contact.client_id == Document.client_id, Contact.email != "").exists()
     loaded = {doc.id: (doc, bool(email)) for doc, email in db.session.execute(
         select(Document, has_email).join(Client, Client.id == Document.client_id)
@@ -286,6 +282,27 @@ def plan_of_the_day(company: Company, today: date, *, limit: int = TOP_PLANNED):
         if len(target) < limit:
             target.append(PlannedReminder(invoice, step, email))
     return sends, sends_total, confirms, confirms_total
+
+
+def _plan_ranked(company_id: int, plans: dict[int, ReminderPlan], default: ReminderPlan, today: date,
+                 limit: int) -> list[tuple[int, str, int, int]]:
+    """(invoice id, action, sends in all, confirms in all) of the first 2 × limit invoices the plan
+    acts on today, sends first, in due-date order."""
+    action = reminders.step_action_expr(plans, default, today).label("action")
+    switched_off = select(Client.id).where(Client.company_id == company_id, Client.reminders_disabled.is_(True))
+    due = reminders.candidates(company_id, today).where(Document.client_id.not_in(switched_off))
+    if any(plan is not default for plan in plans.values()):
+        due = due.join(Client, Client.id == Document.client_id)  # clients' own plans (else: no join per row)
+    due = due.with_only_columns(Document.id, Document.due_date, action).order_by(None).subquery()
+    is_send = due.c.action == "send"
+    rows = db.session.execute(
+        select(due.c.id, due.c.action, func.sum(case((is_send, 1), else_=0)).over(),
+               func.sum(case((due.c.action == "confirm", 1), else_=0)).over())
+        .where(due.c.action.in_(("send", "confirm")))
+        .order_by(case((is_send, 0), else_=1), due.c.due_date, due.c.id)
+        .limit(2 * limit)
+    ).all()
+    return [(int(doc_id), str(act), int(sends), int(confirms)) for doc_id, act, sends, confirms in rows]
 
 
 def payment_delay(company_id: int, today: date, *, window_days: int = DSO_WINDOW_DAYS) -> PaymentDelay:
@@ -326,9 +343,17 @@ def payment_delay(company_id: int, today: date, *, window_days: int = DSO_WINDOW
 
 
 def dashboard(company: Company, today: date) -> Dashboard:
-    """Every figure of the home page for one company on `today`."""
-    cards = _money_cards(company.id, today)
-    late, late_total = _late_clients(company.id, today)
+    """Every figure of the home page for one company on `today`.
+
+    The aggregates over the company's invoices and payments (money cards, late clients, payment
+    delay, the plan's counts) come from the figures cache, exact by construction (see
+    domain/core/dataversion.py): computed once per change of the company's data or per day,
+    not on each view. Tasks and the first rows of the plan are read live (a few indexed rows)."""
+    figures = dataversion.figures
+    cards = figures.get_or_compute(company.id, today, "money_cards", lambda: _money_cards(company.id, today))
+    late, late_total = figures.get_or_compute(company.id, today, "late_clients",
+                                              lambda: _late_clients(company.id, today))
+    delay = figures.get_or_compute(company.id, today, "payment_delay", lambda: payment_delay(company.id, today))
     tasks, tasks_total = _tasks(company.id, today)
     sends, sends_total, confirms, confirms_total = plan_of_the_day(company, today)
     return Dashboard(
@@ -339,7 +364,7 @@ def dashboard(company: Company, today: date) -> Dashboard:
         weeks=[Bucket(key, label, cards[key].count, cards[key].cents, start, end)
                for key, label, start, end in week_windows(today)],
         late_clients=late, late_clients_total=late_total, tasks=tasks, tasks_total=tasks_total,
-        planned=sends, to_confirm=confirms, delay=payment_delay(company.id, today),
+        planned=sends, to_confirm=confirms, delay=delay,
         planned_total=sends_total, to_confirm_total=confirms_total,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.orm import UTCDateTime, utcnow
@@ -344,3 +344,16 @@ class FormSubmission(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(String(300), default="")  # e.g. where the first request led
 
+
+
+class CompanyDataVersion(Model):
+    """A counter per company that every change of the rows its figures are computed from moves,
+    in the same transaction as the change (database triggers, see domain/core/dataversion.py).
+
+    No foreign key: the triggers also fire while a company's rows are deleted with it, and a
+    left-over counter is harmless (ids are never reused)."""
+
+    __tablename__ = "company_data_versions"
+
+    company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
