@@ -131,38 +131,45 @@ def _auto_send(company, day, now, report, send, link_for, dry_run, html_extra_fo
     ).all()
     requests = []
     for doc in docs:
-        if not auto_send_due(doc, company, now):
-            continue
-        key = f"auto-send-{doc.id}"
-        if db.session.scalar(select(Send.id).where(Send.company_id == company.id, Send.idempotency_key == key)):
-            continue  # tried before (sent, failed or uncertain): the artisan decides
-        if db.session.scalar(select(Send.id).where(Send.document_id == doc.id, Send.purpose == "document",
-                                                   Send.status == "sending").limit(1)):
-            # Sent by hand and interrupted (crash): it may have left. Never send it again unasked.
-            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "uncertain"))
-            continue
-        if not doc.client.emails:
-            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "no_email"))
-            continue
-        if dry_run:
-            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "would_send"))
-            continue
-        try:
-            draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
-        except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
-            log.exception("automatic send failed for document %s", doc.id)
-            report.lines.append(RunLine(company.name, doc.number, doc.client.name, "invoice_send", "failed",
-                                        f"Message impossible à préparer : {exc}"))
-            report.company_failed(company.name)
-            continue
-        requests.append(SendRequest(document=doc, purpose="document", template_key="invoice_send",
-                                    recipients=draft.recipients, subject=draft.subject, body=draft.body,
-                                    idempotency_key=key, automatic=True))
+        if auto_send_due(doc, company, now):
+            request = _auto_send_request(company, doc, day, report, link_for, dry_run)
+            if request is not None:
+                requests.append(request)
     if requests:
         for outcome in send(requests, None, html_extra_for=html_extra_for):
             doc = db.session.get_one(Document, outcome.send.document_id)
             report.lines.append(RunLine(company.name, doc.issued_number, doc.client.name, "invoice_send",
                                         "auto_sent" if outcome.ok else "failed", outcome.message))
+
+
+def _auto_send_request(company, doc, day, report, link_for, dry_run) -> SendRequest | None:
+    """The e-mail sending one issued invoice on its own, or None (and why, in the report)."""
+    key = f"auto-send-{doc.id}"
+    if db.session.scalar(select(Send.id).where(Send.company_id == company.id, Send.idempotency_key == key)):
+        return None  # tried before (sent, failed or uncertain): the artisan decides
+    line = RunLine(company.name, doc.number, doc.client.name, "invoice_send", "")
+    if db.session.scalar(select(Send.id).where(Send.document_id == doc.id, Send.purpose == "document",
+                                               Send.status == "sending").limit(1)):
+        # Sent by hand and interrupted (crash): it may have left. Never send it again unasked.
+        line.action = "uncertain"
+    elif not doc.client.emails:
+        line.action = "no_email"
+    elif dry_run:
+        line.action = "would_send"
+    else:
+        try:
+            draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
+        except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
+            log.exception("automatic send failed for document %s", doc.id)
+            line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
+            report.lines.append(line)
+            report.company_failed(company.name)
+            return None
+        return SendRequest(document=doc, purpose="document", template_key="invoice_send",
+                           recipients=draft.recipients, subject=draft.subject, body=draft.body,
+                           idempotency_key=key, automatic=True)
+    report.lines.append(line)
+    return None
 
 
 def _with_step_due(company_id: int, day, plans: dict, default):
@@ -208,30 +215,10 @@ def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_f
         labels = {invoice.id: (invoice.number, clients[invoice.client_id].name) for invoice in invoices}
         requests = []
         for invoice in invoices:
-            plan = reminders.plan_among(invoice, plans, default)
-            step = reminders.due_step(invoice, plan, day) if plan else None
-            if step is None:
-                continue
-            line = RunLine(company.name, invoice.number, invoice.client.name, step.template, "", step.why)
-            if dry_run:
-                line.action = {"send": "would_send", "skip": "would_skip", "confirm": "to_confirm"}[step.action]
-                report.lines.append(line)
-                continue
-            try:
-                # A savepoint per invoice: a message that cannot be prepared (a template saved
-                # before today's bounds, say) leaves this invoice's step unclaimed and unsent.
-                with db.session.begin_nested():
-                    request = _take_step(company, invoice, step, line, day, now, link_for, templates, tables)
-            except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
-                log.exception("reminder step failed for document %s", invoice.id)
-                line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
-                report.lines.append(line)
-                report.company_failed(company.name)
-                continue
+            request = _step_request(company, invoice, plans, default, day, now, report, link_for, dry_run,
+                                    templates, tables)
             if request is not None:
                 requests.append(request)
-            elif line.action:
-                report.lines.append(line)
         if dry_run:
             continue
         if not requests:
@@ -242,6 +229,35 @@ def _plan_steps(company, day, now, report, send, link_for, dry_run, html_extra_f
             report.lines.append(RunLine(company.name, number, client_name, outcome.template_key,
                                         "duplicate" if outcome.duplicate else ("sent" if outcome.ok else "failed"),
                                         outcome.message))
+
+
+def _step_request(company, invoice, plans, default, day, now, report, link_for, dry_run, templates,
+                  tables) -> SendRequest | None:
+    """Today's step of one invoice of the batch: the e-mail to send, or None (what was done instead,
+    or why nothing was, in the report)."""
+    plan = reminders.plan_among(invoice, plans, default)
+    step = reminders.due_step(invoice, plan, day) if plan else None
+    if step is None:
+        return None
+    line = RunLine(company.name, invoice.number, invoice.client.name, step.template, "", step.why)
+    if dry_run:
+        line.action = {"send": "would_send", "skip": "would_skip", "confirm": "to_confirm"}[step.action]
+        report.lines.append(line)
+        return None
+    try:
+        # A savepoint per invoice: a message that cannot be prepared (a template saved
+        # before today's bounds, say) leaves this invoice's step unclaimed and unsent.
+        with db.session.begin_nested():
+            request = _take_step(company, invoice, step, line, day, now, link_for, templates, tables)
+    except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
+        log.exception("reminder step failed for document %s", invoice.id)
+        line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
+        report.lines.append(line)
+        report.company_failed(company.name)
+        return None
+    if request is None and line.action:
+        report.lines.append(line)
+    return request
 
 
 def _take_step(company, invoice, step, line, day, now, link_for, templates, tables) -> SendRequest | None:
