@@ -46,7 +46,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ PASSWORD = "bench-encaisse-2026"
 # stored sealed with it (domain/portal/links.py), as the app stores them.
 SECRET_KEY = "bench-secret-key-not-for-production"
 PUBLIC_BASE_URL = "https://factures.bench.test"
-UTC = timezone.utc
+UTC = UTC
 
 # Default reminder plan (domain.reminders.DEFAULT_STEPS): J-3 pre-due, J+7, J+15, J+30.
 STEP_OFFSETS = (-3, 7, 15, 30)
@@ -195,7 +195,8 @@ class CompanyGenerator:
                     password_hash=password_hash, role="owner", is_active_user=True, session_version=1,
                     created_at=company["created_at"], last_login_at=None)
         plan = dict(name="Plan standard", is_default=True, confirm_formal_notice=True,
-                    steps=[{"offset_days": o, "template": t} for o, t in zip(STEP_OFFSETS, STEP_TEMPLATES)])
+                    steps=[{"offset_days": o, "template": t}
+                           for o, t in zip(STEP_OFFSETS, STEP_TEMPLATES, strict=True)])
         self.data = CompanyData(index, company, user, plan)
         self.seller = self._seller(company)
 
@@ -272,7 +273,8 @@ class CompanyGenerator:
         out = []
         for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
             label, unit, lo, hi = rng.choice(JOBS)
-            qty = rng.choice((1000, 1000, 1000, 2000, 3000)) if unit != "h" else rng.choice((1000, 1500, 2000, 3500, 8000))
+            qty = (rng.choice((1000, 1000, 1000, 2000, 3000)) if unit != "h"
+                   else rng.choice((1000, 1500, 2000, 3500, 8000)))
             price = rng.randrange(lo, hi) // 100 * 100
             rate = 1000 if reduced and label != "Diagnostic installation" else 2000
             out.append(dict(kind="item", label=label, description="", quantity_milli=qty, unit=unit,
@@ -347,7 +349,7 @@ class CompanyGenerator:
         if parts <= 1 or total < parts * 100:
             return [total]
         cuts = sorted(self.rng.sample(range(1, total // 100), parts - 1))
-        amounts = [(b - a) * 100 for a, b in zip([0, *cuts], [*cuts, total // 100])]
+        amounts = [(b - a) * 100 for a, b in zip([0, *cuts], [*cuts, total // 100], strict=True)]
         amounts[-1] += total - sum(amounts)
         return amounts
 
@@ -389,7 +391,7 @@ class CompanyGenerator:
 
     # -- documents
     def documents(self) -> None:
-        rng, d, sz, today = self.rng, self.data, self.sizes, self.today
+        rng, d, sz = self.rng, self.data, self.sizes
         n = sz.invoices
         n_overdue = round(n * 0.10)
         n_draft = round(n * 0.015)
@@ -406,16 +408,13 @@ class CompanyGenerator:
         for _ in others:
             total += rng.lognormvariate(0, 1.0)
             cum.append(total)
-        self._pick = lambda: d.clients[1 + bisect.bisect(cum, rng.random() * total)]  # noqa: E731
+        self._pick = lambda: d.clients[1 + bisect.bisect(cum, rng.random() * total)]
         hero_slots = set(rng.sample(range(len(statuses)), sz.hero_documents // 2))
         one_tap_needed = sz.one_tap
         hero_needed = True
         self._deferred_credit = []
         for slot, st in enumerate(statuses):
-            if slot in hero_slots:
-                client = d.hero_client
-            else:
-                client = self._pick()
+            client = d.hero_client if slot in hero_slots else self._pick()
             if st == "overdue" and one_tap_needed:
                 client = d.clients[sz.one_tap - one_tap_needed + 1]  # clients 1..one_tap, one each
                 one_tap_needed -= 1
@@ -450,7 +449,8 @@ class CompanyGenerator:
         quote["accepted_at"] = at_local(qday + timedelta(days=self.rng.randrange(1, 9)), self.rng)
         quote["_status"] = "accepted"
         if r < 0.06:
-            share = [[rate, base * 3000 // 10000, half_up_vat(base * 3000 // 10000, rate)] for rate, base, _ in breakdown]
+            share = [[rate, base * 3000 // 10000, half_up_vat(base * 3000 // 10000, rate)]
+                     for rate, base, _ in breakdown]
             dep_lines = [dict(kind="item", label="Acompte de 30 % sur le devis {quote_number}"
                                                   + (f" – TVA {rate / 100:g} %" if len(share) > 1 else ""),
                               description="", quantity_milli=1000, unit="forfait", unit_price_cents=base,
@@ -509,7 +509,7 @@ class CompanyGenerator:
         if partial:
             paid_total = doc["net_cents"] * rng.randrange(20, 70) // 100
             days = sorted(rng.sample(range(0, max(2, (today - doc["issue_date"]).days)), min(2, rng.randrange(1, 3))))
-            for amount, offset in zip(self._split(paid_total, len(days)), days):
+            for amount, offset in zip(self._split(paid_total, len(days)), days, strict=False):
                 self._pay(doc, amount, min(doc["issue_date"] + timedelta(days=offset), today - timedelta(days=1)))
             doc["paid_cents"] = paid_total
         self._reminded(doc, today - timedelta(days=1) if hero else today)
@@ -603,14 +603,14 @@ class CompanyGenerator:
             if counts[i] < 6 and paid[i]["net_cents"] >= 100 * (counts[i] + 1):
                 counts[i] += 1
                 extra -= 1
-        for doc, k in zip(paid, counts):
+        for doc, k in zip(paid, counts, strict=True):
             last = doc["_last_pay"]
             span = max(1, (last - doc["issue_date"]).days)
             days = sorted(rng.randrange(0, span) for _ in range(k - 1)) + [span]
             amounts = self._split(doc["net_cents"], k)
             if len(amounts) != k:
                 raise SystemExit("amount too small to split")
-            for amount, offset in zip(amounts, days):
+            for amount, offset in zip(amounts, days, strict=False):
                 p = self._pay(doc, amount, min(doc["issue_date"] + timedelta(days=offset), last))
             doc["paid_in_full_at"] = p["recorded_at"]
         for _ in range(cancelled):
@@ -640,7 +640,7 @@ class CompanyGenerator:
 
     def hero_history(self) -> None:
         """The 30-event invoice: a realistic life, from creation to a promise to pay."""
-        hero, rng = self.data.hero_invoice, self.rng
+        hero = self.data.hero_invoice
         mine = [e for e in self.data.events if e["_doc"] is hero]
         base = hero["issued_at"]
         script = [("created", -2), ("edited", -1), ("link_created", 0.1), ("viewed", 1), ("email_opened", 1.2),
@@ -850,7 +850,8 @@ def write(path: Path, companies: list[CompanyData], *, log=print) -> None:
                 names = [*columns, *extra]
                 convs = [_converter(table.c[name].type) for name in names]
                 sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-            batch.append(tuple(v if conv is None or v is None else conv(v) for v, conv in zip(values, convs)))
+            batch.append(tuple(v if conv is None or v is None else conv(v)
+                               for v, conv in zip(values, convs, strict=True)))
             if len(batch) >= 20_000:
                 t = time.perf_counter()
                 conn.exec_driver_sql(sql, batch)

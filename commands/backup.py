@@ -133,7 +133,7 @@ def restore_check(path: Path, *, expected_revision: str | None) -> RestoreReport
                              f"schéma : {revision} (version attendue par ce code : {expected_revision})")
             if revision is None:
                 return report
-            counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+            counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                       for table in ("companies", "users", "clients", "documents", "payments")}
             report.check(counts["companies"] > 0 and counts["users"] > 0,
                          "contenu : " + ", ".join(f"{n} {t}" for t, n in counts.items()))

@@ -26,7 +26,7 @@ DB_INT_MAX = 2**31 - 1
 class IdConverter(IntegerConverter):
     """`<int:…>` bounded to a database id: /clients/99999999999999999999 is a 404, not a 500."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):  # noqa: A002 - werkzeug's names
+    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

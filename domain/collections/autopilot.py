@@ -108,7 +108,7 @@ def run(*, deliver: Deliver, attachments_for: Callable, link_for: Callable[[Docu
             _auto_send(company, day, now, report, send, link_for, dry_run, extra, shard)
             if company.reminders_enabled:
                 _plan_steps(company, day, now, report, send, link_for, dry_run, extra, shard)
-        except Exception as exc:  # noqa: BLE001 - isolate the company, report it, go on
+        except Exception as exc:
             db.session.rollback()
             log.exception("daily run failed for company %s", company_id)
             report.company_failed(name)
@@ -159,7 +159,7 @@ def _auto_send_request(company, doc, day, report, link_for, dry_run) -> SendRequ
     else:
         try:
             draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
-        except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
+        except Exception as exc:
             log.exception("automatic send failed for document %s", doc.id)
             line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
             report.lines.append(line)
@@ -249,7 +249,7 @@ def _step_request(company, invoice, plans, default, day, now, report, link_for, 
         # before today's bounds, say) leaves this invoice's step unclaimed and unsent.
         with db.session.begin_nested():
             request = _take_step(company, invoice, step, line, day, now, link_for, templates, tables)
-    except Exception as exc:  # noqa: BLE001 - this invoice fails, the others go on
+    except Exception as exc:
         log.exception("reminder step failed for document %s", invoice.id)
         line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
         report.lines.append(line)

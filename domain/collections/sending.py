@@ -238,7 +238,7 @@ def send_all(requests: list[SendRequest], actor, *, deliver: Deliver, attachment
         try:
             with db.session.begin_nested():
                 item.attachments = attachments_for(req.document, req.template_key)
-        except Exception as exc:  # noqa: BLE001 - any failure here means nothing may leave
+        except Exception as exc:
             # A PDF over its bounds or a render failure: the claim must not stay "sending"
             # (it would be reported as uncertain although nothing left); it fails cleanly.
             log.exception("attachments failed for send %s", send.id)

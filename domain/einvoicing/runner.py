@@ -78,7 +78,7 @@ def run(client_for: ClientFor, *, now: Callable[[], datetime] = utcnow, company_
                 try:
                     settings, client = clients.get(row.company_id)
                     report.count(f"{model.__tablename__}:{handle(row, client, settings, now())}")
-                except Exception as exc:  # noqa: BLE001 - one row fails, the run goes on
+                except Exception as exc:
                     db.session.rollback()
                     log.exception("e-invoicing work on %s %s failed", model.__tablename__, row.id)
                     work.retry_later(row, row.attempts, now(), f"Erreur interne : {exc.__class__.__name__}")
@@ -125,7 +125,7 @@ def sync(client_for: ClientFor, *, now: Callable[[], datetime] = utcnow,
         except PlatformError as exc:
             lifecycle.release_sync(company_id, exc.message_fr)
             report.errors.append(f"company {company_id}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - isolate the company
+        except Exception as exc:
             log.exception("e-invoicing sync failed for company %s", company_id)
             lifecycle.release_sync(company_id, f"Erreur interne : {exc.__class__.__name__}")
             report.errors.append(f"company {company_id}: {exc}")

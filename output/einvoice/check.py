@@ -174,7 +174,7 @@ def _syntax(root: etree._Element) -> tuple[str, str, str]:
         fx = _facturx_tables()
         try:
             level = fx.get_level(root, "factur-x")
-        except Exception as exc:  # the package raises plain Exception on an unknown profile
+        except Exception as exc:  # noqa: BLE001 - the package raises plain Exception on an unknown profile
             raise NotAnInvoice(f"Profil Factur-X (BT-24) non reconnu : {exc}") from None
         return "CII", level, "factur-x"
     if root.tag in UBL_ROOTS:
@@ -311,7 +311,7 @@ def check(data: bytes, filename: str = "") -> Report:
     for source, path in _stylesheets(syntax, level, flavor):
         try:
             svrl = _SAXON.transform(path, xml_text)
-        except Exception as exc:  # saxonche.PySaxonApiError, imported lazily
+        except Exception as exc:  # noqa: BLE001 - saxonche.PySaxonApiError, imported lazily
             # A dynamic error stops the whole stylesheet: typically xs:decimal("12,50") on an
             # amount the XSD rejects too. Report it rather than fail the caller.
             failures.append(_stylesheet_error(exc, source))

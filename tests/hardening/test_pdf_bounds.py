@@ -39,7 +39,7 @@ class _Trap(BaseHTTPRequestHandler):
 
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         self.hits.append(self.path)
         self.send_response(302)
         self.send_header("Location", "file:///etc/passwd" if "file" in self.path
