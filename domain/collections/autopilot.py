@@ -161,15 +161,20 @@ def _auto_send_request(company, doc, day, report, link_for, dry_run) -> SendRequ
             draft = reminders.compose(doc, "invoice_send", day, link=link_for(doc))
         except Exception as exc:
             log.exception("automatic send failed for document %s", doc.id)
-            line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
-            report.lines.append(line)
-            report.company_failed(company.name)
+            _not_prepared(report, company, line, exc)
             return None
         return SendRequest(document=doc, purpose="document", template_key="invoice_send",
                            recipients=draft.recipients, subject=draft.subject, body=draft.body,
                            idempotency_key=key, automatic=True)
     report.lines.append(line)
     return None
+
+
+def _not_prepared(report, company, line: RunLine, exc: Exception) -> None:
+    """This invoice's message could not be prepared: said in the report, the others go on."""
+    line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
+    report.lines.append(line)
+    report.company_failed(company.name)
 
 
 def _with_step_due(company_id: int, day, plans: dict, default):
@@ -251,9 +256,7 @@ def _step_request(company, invoice, plans, default, day, now, report, link_for, 
             request = _take_step(company, invoice, step, line, day, now, link_for, templates, tables)
     except Exception as exc:
         log.exception("reminder step failed for document %s", invoice.id)
-        line.action, line.detail = "failed", f"Message impossible à préparer : {exc}"
-        report.lines.append(line)
-        report.company_failed(company.name)
+        _not_prepared(report, company, line, exc)
         return None
     if request is None and line.action:
         report.lines.append(line)
