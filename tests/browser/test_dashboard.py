@@ -22,6 +22,8 @@ def test_cards_are_readable_and_open_their_list(page, live_server, app):
     page.get_by_label("E-mail").fill("artisan@test.example.fr")
     page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    # The dashboard first (the cards are measured on it, not on the login page being left).
+    expect(page.locator("#card-overdue")).to_contain_text("3\u202f625,00\xa0€")
 
     for width in (1024, 768):
         page.set_viewport_size({"width": width, "height": 1024})
