@@ -32,8 +32,8 @@ def list_page(group: str, statuses):
     """The quotes or invoices list: filters from the query string, the page or its fragment."""
     filters, values, errors = parse_document_filters(request.args, group)
     result = lists.list_documents(current_user.company_id, filters, today=company_today())
-    return render_page(f"{group}s/index.html", f"{group}s/_list.html", result=result, values=values, errors=errors,
-                       clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
+    return render_page(f"{group}s/index.html", f"{group}s/_list.html", group=group, result=result, values=values,
+                       errors=errors, clients=lists.clients_for_filter(current_user.company_id, filters.client_id),
                        statuses=statuses)
 
 
