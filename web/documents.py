@@ -106,15 +106,12 @@ def einvoice_context(doc: Document) -> dict:
             "einvoice_advice": einvoicing.advice(doc)}
 
 
-def xml_response(doc: Document, *, download: bool = True):
-    """The e-invoice XML exactly as frozen at issue (the PDF's factur-x.xml); 404 when there
-    is none (a draft, a quote, a document issued before e-invoices)."""
-    stored = einvoicing.stored_xml(doc)
-    if stored is None:
-        abort(404)
+def frozen_file_response(stored, *, mimetype: str, download: bool):
+    """Bytes frozen once and never changed (an issued PDF or XML, a signed copy): a strong ETag
+    (304 when the browser has them), revalidated on each use, inline or as a download."""
     if request.if_none_match and stored.sha256 in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})
-    response = Response(stored.data, mimetype=stored.mimetype)
+    response = Response(stored.data, mimetype=mimetype)
     response.headers["ETag"] = f'"{stored.sha256}"'
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
     disposition = "attachment" if download else "inline"
@@ -122,27 +119,29 @@ def xml_response(doc: Document, *, download: bool = True):
     return response
 
 
+def xml_response(doc: Document, *, download: bool = True):
+    """The e-invoice XML exactly as frozen at issue (the PDF's factur-x.xml); 404 when there
+    is none (a draft, a quote, a document issued before e-invoices)."""
+    stored = einvoicing.stored_xml(doc)
+    if stored is None:
+        abort(404)
+    return frozen_file_response(stored, mimetype=stored.mimetype, download=download)
+
+
 def pdf_response(doc, *, download: bool):
     """Serve a document's PDF: the frozen bytes of an issued document (strong ETag, the
     same bytes forever), a fresh render of a draft (never cached)."""
-    disposition = "attachment" if download else "inline"
     if doc.is_issued:
         stored = printing.stored_pdf(doc)
         if stored is None:  # issued before PDFs were frozen (imported data): freeze now, once
             stored = printing.freeze_pdf(doc, late=True)
             db.session.commit()
-        if request.if_none_match and stored.sha256 in request.if_none_match:
-            return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})
-        response = Response(stored.data, mimetype="application/pdf")
-        response.headers["ETag"] = f'"{stored.sha256}"'
-        response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
-        filename = stored.filename
-    else:
-        # A PdfRenderError (document over the page or time bound) is answered by init_app's handler.
-        with render_slot(doc.company_id):
-            data = printing.render_pdf(doc, today=today_in(doc.company.timezone))
-        response = Response(data, mimetype="application/pdf")
-        response.headers["Cache-Control"] = "no-store"
-        filename = printing.pdf_filename(doc)
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        return frozen_file_response(stored, mimetype="application/pdf", download=download)
+    # A PdfRenderError (document over the page or time bound) is answered by init_app's handler.
+    with render_slot(doc.company_id):
+        data = printing.render_pdf(doc, today=today_in(doc.company.timezone))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Cache-Control"] = "no-store"
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{printing.pdf_filename(doc)}"'
     return response

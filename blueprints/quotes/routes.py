@@ -3,7 +3,7 @@ deposit invoices and the final invoice."""
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, SignForm, TokenForm
@@ -18,6 +18,7 @@ from web.documents import (
     create_draft_once,
     delete_draft,
     document_or_404,
+    frozen_file_response,
     frozen_response,
     issue_action,
     list_page,
@@ -309,9 +310,4 @@ def signed_pdf(quote_id: int):
     stored = signing.signed_copy(doc)
     if stored is None:
         abort(404)
-    disposition = "attachment" if request.args.get("download") == "1" else "inline"
-    response = Response(stored.data, mimetype="application/pdf")
-    response.headers["ETag"] = f'"{stored.sha256}"'
-    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{stored.filename}"'
-    return response
+    return frozen_file_response(stored, mimetype="application/pdf", download=request.args.get("download") == "1")
