@@ -39,12 +39,17 @@ class Outcome:
     changed: bool  # False: already done before (a second tap changes nothing)
 
 
-def _locked_document(link: DocumentLink) -> Document:
-    """The link's document, re-read and locked (PostgreSQL) so two taps are serialised."""
-    return db.session.execute(
+def _locked_document(link: DocumentLink, *, quote: bool) -> Document:
+    """The link's quote (or invoice), re-read and locked (PostgreSQL) so two taps are serialised."""
+    doc = db.session.execute(
         select(Document).where(Document.id == link.document_id).with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
+    if quote and not doc.is_quote:
+        raise PortalError("Ce document n'est pas un devis.")
+    if not quote and not doc.is_invoice:
+        raise PortalError("Ce document n'est pas une facture.")
+    return doc
 
 
 def decision(doc: Document) -> ClientResponse | None:
@@ -107,9 +112,7 @@ def accept(link: DocumentLink, *, full_name: str, agreed: bool, ip: str, user_ag
     Accepting twice is harmless: the second time changes nothing (changed=False).
     """
     now = now or utcnow()
-    doc = _locked_document(link)
-    if not doc.is_quote:
-        raise PortalError("Ce document n'est pas un devis.")
+    doc = _locked_document(link, quote=True)
     if doc.accepted_at is not None:
         return Outcome(decision(doc), False)
     name = clean_name(full_name)
@@ -132,9 +135,7 @@ def refuse(link: DocumentLink, *, reason: str, ip: str, user_agent: str, today: 
            now: datetime | None = None) -> Outcome:
     """Refuse the quote, with an optional reason. Refusing twice changes nothing."""
     now = now or utcnow()
-    doc = _locked_document(link)
-    if not doc.is_quote:
-        raise PortalError("Ce document n'est pas un devis.")
+    doc = _locked_document(link, quote=True)
     if doc.refused_at is not None:
         return Outcome(decision(doc), False)
     why = quote_open_for_answer(doc, today)
@@ -181,9 +182,7 @@ def promise(link: DocumentLink, *, full_name: str, pay_on: date | None, ip: str,
     """"Je valide, je vais payer le …": the invoice is acknowledged and the automatic plan pauses
     until that date. While a promise runs, a second one changes nothing."""
     now = now or utcnow()
-    doc = _locked_document(link)
-    if not doc.is_invoice:
-        raise PortalError("Ce document n'est pas une facture.")
+    doc = _locked_document(link, quote=False)
     if doc.remaining_cents <= 0:
         raise PortalError("Cette facture est déjà réglée : merci !")
     running = active_promise(doc, today)
