@@ -20,6 +20,15 @@ CSP = (
 )
 
 
+def secret_url_headers(response):
+    """A page whose URL carries a secret token (client link, password reset, address
+    confirmation): no Referer to anyone, no cache, no search engine."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def offline_owner() -> str:
     """Who the copies a tablet keeps for offline reading belong to (user and company under the
     secret key: the same for the same login, another for anyone else, and says nothing)."""

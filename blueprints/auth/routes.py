@@ -14,6 +14,7 @@ from domain.onboarding import SignUp, resend_confirmation, sign_up
 from extensions import db
 from web.account_mail import compose, deliver, deliver_after, mail_limits
 from web.http import client_ip, redirect_see_other, see_other
+from web.security import secret_url_headers
 from web.sessions import log_in, log_out
 from web.urls import absolute_url
 
@@ -25,11 +26,7 @@ TOKEN_ENDPOINTS = frozenset({"auth.reset_password", "auth.verify", "auth.confirm
 
 @bp.after_request
 def _token_page_headers(response):
-    if request.endpoint in TOKEN_ENDPOINTS:
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return secret_url_headers(response) if request.endpoint in TOKEN_ENDPOINTS else response
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -38,6 +38,7 @@ from output.epc_qr import epc_payload, epc_qr_svg_data_uri
 from output.mail import Outgoing
 from web import urls as links
 from web.http import client_ip, is_fragment_request, mailer
+from web.security import secret_url_headers
 from web.tenancy import get_owned_or_404
 from web.urls import document_url
 
@@ -60,11 +61,7 @@ def _take_write_lock():
 @bp.after_request
 def _public_headers(response):
     """The token is in the URL: no Referer to third parties, no cache, no search engine."""
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return secret_url_headers(response) if request.endpoint in PUBLIC_ENDPOINTS else response
 
 
 def _unavailable():
