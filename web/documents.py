@@ -106,9 +106,9 @@ def einvoice_context(doc: Document) -> dict:
             "einvoice_advice": einvoicing.advice(doc)}
 
 
-def frozen_file_response(stored, *, mimetype: str, download: bool):
-    """Bytes frozen once and never changed (an issued PDF or XML, a signed copy): a strong ETag
-    (304 when the browser has them), revalidated on each use, inline or as a download."""
+def stored_file_response(stored, *, mimetype: str, download: bool):
+    """Stored bytes (an issued PDF or XML, a signed copy, a formal notice letter): a strong ETag
+    from their hash (304 when the browser has them), revalidated on each use, inline or as a download."""
     if request.if_none_match and stored.sha256 in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})
     response = Response(stored.data, mimetype=mimetype)
@@ -125,7 +125,7 @@ def xml_response(doc: Document, *, download: bool = True):
     stored = einvoicing.stored_xml(doc)
     if stored is None:
         abort(404)
-    return frozen_file_response(stored, mimetype=stored.mimetype, download=download)
+    return stored_file_response(stored, mimetype=stored.mimetype, download=download)
 
 
 def pdf_response(doc, *, download: bool):
@@ -136,7 +136,7 @@ def pdf_response(doc, *, download: bool):
         if stored is None:  # issued before PDFs were frozen (imported data): freeze now, once
             stored = printing.freeze_pdf(doc, late=True)
             db.session.commit()
-        return frozen_file_response(stored, mimetype="application/pdf", download=download)
+        return stored_file_response(stored, mimetype="application/pdf", download=download)
     # A PdfRenderError (document over the page or time bound) is answered by init_app's handler.
     with render_slot(doc.company_id):
         data = printing.render_pdf(doc, today=today_in(doc.company.timezone))

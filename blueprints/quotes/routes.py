@@ -18,11 +18,11 @@ from web.documents import (
     create_draft_once,
     delete_draft,
     document_or_404,
-    frozen_file_response,
     frozen_response,
     issue_action,
     list_page,
     pdf_response,
+    stored_file_response,
 )
 from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
 from web.http import client_ip, render_page
@@ -310,4 +310,4 @@ def signed_pdf(quote_id: int):
     stored = signing.signed_copy(doc)
     if stored is None:
         abort(404)
-    return frozen_file_response(stored, mimetype="application/pdf", download=request.args.get("download") == "1")
+    return stored_file_response(stored, mimetype="application/pdf", download=request.args.get("download") == "1")

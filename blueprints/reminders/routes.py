@@ -31,6 +31,7 @@ from domain.core import idempotency
 from domain.core.clock import today_in
 from domain.core.models import Client
 from extensions import db
+from web.documents import stored_file_response
 from web.http import is_fragment_request, mailer, redirect_see_other
 from web.limits import render_slot
 from web.panels import PauseForm, SendForm, TaskForm, pace_plan, panel_response
@@ -333,9 +334,8 @@ def formal_notice_letter(document_id: int):
     letter = letters.formal_notice_letter(doc)
     if letter is None:
         abort(404)
-    return Response(letter.data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{letter.filename}"',
-                             "Cache-Control": "private, no-store"})
+    # Re-dated until it leaves, then frozen: the ETag (its hash) tells the browser which.
+    return stored_file_response(letter, mimetype="application/pdf", download=False)
 
 
 @bp.get("/documents/<int:document_id>/formal-notice-preview.pdf")
