@@ -17,7 +17,7 @@ from domain.billing.models import Payment
 from domain.core.clock import today_in
 from domain.core.models import Company
 from extensions import db
-from tests.support.browser import PORTRAIT, in_viewport, login
+from tests.support.browser import PORTRAIT, login
 from tests.support.builders import count, make_client, make_invoice
 
 
@@ -51,7 +51,7 @@ def test_a_refused_form_brings_the_user_to_its_first_error(page, live_server, co
     page.get_by_role("button", name="Enregistrer les réglages").click()
     expect(page.locator("#field-iban .error")).to_be_visible()
     expect(page.get_by_label("IBAN")).to_be_focused()
-    assert in_viewport(page, "#field-iban .error")
+    expect(page.locator("#field-iban .error").first).to_be_in_viewport()
 
 
 def test_a_payment_without_network_says_so_next_to_the_button_once(page, context, live_server, app, company):
@@ -71,7 +71,7 @@ def test_a_payment_without_network_says_so_next_to_the_button_once(page, context
     errors = page.locator("#payment-form .action-error")
     expect(errors).to_have_count(1)
     expect(errors).to_contain_text("Pas de réseau : « Enregistrer le paiement » n'a pas été fait")
-    assert in_viewport(page, "#payment-form .action-error")
+    expect(page.locator("#payment-form .action-error").first).to_be_in_viewport()
     assert page.locator("#flashes .flash-error").count() == 0  # no banner 700 px above
     with app.app_context():
         assert count(Payment, Payment.document_id == doc_id) == 0

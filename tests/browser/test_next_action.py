@@ -16,7 +16,7 @@ from domain.collections import reminders
 from domain.core.clock import today_in
 from domain.core.models import Company, User
 from extensions import db
-from tests.support.browser import LANDSCAPE, PORTRAIT, in_viewport, login
+from tests.support.browser import LANDSCAPE, PORTRAIT, login
 from tests.support.builders import make_client, make_invoice, make_quote
 
 PDF_LINK = re.compile(r"^Télécharger (le PDF|la facture \(PDF Factur-X\))$")
@@ -59,7 +59,7 @@ def test_each_document_opens_on_its_next_action(page, live_server, documents, vi
         primary = bar.locator(".btn-primary")
         expect(primary).to_have_count(1)
         expect(primary).to_have_text(action)
-        assert in_viewport(page, "#next-action .btn-primary"), (url, viewport)
+        expect(page.locator("#next-action .btn-primary").first).to_be_in_viewport()
         # (an issued invoice is a Factur-X: its PDF carries the XML and says so)
         expect(bar.get_by_role("link", name=PDF_LINK)).to_be_visible()
         # the bar comes first: before the facts and lines, in the reading and focus order
@@ -72,7 +72,7 @@ def test_each_document_opens_on_its_next_action(page, live_server, documents, vi
     page.goto(f"{live_server}/invoices/{documents['sent']}")
     page.locator("#next-action").get_by_role("link", name="Enregistrer un paiement").click()
     expect(page.get_by_label("Montant reçu")).to_be_focused()
-    assert in_viewport(page, "#amount")
+    expect(page.locator("#amount").first).to_be_in_viewport()
 
 
 def test_the_dashboard_starts_with_today_and_offers_to_create_or_collect(page, live_server, documents):
@@ -84,6 +84,6 @@ def test_the_dashboard_starts_with_today_and_offers_to_create_or_collect(page, l
     expect(first_card).to_have_id("card-today")
     expect(first_card).to_contain_text("Passer sur le chantier")
     expect(first_card.locator("#to-send-count")).to_have_text("0")
-    assert in_viewport(page, "#card-today h2")
+    expect(page.locator("#card-today h2").first).to_be_in_viewport()
     page.get_by_role("link", name="Encaisser un paiement").click()
     expect(page.locator("#list-summary")).to_contain_text("2 documents")

@@ -21,7 +21,7 @@ from domain.billing.payments import PaymentInput
 from domain.core.clock import today_in
 from domain.core.models import Company, User
 from extensions import db
-from tests.support.browser import in_viewport, login
+from tests.support.browser import login
 from tests.support.builders import make_client, make_invoice
 
 NNBSP = "\u202f"
@@ -110,4 +110,4 @@ def test_settings_ids_are_unique_and_a_label_focuses_its_own_field(page, live_se
     assert duplicates == []
     page.locator("#company-form label[for=email]").click()
     expect(page.locator("#company-form #email")).to_be_focused()
-    assert in_viewport(page, "#company-form #email")
+    expect(page.locator("#company-form #email").first).to_be_in_viewport()

@@ -139,16 +139,6 @@ def small_text(page: Page) -> list[str]:
     return page.evaluate(_SMALL_TEXT_JS, MIN_TEXT)
 
 
-def in_viewport(page: Page, selector: str) -> bool:
-    """True when the element's box is at least partly inside the visible window."""
-    return page.evaluate("""(sel) => {
-        const el = document.querySelector(sel);
-        if (!el) return false;
-        const r = el.getBoundingClientRect();
-        return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
-    }""", selector)
-
-
 class Draining:
     """The app behind the live server, counting the requests under way. At the end of a test
     the browser may still be talking to it (the service worker refreshing its copies): new
