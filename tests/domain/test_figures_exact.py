@@ -186,7 +186,12 @@ class World:
             return None
         invoice = self.rng.choice(choices)
         full = invoice.paid_cents == 0 and self.rng.random() < 0.5
-        lines = None if full else [LineInput(label="Geste commercial", unit_price_cents=1000, vat_rate_bp=2000)]
+        # A partial credit of 10 € HT at 20 %, or less when less is left to credit (its TTC,
+        # VAT rounded half-up, never exceeds what is left: the domain refuses more).
+        excl_tax = min(1000, docs.creditable_cents(invoice) * 10 // 12)
+        if not full and excl_tax < 1:
+            return None
+        lines = None if full else [LineInput(label="Geste commercial", unit_price_cents=excl_tax, vat_rate_bp=2000)]
         note = docs.create_credit_note(invoice, self.user, today=self.today, full=full, lines=lines)
         docs.issue(note, self.user, today=self.today)
         return f"credit {'full' if full else 'partial'} {invoice.number}"
