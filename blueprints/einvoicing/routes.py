@@ -22,7 +22,7 @@ from output.platform import PlatformError
 from web import platform
 from web.account_mail import send_account_mail
 from web.http import is_fragment_request, redirect_see_other
-from web.tenancy import company_today, get_owned_or_404
+from web.tenancy import company_today, get_owned_or_404, parse_id
 from web.urls import absolute_url
 
 log = logging.getLogger("encaisse.einvoicing")
@@ -161,8 +161,8 @@ def lookup_client(client_id: int):
             db.session.rollback()
             message = ("error", getattr(exc, "message_fr", None) or str(exc))
     client = get_owned_or_404(Client, client_id)
-    invoice_id = request.form.get("invoice_id", type=int)  # asked from a draft invoice's page
-    draft = get_owned_or_404(Document, invoice_id) if invoice_id and 0 < invoice_id < 2**31 else None
+    invoice_id = request.form.get("invoice_id", type=parse_id)  # asked from a draft invoice's page
+    draft = get_owned_or_404(Document, invoice_id) if invoice_id else None
     if draft is not None and draft.client_id != client.id:
         draft = None
     if is_fragment_request():
