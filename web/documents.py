@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, request, url_for
+from flask import Response, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from domain.billing import documents as docs
@@ -86,6 +86,14 @@ def frozen_response(doc: Document):
         return see_other(document_url(doc))
     return render_template("documents/frozen.html", doc=doc, message=FROZEN_MESSAGE,
                            token=idempotency.new_token()), 409
+
+
+def draft_form(doc: Document, form_class):
+    """The editor's form for a draft: the saved values on display, the typed ones on submit.
+    An issued document is frozen, also against a forged POST: the answer is the frozen page."""
+    if doc.is_issued:
+        abort(make_response(frozen_response(doc)))
+    return form_class(obj=None if request.method == "POST" else doc).setup(current_user.company, doc)
 
 
 def missing_links(doc: Document, missing: list[einvoicing.Missing]) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from web.documents import (
     create_draft_once,
     delete_draft,
     document_or_404,
+    draft_form,
     einvoice_context,
     frozen_response,
     issue_action,
@@ -137,12 +138,10 @@ def create():
 def edit(invoice_id: int):
     """Edit a draft; an issued invoice or credit note is frozen (also against a forged POST)."""
     doc = _invoice_or_404(invoice_id)
-    company = current_user.company
-    if doc.is_issued:
-        return frozen_response(doc)
-    form = InvoiceForm(obj=None if request.method == "POST" else doc).setup(company, doc)
+    form = draft_form(doc, InvoiceForm)
     if not form.is_submitted():
         return _render_form(form, rows_of(doc), doc)
+    company = current_user.company
     parsed = parse_lines(request.form, franchise=company.is_vat_franchise) if _lines_editable(doc) else None
     valid = form.validate()
     client = doc.client if doc.kind in FIXED_PARTY_KINDS else _form_client(form)

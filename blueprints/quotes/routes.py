@@ -18,6 +18,7 @@ from web.documents import (
     create_draft_once,
     delete_draft,
     document_or_404,
+    draft_form,
     frozen_response,
     issue_action,
     list_page,
@@ -105,12 +106,10 @@ def create():
 def edit(quote_id: int):
     """Edit a draft quote; an issued one is frozen (also against a forged POST)."""
     doc = _quote_or_404(quote_id)
-    company = current_user.company
-    if doc.is_issued:
-        return frozen_response(doc)
-    form = QuoteForm(obj=None if request.method == "POST" else doc).setup(company, doc)
+    form = draft_form(doc, QuoteForm)
     if not form.is_submitted():
         return _render_form(form, rows_of(doc), doc)
+    company = current_user.company
     parsed = parse_lines(request.form, franchise=company.is_vat_franchise)
     valid = form.validate()
     if _validity_error(form, company_today()) or not (valid and parsed.ok):
