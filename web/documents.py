@@ -69,6 +69,19 @@ def create_draft_once(kind: str, form, lines, fail):
     return run_once(form.token.data, fallback_url=url_for(index), act=act, fail=fail)
 
 
+def save_draft_once(doc: Document, form, lines, fail, **fixed):
+    """Save an edited draft once per form token, then open its page: a double tap on
+    "Enregistrer" must not come back as "modified in the meantime"."""
+    url = document_url(doc)
+
+    def act() -> Done:
+        docs.update_draft(doc, current_user.company, current_user, form.draft_input(lines, **fixed),
+                          expected_version=form.version_value())
+        return Done(url, "Devis enregistré." if doc.is_quote else "Brouillon enregistré.")
+
+    return run_once(form.token.data, fallback_url=url, act=act, fail=fail)
+
+
 def delete_draft(doc: Document, next_url: str):
     """Delete a draft (no number: no gap); an issued document is never deleted."""
     if doc.is_issued:
@@ -116,7 +129,10 @@ def einvoice_context(doc: Document) -> dict:
 
 def stored_file_response(stored, *, mimetype: str, download: bool):
     """Stored bytes (an issued PDF or XML, a signed copy, a formal notice letter): a strong ETag
-    from their hash (304 when the browser has them), revalidated on each use, inline or as a download."""
+    from their hash (304 when the browser has them), revalidated on each use, inline or as a download.
+    None (no such file for this document) is a 404."""
+    if stored is None:
+        abort(404)
     if request.if_none_match and stored.sha256 in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{stored.sha256}"'})
     response = Response(stored.data, mimetype=mimetype)

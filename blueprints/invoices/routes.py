@@ -28,6 +28,7 @@ from web.documents import (
     issue_action,
     list_page,
     pdf_response,
+    save_draft_once,
     xml_response,
 )
 from web.editor import blank_row, deductions_of, lines_totals, parse_lines, register_editor, rows_of
@@ -141,24 +142,16 @@ def edit(invoice_id: int):
     form = draft_form(doc, InvoiceForm)
     if not form.is_submitted():
         return _render_form(form, rows_of(doc), doc)
-    company = current_user.company
-    parsed = parse_lines(request.form, franchise=company.is_vat_franchise) if _lines_editable(doc) else None
+    franchise = current_user.company.is_vat_franchise
+    parsed = parse_lines(request.form, franchise=franchise) if _lines_editable(doc) else None
     valid = form.validate()
     client = doc.client if doc.kind in FIXED_PARTY_KINDS else _form_client(form)
     rows = parsed.rows if parsed else rows_of(doc)
     if _due_date_error(form, client) or not valid or (parsed is not None and not parsed.ok):
         return _render_form(form, rows, doc, parsed=parsed)
     fixed = {"client_id": doc.client_id, "vat_regime": doc.vat_regime} if doc.kind in FIXED_PARTY_KINDS else {}
-    url = url_for("invoices.detail", invoice_id=doc.id)
-
-    def act() -> Done:
-        docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines if parsed else [], **fixed),
-                          expected_version=form.version_value())
-        return Done(url, "Brouillon enregistré.")
-
-    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
-    return run_once(form.token.data, fallback_url=url, act=act,
-                    fail=lambda exc: _form_error(form, rows, doc, parsed, exc))
+    return save_draft_once(doc, form, parsed.lines if parsed else [],
+                           fail=lambda exc: _form_error(form, rows, doc, parsed, exc), **fixed)
 
 
 # --- the invoice page -----------------------------------------------------------------

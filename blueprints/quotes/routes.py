@@ -3,7 +3,7 @@ deposit invoices and the final invoice."""
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from blueprints.quotes.forms import DepositForm, QuoteForm, RefuseForm, SignForm, TokenForm
@@ -23,6 +23,7 @@ from web.documents import (
     issue_action,
     list_page,
     pdf_response,
+    save_draft_once,
     stored_file_response,
 )
 from web.editor import blank_row, left_to_deposit_cents, lines_totals, parse_lines, register_editor, rows_of
@@ -109,20 +110,11 @@ def edit(quote_id: int):
     form = draft_form(doc, QuoteForm)
     if not form.is_submitted():
         return _render_form(form, rows_of(doc), doc)
-    company = current_user.company
-    parsed = parse_lines(request.form, franchise=company.is_vat_franchise)
+    parsed = parse_lines(request.form, franchise=current_user.company.is_vat_franchise)
     valid = form.validate()
     if _validity_error(form, company_today()) or not (valid and parsed.ok):
         return _render_form(form, parsed.rows, doc, parsed=parsed)
-    url = url_for("quotes.detail", quote_id=doc.id)
-
-    def act() -> Done:
-        docs.update_draft(doc, company, current_user, form.draft_input(parsed.lines),
-                          expected_version=form.version_value())
-        return Done(url, "Devis enregistré.")
-
-    # A double tap on "Enregistrer" must not come back as "modified in the meantime".
-    return run_once(form.token.data, fallback_url=url, act=act, fail=lambda exc: _form_error(form, parsed, doc, exc))
+    return save_draft_once(doc, form, parsed.lines, fail=lambda exc: _form_error(form, parsed, doc, exc))
 
 
 # --- the quote page -------------------------------------------------------------------
@@ -306,7 +298,5 @@ def _sign_page(doc: Document, form: SignForm, today, error: PortalError | None =
 def signed_pdf(quote_id: int):
     """The signed copy of a quote signed on site (its original PDF stays as issued)."""
     doc = _quote_or_404(quote_id)
-    stored = signing.signed_copy(doc)
-    if stored is None:
-        abort(404)
-    return stored_file_response(stored, mimetype="application/pdf", download=request.args.get("download") == "1")
+    return stored_file_response(signing.signed_copy(doc), mimetype="application/pdf",
+                                download=request.args.get("download") == "1")

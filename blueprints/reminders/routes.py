@@ -331,11 +331,8 @@ def add_client_task(client_id: int):
 def formal_notice_letter(document_id: int):
     """The dated formal notice letter, to print and send by registered post."""
     doc = _document(document_id)
-    letter = letters.formal_notice_letter(doc)
-    if letter is None:
-        abort(404)
     # Re-dated until it leaves, then frozen: the ETag (its hash) tells the browser which.
-    return stored_file_response(letter, mimetype="application/pdf", download=False)
+    return stored_file_response(letters.formal_notice_letter(doc), mimetype="application/pdf", download=False)
 
 
 @bp.get("/documents/<int:document_id>/formal-notice-preview.pdf")

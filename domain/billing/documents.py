@@ -791,6 +791,8 @@ def _apply_credit(note: Document, actor, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class Balance:
+    """A client's or a job's account: issued invoices' net, what was paid, what was credited."""
+
     invoiced_cents: int
     paid_cents: int
     credited_cents: int

@@ -92,12 +92,16 @@ class DocumentFilters:
 
 @dataclass(frozen=True)
 class DocumentRow:
+    """One line of a list: the document and its status as of the list's day."""
+
     doc: Document
     status: str
 
 
 @dataclass(frozen=True)
 class DocumentPage:
+    """One page of a filtered list, with the count and the sums of the whole filtered set."""
+
     rows: list[DocumentRow]
     total: int  # documents in the filtered set (all pages)
     amount_cents: int  # sum of the amounts of the filtered set (quotes: TTC; invoices: net, credit notes deducted)

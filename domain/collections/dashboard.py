@@ -79,12 +79,16 @@ def open_invoice_conditions(company_id: int) -> list:
 
 @dataclass(frozen=True)
 class Figure:
+    """How many invoices, and how much (integer cents)."""
+
     count: int
     cents: int
 
 
 @dataclass(frozen=True)
 class Bucket:
+    """One due-date window of the open invoices (late, this week, later...)."""
+
     key: str
     label: str
     count: int
