@@ -69,20 +69,10 @@ def edit(item_id: int):
     return render_template("catalog/form.html", form=form, item=item)
 
 
-@bp.post("/<int:item_id>/archive")
-def archive(item_id: int):
-    """Hide a line from the quick insert (kept, restorable)."""
-    return _set_archived(item_id, True)
-
-
-@bp.post("/<int:item_id>/restore")
-def restore(item_id: int):
-    """Bring an archived line back."""
-    return _set_archived(item_id, False)
-
-
-def _set_archived(item_id: int, archived: bool):
-    item = get_owned_or_404(CatalogItem, item_id)
-    catalog.set_archived(item, archived)
+@bp.post("/<int:item_id>/archive", defaults={"archived": True})
+@bp.post("/<int:item_id>/restore", defaults={"archived": False})
+def set_archived(item_id: int, archived: bool):
+    """Hide a line from the quick insert (kept, restorable), or bring it back."""
+    item = catalog.set_archived(get_owned_or_404(CatalogItem, item_id), archived)
     url = url_for("catalog.index") if archived else url_for("catalog.index", archived=1)
     return finish(Done(url, f"« {item.label} » {'archivé' if archived else 'restauré'}."))

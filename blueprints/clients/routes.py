@@ -66,21 +66,11 @@ def edit(client_id: int):
     return render_template("clients/form.html", form=form, client=client)
 
 
-@bp.post("/<int:client_id>/archive")
-def archive(client_id: int):
-    """Archive a client (kept with its documents, hidden from pickers)."""
-    return _set_archived(client_id, True)
-
-
-@bp.post("/<int:client_id>/restore")
-def restore(client_id: int):
-    """Bring an archived client back."""
-    return _set_archived(client_id, False)
-
-
-def _set_archived(client_id: int, archived: bool):
-    client = get_owned_or_404(Client, client_id)
-    client_rules.set_archived(client, archived)
+@bp.post("/<int:client_id>/archive", defaults={"archived": True})
+@bp.post("/<int:client_id>/restore", defaults={"archived": False})
+def set_archived(client_id: int, archived: bool):
+    """Archive a client (kept with its documents, hidden from pickers), or bring it back."""
+    client = client_rules.set_archived(get_owned_or_404(Client, client_id), archived)
     return finish(Done(url_for("clients.detail", client_id=client.id),
                        f"Client « {client.name} » {'archivé' if archived else 'restauré'}."))
 

@@ -77,10 +77,11 @@ def update_item(item: CatalogItem, company: Company, data: ItemInput) -> Catalog
     return item
 
 
-def set_archived(item: CatalogItem, archived: bool) -> None:
-    """Hide a line from the quick insert (or bring it back); nothing is deleted."""
+def set_archived(item: CatalogItem, archived: bool) -> CatalogItem:
+    """Hide a line from the quick insert (or bring it back); nothing is deleted. The line."""
     item.archived = archived
     db.session.flush()
+    return item
 
 
 def get_item(company_id: int, item_id: int) -> CatalogItem | None:

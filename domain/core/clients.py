@@ -46,10 +46,11 @@ def update_client(client: Client, **fields) -> Client:
     return client
 
 
-def set_archived(client: Client, archived: bool) -> None:
-    """Archive (hide from lists and pickers) or restore a client; nothing is deleted."""
+def set_archived(client: Client, archived: bool) -> Client:
+    """Archive (hide from lists and pickers) or restore a client; nothing is deleted. The client."""
     client.archived_at = utcnow() if archived else None
     db.session.flush()
+    return client
 
 
 def add_contact(client: Client, *, name: str = "", email: str = "", phone: str = "", role: str = "") -> Contact:
