@@ -522,16 +522,25 @@ def mark_sent(doc: Document, actor, *, now: datetime | None = None, channel: str
     events.record(doc.company_id, "marked_sent", document=doc, actor=actor, at=now, channel=channel, first=first)
 
 
+def _first_answer(doc: Document, *, accepting: bool) -> bool:
+    """A quote gets one answer: the same one again changes nothing (False), the other one is refused."""
+    same, other = (doc.accepted_at, doc.refused_at) if accepting else (doc.refused_at, doc.accepted_at)
+    if same is not None:
+        return False
+    if other is not None:
+        raise DocumentError("Ce devis a été refusé : dupliquez-le pour en proposer un nouveau." if accepting
+                            else "Ce devis est déjà accepté.")
+    return True
+
+
 def accept_quote(doc: Document, actor, *, now: datetime | None = None, actor_label: str = "", **details) -> bool:
     """Mark a quote accepted ("bon pour accord"); accepting twice is harmless. True if it changed."""
     if doc.kind != Kind.QUOTE:
         raise DocumentError("Seul un devis peut être accepté.")
     if not doc.is_issued:
         raise DocumentError("Émettez le devis avant de le marquer accepté.")
-    if doc.accepted_at is not None:
+    if not _first_answer(doc, accepting=True):
         return False
-    if doc.refused_at is not None:
-        raise DocumentError("Ce devis a été refusé : dupliquez-le pour en proposer un nouveau.")
     now = now or utcnow()
     doc.accepted_at = now
     events.record(doc.company_id, "accepted", document=doc, actor=actor, actor_label=actor_label, at=now,
@@ -543,10 +552,8 @@ def refuse_quote(doc: Document, actor, *, reason: str = "", now: datetime | None
     """Mark a quote refused (with an optional reason). True if it changed."""
     if doc.kind != Kind.QUOTE or not doc.is_issued:
         raise DocumentError("Seul un devis émis peut être refusé.")
-    if doc.refused_at is not None:
+    if not _first_answer(doc, accepting=False):
         return False
-    if doc.accepted_at is not None:
-        raise DocumentError("Ce devis est déjà accepté.")
     now = now or utcnow()
     doc.refused_at = now
     doc.refusal_reason = reason.strip()[:2000]
