@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -599,6 +600,17 @@ def _credited_share(doc: Document) -> Totals:
     return total
 
 
+def _made_from(source: Document, doc: Document, actor, event: str, amount_cents: int, *, link: str) -> Document:
+    """Save a document made from another (a deposit or final invoice from a quote, a credit note
+    from an invoice); both histories say so, the source's with the new one's id under `link`."""
+    db.session.add(doc)
+    db.session.flush()
+    events.record(source.company_id, "created", document=doc, actor=actor, amount_cents=amount_cents)
+    details: dict[str, Any] = {link: doc.id}
+    events.record(source.company_id, event, document=source, actor=actor, amount_cents=amount_cents, **details)
+    return doc
+
+
 def create_deposit(quote: Document, actor, *, today: date, percent_bp: int | None = None,
                    amount_cents: int | None = None) -> Document:
     """A deposit invoice draft on an accepted quote, by percentage or amount TTC.
@@ -638,12 +650,7 @@ def create_deposit(quote: Document, actor, *, today: date, percent_bp: int | Non
             unit="forfait", unit_price_cents=vat.base_cents, vat_rate_bp=vat.rate_bp, total_ht_cents=vat.base_cents,
         ))
     _store_totals(doc, share)
-    db.session.add(doc)
-    db.session.flush()
-    events.record(quote.company_id, "created", document=doc, actor=actor, amount_cents=doc.total_ttc_cents)
-    events.record(quote.company_id, "deposit_created", document=quote, actor=actor,
-                  amount_cents=doc.total_ttc_cents, deposit_id=doc.id)
-    return doc
+    return _made_from(quote, doc, actor, "deposit_created", doc.total_ttc_cents, link="deposit_id")
 
 
 # A final invoice may bill more than its quote (extra work agreed on site), but a total far
@@ -699,12 +706,7 @@ def create_final(quote: Document, actor, *, today: date) -> Document:
     ]
     # The final's gross totals are the quote's, exactly: final = quote − deposits per rate.
     _store_totals(doc, _totals_from_lines(doc))
-    db.session.add(doc)
-    db.session.flush()
-    events.record(quote.company_id, "created", document=doc, actor=actor, amount_cents=doc.net_cents)
-    events.record(quote.company_id, "final_created", document=quote, actor=actor, amount_cents=doc.net_cents,
-                  final_id=doc.id)
-    return doc
+    return _made_from(quote, doc, actor, "final_created", doc.net_cents, link="final_id")
 
 
 # --- credit notes -------------------------------------------------------------------
@@ -764,12 +766,7 @@ def create_credit_note(invoice: Document, actor, *, today: date, full: bool, rea
         _apply_lines(doc, lines)
         _store_totals(doc, _totals_from_lines(doc))
         _check_credit_amount(invoice, doc.total_ttc_cents)
-    db.session.add(doc)
-    db.session.flush()
-    events.record(invoice.company_id, "created", document=doc, actor=actor, amount_cents=doc.total_ttc_cents)
-    events.record(invoice.company_id, "credit_note_created", document=invoice, actor=actor,
-                  amount_cents=doc.total_ttc_cents, credit_note_id=doc.id)
-    return doc
+    return _made_from(invoice, doc, actor, "credit_note_created", doc.total_ttc_cents, link="credit_note_id")
 
 
 def _apply_credit(note: Document, actor, now: datetime) -> None:
