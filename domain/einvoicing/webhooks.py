@@ -46,7 +46,7 @@ def receive(row: EinvoicingSettings, body: bytes, headers: dict[str, str], *, se
     try:
         delivery = verify_webhook(body, headers, secret, now=clock)
     except WebhookRejected as exc:
-        log.warning("company %s: webhook refused (%s)", row.company_id, exc.reason)
+        log.warning("company %s: webhook refused (%s)", row.company_id, exc)
         return WebhookAnswer(401, "rejected")
     company_id = row.company_id
     if db.session.scalar(select(WebhookDelivery.id).where(WebhookDelivery.company_id == company_id,

@@ -39,11 +39,8 @@ DEFAULT_TOLERANCE = 300  # seconds, as Standard Webhooks recommends
 
 
 class WebhookRejected(Exception):
-    """The call does not come from the platform, or is too old: answer 401 and do nothing."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    """The call does not come from the platform, or is too old: answer 401 and do nothing.
+    Its message says why (for the log, never for the caller)."""
 
 
 @dataclass(frozen=True)

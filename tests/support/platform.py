@@ -184,7 +184,7 @@ class WebhookReceiver:
                 delivery = verify_webhook(body, dict(request.headers), self.secret,
                                           now=time.time() + self.clock_offset)
             except WebhookRejected as rejection:
-                self.rejected.append(rejection.reason)
+                self.rejected.append(str(rejection))
                 self.arrived.notify_all()
                 return Response("refusé", status=401)(environ, start_response)
             if any(d.delivery_id == delivery.delivery_id for d in self.accepted):
