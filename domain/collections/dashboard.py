@@ -87,7 +87,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class Bucket:
-    """One due-date window of the open invoices (late, this week, later...)."""
+    """One due-date window of the open invoices: an aging bucket (1 to 30 days late...) or a coming week."""
 
     key: str
     label: str
