@@ -41,7 +41,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": TABLET, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+    # Service workers blocked: once the app's worker controls a page, Chromium may send the page's
+    # requests through it, where the tests' request holding (page.route) never sees them. The
+    # offline tests, which are about the worker, allow it (tests/browser/test_offline.py).
+    return {**browser_context_args, "viewport": TABLET, "locale": "fr-FR", "timezone_id": "Europe/Paris",
+            "service_workers": "block"}
 
 
 @pytest.fixture

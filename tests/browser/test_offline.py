@@ -9,6 +9,7 @@ import hashlib
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from domain.billing import payments
@@ -20,6 +21,12 @@ from domain.core.models import Company
 from extensions import db
 from tests.support.browser import login
 from tests.support.builders import make_client, make_invoice, make_quote, make_user
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The app's service worker is what these tests are about: allowed here (blocked elsewhere)."""
+    return {**browser_context_args, "service_workers": "allow"}
 
 
 def _documents(app, company_id):

@@ -84,7 +84,7 @@ def id_routes(app):
 
 def _url(rule, ids: dict) -> str:
     url = rule.rule
-    for name in rule.arguments:
+    for name in rule.arguments - set(rule.defaults or {}):  # a default tells two rules of one view apart
         value = ids[name] if name in ids else OTHER_ARGS[name]
         url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     return url
