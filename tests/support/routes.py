@@ -27,5 +27,4 @@ def url_of(app, rule, values: dict) -> str:
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         arguments = {name: values[name] for name in rule.arguments if name not in fixed} | fixed
-        url = adapter.build(rule.endpoint, arguments, force_external=False)
-    return url
+        return adapter.build(rule.endpoint, arguments, force_external=False)
